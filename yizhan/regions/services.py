@@ -1,0 +1,118 @@
+"""Writing regions: importing the GB/T 2260 hierarchy from CSV, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yizhan.core.errors import FieldError, ValidationFailed
+from yizhan.regions.models import LEVEL_BY_LENGTH, Region, RegionLevel
+
+REQUIRED_COLUMNS = ("code", "name")
+
+
+@dataclass(frozen=True)
+class RegionImportResult:
+    created: int
+    updated: int
+
+
+def _parse_float(value: str | None) -> float | None:
+    value = (value or "").strip()
+    return float(value) if value else None
+
+
+def regions_import(*, rows: Iterable[Mapping[str, str]]) -> RegionImportResult:
+    """Create or update regions from rows with code, name[, level, parent_code, lat, lon].
+
+    The level follows from the code length (2/4/6/9/12 digits) and the parent from the
+    code prefix when not given. Every row is checked before anything is written; any
+    error aborts the whole import.
+    """
+    errors: list[FieldError] = []
+    parsed: list[dict[str, object]] = []
+    seen: set[str] = set()
+    rows = list(rows)
+    file_codes = {(r.get("code") or "").strip() for r in rows}
+    existing = set(Region.objects.values_list("code", flat=True))
+    for number, row in enumerate(rows, start=2):
+        code = (row.get("code") or "").strip()
+        name = (row.get("name") or "").strip()
+        if not code.isdigit() or len(code) not in LEVEL_BY_LENGTH:
+            errors.append(FieldError("code", _("区划代码须为2、4、6、9或12位数字"), number, code))
+            continue
+        level = LEVEL_BY_LENGTH[len(code)]
+        given_level = (row.get("level") or "").strip()
+        if given_level and given_level != level:
+            errors.append(
+                FieldError("level", _("级别与代码位数不符，应为 %s") % level, number, given_level)
+            )
+        if not name or len(name) > 64:
+            errors.append(FieldError("name", _("名称不能为空且不超过64个字"), number, name))
+        if code in seen:
+            errors.append(FieldError("code", _("区划代码重复"), number, code))
+        seen.add(code)
+        parent_code = (row.get("parent_code") or "").strip()
+        if level != RegionLevel.PROVINCE:
+            expected_parent = _parent_code(code)
+            parent_code = parent_code or expected_parent
+            if parent_code != expected_parent:
+                errors.append(
+                    FieldError("parent_code", _("上级代码应为 %s") % expected_parent, number, parent_code)
+                )
+            elif parent_code not in file_codes and parent_code not in existing:
+                errors.append(FieldError("parent_code", _("上级区划不存在"), number, parent_code))
+        try:
+            lat, lon = _parse_float(row.get("lat")), _parse_float(row.get("lon"))
+        except ValueError:
+            errors.append(FieldError("lat", _("坐标须为数字"), number, row.get("lat") or ""))
+            lat = lon = None
+        parsed.append(
+            {"code": code, "name": name, "level": level, "parent_code": parent_code, "lat": lat, "lon": lon}
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+    created = updated = 0
+    with transaction.atomic():
+        # Parents first: shorter codes are higher up.
+        by_code: dict[str, Region] = {r.code: r for r in Region.objects.filter(code__in=seen)}
+        for item in sorted(parsed, key=lambda p: len(str(p["code"]))):
+            code = str(item["code"])
+            parent = None
+            if item["level"] != RegionLevel.PROVINCE:
+                parent_code = str(item["parent_code"])
+                parent = by_code.get(parent_code) or Region.objects.get(code=parent_code)
+            region, was_created = Region.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": item["name"],
+                    "level": item["level"],
+                    "parent": parent,
+                    "lat": item["lat"],
+                    "lon": item["lon"],
+                },
+            )
+            by_code[code] = region
+            created += was_created
+            updated += not was_created
+    return RegionImportResult(created=created, updated=updated)
+
+
+def regions_import_csv(*, text: str) -> RegionImportResult:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(
+            errors=[FieldError(c, _("缺少列"), 1) for c in missing],
+        )
+    return regions_import(rows=list(reader))
+
+
+def _parent_code(code: str) -> str:
+    return {4: code[:2], 6: code[:4], 9: code[:6], 12: code[:9]}[len(code)]

@@ -1,0 +1,239 @@
+"""Opening hours in OSM `opening_hours` syntax, evaluated with China's official calendar.
+
+A pure rule module (no Django): the syntax is parsed and evaluated by `opening-hours-py`;
+the calendar comes from the `holidays` package, because the evaluator's own holiday data
+is not China's official one:
+
+* ``PH`` matches China's public holidays *including* the working days given off by 调休
+  (e.g. Friday 2026-02-20 during the Spring Festival break).
+* A station that keeps working-day hours (工作日, ``workday=True``) is closed on every
+  such day off, and a make-up working day (调休上班, e.g. Saturday 2026-02-14) follows the
+  hours of the last regular working weekday before it.
+
+How ``PH`` is fed to the evaluator: the evaluator is never told a country, so ``PH``
+matches nothing. To evaluate the hours of day *d*, every ``PH`` token is replaced by the
+weekday names of those of *d-1* and *d* that are holidays (``PH`` → ``We``). Within
+those two days, which are all that decide *d*'s state (the day itself and the spill of
+the night before), the two selectors match exactly the same days.
+
+>>> h = OpeningHours.parse("Mo-Fr 08:00-18:00; PH off")
+>>> from datetime import datetime
+>>> h.is_open(datetime(2026, 2, 13, 9, 0, tzinfo=SHANGHAI))   # Friday
+True
+>>> h.is_open(datetime(2026, 2, 17, 9, 0, tzinfo=SHANGHAI))   # Spring Festival
+False
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+import opening_hours as oh_lib
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_PH_TOKEN = re.compile(r'(?<![A-Za-z"])PH(?![A-Za-z])')
+# Days searched ahead for the next opening or closing.
+_HORIZON_DAYS = 14
+
+Interval = tuple[datetime, datetime]
+
+
+class InvalidOpeningHours(ValueError):
+    """The string is not valid `opening_hours` syntax; the message says where."""
+
+
+# ---------------------------------------------------------------------------
+# China's official calendar
+# ---------------------------------------------------------------------------
+
+
+@cache
+def _china_year(year: int) -> tuple[frozenset[date], frozenset[date], dict[date, str]]:
+    cn = holidays.China(years=year)
+    days_off = frozenset(d for d in cn if d.year == year)
+    makeup = frozenset(d for d in cn.weekend_workdays if d.year == year)
+    return days_off, makeup, {d: str(cn[d]) for d in days_off}
+
+
+def is_day_off(day: date) -> bool:
+    """A public holiday or a working day given off by 调休 (China's official calendar).
+
+    >>> is_day_off(date(2026, 10, 1)), is_day_off(date(2026, 2, 20)), is_day_off(date(2026, 2, 24))
+    (True, True, False)
+    """
+    return day in _china_year(day.year)[0]
+
+
+def is_makeup_workday(day: date) -> bool:
+    """A weekend day worked in exchange for a day off (调休上班).
+
+    >>> is_makeup_workday(date(2026, 2, 14)), is_makeup_workday(date(2026, 2, 21))
+    (True, False)
+    """
+    return day in _china_year(day.year)[1]
+
+
+def holiday_name(day: date) -> str | None:
+    """The official name of a day off, e.g. "春节", or None."""
+    return _china_year(day.year)[2].get(day)
+
+
+def _regular_workday_before(day: date) -> date:
+    probe = day - timedelta(days=1)
+    while probe.weekday() >= 5 or is_day_off(probe) or is_makeup_workday(probe):
+        probe -= timedelta(days=1)
+    return probe
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _compile(rule: str) -> oh_lib.OpeningHours:
+    return oh_lib.OpeningHours(rule, auto_country=False, auto_timezone=False)
+
+
+def validate(rule: str) -> str:
+    """Return the rule stripped, or raise InvalidOpeningHours with a readable message.
+
+    >>> validate(" 24/7 ")
+    '24/7'
+    >>> validate("Mo-Fx 08:00-18:00")
+    Traceback (most recent call last):
+    ...
+    yizhan.stations.hours.InvalidOpeningHours: 无法解析开放时间 “Mo-Fx 08:00-18:00”：第 4 个字符处应为星期
+    """
+    rule = (rule or "").strip()
+    if not rule:
+        raise InvalidOpeningHours("开放时间不能为空")
+    if len(rule) > 255:
+        raise InvalidOpeningHours("开放时间过长(最多255个字符)")
+    try:
+        _compile(rule)
+    except (oh_lib.ParserError, SyntaxError, ValueError) as exc:
+        raise InvalidOpeningHours(_describe_parse_error(rule, str(exc))) from exc
+    return rule
+
+
+_EXPECTED = {"wday": "星期", "time": "时间", "hour": "小时", "minute": "分钟"}
+
+
+def _describe_parse_error(rule: str, message: str) -> str:
+    where = re.search(r"--> 1:(\d+)", message)
+    expected = re.search(r"= expected ([\w, ]+)", message)
+    text = f"无法解析开放时间 “{rule}”"
+    if where:
+        text += f"：第 {where.group(1)} 个字符处"
+        if expected:
+            words = [_EXPECTED.get(w.strip(), w.strip()) for w in expected.group(1).split(",")]
+            text += "应为" + "或".join(words)
+        else:
+            text += "有误"
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------
+
+
+def _local_naive(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("aware datetime required")
+    return at.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=SHANGHAI)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """A station's hours: the OSM rule plus whether it keeps working-day hours."""
+
+    rule: str
+    workday: bool = False
+
+    @classmethod
+    def parse(cls, rule: str, *, workday: bool = False) -> OpeningHours:
+        return cls(validate(rule), workday)
+
+    @property
+    def is_always_open(self) -> bool:
+        """24/7 (and not closed on holidays)."""
+        return not self.workday and _compile(self.rule).normalize().__str__() == "24/7"
+
+    def _variant_for(self, day: date) -> oh_lib.OpeningHours:
+        if "PH" not in self.rule:
+            return _compile(self.rule)
+        names = [WEEKDAYS[d.weekday()] for d in (day - timedelta(days=1), day) if is_day_off(d)]
+        if not names:
+            return _compile(self.rule)
+        return _compile(_PH_TOKEN.sub(",".join(names), self.rule))
+
+    def _plain_day(self, day: date) -> list[tuple[datetime, datetime]]:
+        start = datetime.combine(day, time())
+        end = start + timedelta(days=1)
+        return [
+            (a, b)
+            for a, b, state, _comment in self._variant_for(day).intervals(start, end)
+            if state == oh_lib.State.OPEN
+        ]
+
+    def day_intervals(self, day: date) -> list[Interval]:
+        """Open intervals within the local calendar day, as aware datetimes.
+
+        >>> h = OpeningHours("Mo-Fr 09:00-17:00", workday=True)
+        >>> [(a.strftime("%a %H:%M"), b.strftime("%H:%M")) for a, b in h.day_intervals(date(2026, 2, 14))]
+        [('Sat 09:00', '17:00')]
+        """
+        if self.workday and is_day_off(day):
+            naive: list[tuple[datetime, datetime]] = []
+        elif self.workday and is_makeup_workday(day):
+            proxy = _regular_workday_before(day)
+            shift = day - proxy
+            naive = [(a + shift, b + shift) for a, b in self._plain_day(proxy)]
+        else:
+            naive = self._plain_day(day)
+        return [(_aware(a), _aware(b)) for a, b in naive]
+
+    def is_open(self, at: datetime) -> bool:
+        local = _local_naive(at)
+        return any(a <= at < b for a, b in self.day_intervals(local.date()))
+
+    def intervals(self, start: datetime, end: datetime) -> list[Interval]:
+        """Open intervals between two aware datetimes, merged across midnight."""
+        out: list[Interval] = []
+        day = _local_naive(start).date()
+        last = _local_naive(end).date()
+        while day <= last:
+            for a, b in self.day_intervals(day):
+                a, b = max(a, start), min(b, end)
+                if a >= b:
+                    continue
+                if out and out[-1][1] >= a:
+                    out[-1] = (out[-1][0], max(out[-1][1], b))
+                else:
+                    out.append((a, b))
+            day += timedelta(days=1)
+        return out
+
+    def next_change(self, at: datetime) -> datetime | None:
+        """When the state next flips (open → closed or closed → open), or None within
+        two weeks (e.g. 24/7, or closed for good)."""
+        horizon = at + timedelta(days=_HORIZON_DAYS)
+        spans = self.intervals(at - timedelta(days=1), horizon)
+        for a, b in spans:
+            if a > at:
+                return a
+            if a <= at < b:
+                return b if b < horizon else None
+        return None

@@ -1,0 +1,132 @@
+"""Pure input rules for station records: coordinates, names, codes. No database.
+
+Each check raises `RuleError(field, message)` so that forms, the API and spreadsheet
+imports report the same words for the same mistake.
+"""
+
+from __future__ import annotations
+
+import re
+
+from geoplan.crs import CRS, out_of_china, to_wgs84
+
+# Mainland China plus Hainan/South China Sea islands, generously boxed (WGS-84).
+CHINA_LAT = (3.8, 53.6)
+CHINA_LON = (73.4, 135.1)
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+NAME_MAX = 60
+# Map platforms show at most 20 characters: "工会驿站（中央大街店）".
+LISTING_NAME_MAX = 20
+
+
+class RuleError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def parse_crs(value: str | None, default: CRS = CRS.WGS84) -> CRS:
+    """Accept "wgs84", "WGS-84", "GCJ02", "gcj-02", "BD09", "百度", "高德"...
+
+    >>> parse_crs("GCJ-02"), parse_crs("百度"), parse_crs("")
+    (<CRS.GCJ02: 'gcj02'>, <CRS.BD09: 'bd09'>, <CRS.WGS84: 'wgs84'>)
+    """
+    text = (value or "").strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    if not text:
+        return default
+    aliases = {
+        "wgs84": CRS.WGS84,
+        "gps": CRS.WGS84,
+        "gcj02": CRS.GCJ02,
+        "高德": CRS.GCJ02,
+        "腾讯": CRS.GCJ02,
+        "火星": CRS.GCJ02,
+        "bd09": CRS.BD09,
+        "bd09ll": CRS.BD09,
+        "百度": CRS.BD09,
+    }
+    if text not in aliases:
+        raise RuleError("crs", f"未知坐标系 “{value}”，应为 WGS84、GCJ02 或 BD09")
+    return aliases[text]
+
+
+def coordinates_to_wgs84(lon: object, lat: object, crs: CRS | str) -> tuple[float, float]:
+    """Check a point entered in ``crs`` and return it in WGS-84 (lon, lat).
+
+    >>> coordinates_to_wgs84(126.6175, 45.7733, "wgs84")
+    (126.6175, 45.7733)
+    >>> coordinates_to_wgs84(45.7733, 126.6175, "wgs84")
+    Traceback (most recent call last):
+    ...
+    yizhan.stations.rules.RuleError: 经纬度可能填反了：经度 45.7733、纬度 126.6175；中国境内经度约73–135，纬度约4–54
+    """
+    try:
+        lon_f = float(str(lon).strip())
+        lat_f = float(str(lat).strip())
+    except (TypeError, ValueError):
+        field = "lon" if not _is_number(lon) else "lat"
+        raise RuleError(field, "经纬度必须是数字(十进制度)") from None
+    in_box = CHINA_LAT[0] <= lat_f <= CHINA_LAT[1] and CHINA_LON[0] <= lon_f <= CHINA_LON[1]
+    swapped = CHINA_LAT[0] <= lon_f <= CHINA_LAT[1] and CHINA_LON[0] <= lat_f <= CHINA_LON[1]
+    if not in_box and swapped:
+        raise RuleError(
+            "lon",
+            f"经纬度可能填反了：经度 {lon_f}、纬度 {lat_f}；中国境内经度约73–135，纬度约4–54",
+        )
+    if not (-180 <= lon_f <= 180):
+        raise RuleError("lon", f"经度 {lon_f:g} 超出 -180…180")
+    if not (-90 <= lat_f <= 90):
+        raise RuleError("lat", f"纬度 {lat_f:g} 超出 -90…90")
+    if not in_box or out_of_china(lon_f, lat_f):
+        raise RuleError("lon", f"坐标 ({lon_f}, {lat_f}) 不在中国境内")
+    return to_wgs84(lon_f, lat_f, crs)
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value).strip())
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def check_code(code: str) -> str:
+    code = (code or "").strip()
+    if not CODE_PATTERN.match(code):
+        raise RuleError("code", "驿站编号须为1–32位字母、数字、- 或 _")
+    return code
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise RuleError("name", "名称不能为空")
+    if len(name) > NAME_MAX:
+        raise RuleError("name", f"名称过长：{len(name)} 个字，最多 {NAME_MAX} 个字")
+    return name
+
+
+def listing_name(name: str, branch: str = "") -> str:
+    """The name map platforms accept: at most 20 characters, branch in full-width brackets.
+
+    "道里区总工会工会驿站" + "中央大街" → "工会驿站（中央大街店）" style shortening, keeping
+    the branch visible.
+
+    >>> listing_name("工会驿站", "中央大街")
+    '工会驿站（中央大街店）'
+    >>> len(listing_name("哈尔滨市道里区总工会户外劳动者服务驿站", "经纬街道兆麟公园北门"))
+    20
+    """
+    base = re.sub(r"[（(].*?[)）]", "", name).strip() or name
+    if not branch:
+        return base[:LISTING_NAME_MAX]
+    suffix = branch if branch.endswith("店") else branch + "店"
+    bracket = f"（{suffix}）"
+    room = LISTING_NAME_MAX - len(bracket)
+    if room < 4:  # keep at least "工会驿站"
+        bracket = f"（{suffix[: LISTING_NAME_MAX - 6]}）"
+        room = LISTING_NAME_MAX - len(bracket)
+    if len(base) > room:
+        base = base[-room:] if base.endswith("驿站") else base[:room]
+    return base + bracket
