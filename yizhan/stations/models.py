@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yizhan.stations.validators import validate_opening_hours, validate_station_code
+
 
 class StationKind(models.TextChoices):
     FIXED = "fixed", pgettext_lazy("station kind", "固定驿站")
@@ -74,6 +76,7 @@ class Station(models.Model):
         _("驿站编号"),
         max_length=32,
         unique=True,
+        validators=[validate_station_code],
         help_text=_("全局唯一，例如 HRB-DL-001；导入时按编号更新。"),
     )
     name = models.CharField(_("名称"), max_length=60)
@@ -88,6 +91,7 @@ class Station(models.Model):
     opening_hours = models.CharField(
         _("开放时间"),
         max_length=255,
+        validators=[validate_opening_hours],
         help_text=_("OSM opening_hours 语法，例如 “Mo-Fr 08:00-18:00; PH off” 或 “24/7”。"),
     )
     keeps_workday_hours = models.BooleanField(
@@ -228,6 +232,7 @@ class MobileStop(models.Model):
     hours = models.CharField(
         _("停靠时间"),
         max_length=255,
+        validators=[validate_opening_hours],
         help_text=_("OSM opening_hours 语法，例如 “Mo-Fr 11:00-14:00”。"),
     )
     valid_from = models.DateField(_("生效日期"), null=True, blank=True)
@@ -305,3 +310,34 @@ class StationListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.platform}"
+
+
+class StationImport(models.Model):
+    """An uploaded spreadsheet: checked first (dry run), committed on confirmation.
+
+    The file is kept in the database, not on local disk, so that any app server or worker
+    can commit what another validated."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", pgettext_lazy("import status", "校验通过")
+        INVALID = "invalid", pgettext_lazy("import status", "有错误")
+        COMMITTED = "committed", pgettext_lazy("import status", "已导入")
+
+    filename = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField(_("文件内容"))
+    default_crs = models.CharField(_("默认坐标系"), max_length=8, default="wgs84")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    report = models.JSONField(_("校验报告"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -1,0 +1,103 @@
+"""Reading the station registry. Every officer-facing query takes the caller's Scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from yizhan.accounts.selectors import Scope
+from yizhan.stations.hours import OpeningHours
+from yizhan.stations.models import (
+    MobileStop,
+    Station,
+    StationAmenity,
+    StationStatus,
+)
+
+
+def stations_base() -> QuerySet[Station]:
+    """Stations with everything a list, an export or the API shows, in a fixed number of
+    queries whatever the count."""
+    return Station.objects.select_related("region", "region__parent").prefetch_related(
+        Prefetch(
+            "station_amenities",
+            queryset=StationAmenity.objects.select_related("amenity").order_by(
+                "amenity__sort_order"
+            ),
+        ),
+        "services",
+        "staff",
+        "photos",
+        Prefetch("stops", queryset=MobileStop.objects.order_by("id")),
+    )
+
+
+@dataclass(frozen=True)
+class StationFilters:
+    region_code: str = ""
+    kind: str = ""
+    status: str = ""
+    star_level: int | None = None
+    q: str = ""
+
+
+def stations_visible(*, scope: Scope, public: bool) -> QuerySet[Station]:
+    """What a caller may see: officers their region's stations in any status; the public
+    (anonymous API clients, workers) active stations everywhere."""
+    if public:
+        return stations_base().filter(status=StationStatus.ACTIVE)
+    return stations_base().filter(scope.q("region"))
+
+
+def stations_list(
+    *, scope: Scope, public: bool, filters: StationFilters | None = None
+) -> QuerySet[Station]:
+    qs = stations_visible(scope=scope, public=public)
+    f = filters or StationFilters()
+    if f.region_code:
+        qs = qs.filter(region__code__startswith=f.region_code)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.star_level is not None:
+        qs = qs.filter(star_level=f.star_level)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(code__icontains=f.q) | Q(address__icontains=f.q))
+    return qs.order_by("code")
+
+
+def station_get(*, code: str, scope: Scope, public: bool) -> Station | None:
+    return stations_visible(scope=scope, public=public).filter(code=code).first()
+
+
+def stations_changed_since(
+    *, since: dt.datetime | None, scope: Scope, public: bool
+) -> QuerySet[Station]:
+    """Stations touched after ``since`` (all of them when None), oldest change first.
+
+    Public callers get every station whose record changed, so that a station which left
+    the active set can be sent as a tombstone."""
+    qs = stations_base() if public else stations_base().filter(scope.q("region"))
+    if since is not None:
+        qs = qs.filter(updated_at__gt=since)
+    elif public:
+        qs = qs.filter(status=StationStatus.ACTIVE)
+    return qs.order_by("updated_at", "id")
+
+
+def mobile_station_position(
+    *, station: Station, at: dt.datetime
+) -> MobileStop | None:
+    """Where a mobile station stands at ``at`` according to its timetable, or None."""
+    day = at.date()
+    for stop in station.stops.all():
+        if stop.valid_from and day < stop.valid_from:
+            continue
+        if stop.valid_until and day > stop.valid_until:
+            continue
+        if OpeningHours(stop.hours, station.keeps_workday_hours).is_open(at):
+            return stop
+    return None

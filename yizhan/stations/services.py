@@ -1,0 +1,487 @@
+"""Writing the station registry: create/update with history, status lifecycle, amenity
+state, verification and publishing records. Every function is atomic and keyword-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import Scope
+from yizhan.core.errors import ApplicationError, FieldError, PermissionDenied, ValidationFailed
+from yizhan.regions.models import Region
+from yizhan.stations import hours
+from yizhan.stations.models import (
+    Amenity,
+    AmenityState,
+    MapPlatform,
+    MobileStop,
+    Service,
+    StaffRole,
+    Station,
+    StationAmenity,
+    StationChange,
+    StationKind,
+    StationListing,
+    StationStaff,
+    StationStatus,
+)
+from yizhan.stations.rules import RuleError, check_code, check_name, coordinates_to_wgs84, parse_crs
+
+# Which status may follow which. Delisting is final except through re-planning.
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    StationStatus.PLANNED: {StationStatus.ACTIVE, StationStatus.DELISTED},
+    StationStatus.ACTIVE: {StationStatus.SUSPENDED, StationStatus.DELISTED},
+    StationStatus.SUSPENDED: {StationStatus.ACTIVE, StationStatus.DELISTED},
+    StationStatus.DELISTED: {StationStatus.PLANNED},
+}
+REASON_REQUIRED = {StationStatus.SUSPENDED, StationStatus.DELISTED}
+
+
+@dataclass(frozen=True)
+class AmenityEntry:
+    code: str
+    state: str = AmenityState.WORKING
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    role: str
+    name: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class StopEntry:
+    place_name: str
+    lat: float
+    lon: float
+    hours: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class StationData:
+    """A station record as plain, already-checked data (WGS-84 coordinates)."""
+
+    code: str
+    name: str
+    kind: str
+    region_code: str
+    address: str
+    lat: float
+    lon: float
+    opening_hours: str
+    keeps_workday_hours: bool = False
+    amenities: tuple[AmenityEntry, ...] = ()
+    services: tuple[str, ...] = ()
+    floor_area_m2: int | None = None
+    capacity: int | None = None
+    star_level: int | None = None
+    feature: str = ""
+    phone: str = ""
+    status: str = StationStatus.ACTIVE
+    status_reason: str = ""
+    last_verified_on: dt.date | None = None
+    staff: tuple[StaffEntry, ...] = ()
+    # None: leave the timetable as it is (e.g. a CSV without the timetable sheet).
+    stops: tuple[StopEntry, ...] | None = None
+
+
+@dataclass
+class Catalogue:
+    """Lookups that a batch of rows shares: amenities, services, regions by code."""
+
+    amenities: dict[str, Amenity] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    regions: dict[str, Region] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Catalogue:
+        return cls(
+            amenities={a.code: a for a in Amenity.objects.all()},
+            services={s.code: s for s in Service.objects.all()},
+            regions={r.code: r for r in Region.objects.all()},
+        )
+
+
+# ---------------------------------------------------------------------------
+# Cleaning raw input into StationData
+# ---------------------------------------------------------------------------
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _optional_int(raw: Mapping[str, Any], key: str, errors: list[FieldError], row: int | None,
+                  low: int, high: int) -> int | None:
+    text = _text(raw, key)
+    if not text:
+        return None
+    try:
+        number = int(float(text))
+    except ValueError:
+        errors.append(FieldError(key, "必须是整数", row, text))
+        return None
+    if not low <= number <= high:
+        errors.append(FieldError(key, f"应在 {low}–{high} 之间", row, text))
+        return None
+    return number
+
+
+def station_data_clean(
+    raw: Mapping[str, Any],
+    *,
+    catalogue: Catalogue,
+    scope: Scope,
+    row: int | None = None,
+    default_crs: str = "wgs84",
+) -> StationData:
+    """Check one raw record (from a form, the API or a spreadsheet row) and return it as
+    StationData, or raise ValidationFailed naming every bad field (and the row)."""
+    errors: list[FieldError] = []
+
+    def fail(exc: RuleError, value: Any = "") -> None:
+        errors.append(FieldError(exc.field, exc.message, row, str(value)))
+
+    code = name = ""
+    try:
+        code = check_code(_text(raw, "code"))
+    except RuleError as exc:
+        fail(exc, raw.get("code"))
+    try:
+        name = check_name(_text(raw, "name"))
+    except RuleError as exc:
+        fail(exc, raw.get("name"))
+    kind = _text(raw, "kind")
+    if kind not in StationKind.values:
+        errors.append(FieldError("kind", "类型应为 固定/流动/智能", row, kind))
+    region_code = _text(raw, "region_code")
+    region = catalogue.regions.get(region_code)
+    if region is None:
+        errors.append(FieldError("region_code", "未知的行政区划代码", row, region_code))
+    elif not scope.contains(region):
+        errors.append(FieldError("region_code", "该区划不在您的管辖范围内", row, region_code))
+    address = _text(raw, "address")
+    if not address or len(address) > 200:
+        errors.append(FieldError("address", "地址不能为空且不超过200字", row, address))
+    lat = lon = 0.0
+    try:
+        crs = parse_crs(_text(raw, "crs"), default=parse_crs(default_crs))
+        lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), crs)
+    except RuleError as exc:
+        fail(exc, f"{raw.get('lon')}, {raw.get('lat')}")
+    opening_hours = ""
+    try:
+        opening_hours = hours.validate(_text(raw, "opening_hours"))
+    except hours.InvalidOpeningHours as exc:
+        errors.append(FieldError("opening_hours", str(exc), row, _text(raw, "opening_hours")))
+    amenities: list[AmenityEntry] = []
+    for entry in raw.get("amenities") or ():
+        entry = entry if isinstance(entry, AmenityEntry) else AmenityEntry(**entry)
+        if entry.code not in catalogue.amenities:
+            errors.append(FieldError("amenities", "设施目录中没有此项", row, entry.code))
+        elif entry.state not in AmenityState.values:
+            errors.append(FieldError("amenities", "设施状态应为 正常/故障", row, entry.state))
+        else:
+            amenities.append(entry)
+    services: list[str] = []
+    for service in raw.get("services") or ():
+        if service not in catalogue.services:
+            errors.append(FieldError("services", "服务目录中没有此项", row, service))
+        else:
+            services.append(service)
+    status = _text(raw, "status") or StationStatus.ACTIVE
+    if status not in StationStatus.values:
+        errors.append(FieldError("status", "状态应为 规划中/运营中/暂停/已摘牌", row, status))
+    status_reason = _text(raw, "status_reason")
+    if status in REASON_REQUIRED and not status_reason:
+        errors.append(FieldError("status_reason", "暂停或摘牌须填写原因", row, ""))
+    verified = raw.get("last_verified_on")
+    if isinstance(verified, str):
+        verified_text = verified.strip()
+        verified = None
+        if verified_text:
+            try:
+                verified = dt.date.fromisoformat(verified_text.replace("/", "-")[:10])
+            except ValueError:
+                errors.append(FieldError("last_verified_on", "日期格式应为 2026-03-01", row, verified_text))
+    elif isinstance(verified, dt.datetime):
+        verified = verified.date()
+    feature = _text(raw, "feature")
+    if len(feature) > 200:
+        errors.append(FieldError("feature", "一站一特色不超过200字", row, feature[:20]))
+    phone = _text(raw, "phone")
+    if len(phone) > 32:
+        errors.append(FieldError("phone", "电话过长", row, phone))
+    floor_area = _optional_int(raw, "floor_area_m2", errors, row, 1, 100000)
+    capacity = _optional_int(raw, "capacity", errors, row, 1, 10000)
+    star_level = _optional_int(raw, "star_level", errors, row, 1, 5)
+    staff = tuple(
+        s if isinstance(s, StaffEntry) else StaffEntry(**s) for s in raw.get("staff") or ()
+    )
+    for person in staff:
+        if person.role not in StaffRole.values or not person.name or len(person.name) > 40:
+            errors.append(FieldError("staff", "人员姓名不能为空且不超过40字", row, person.name))
+    stops_raw = raw.get("stops")
+    stops: tuple[StopEntry, ...] | None = None
+    if stops_raw is not None:
+        stops = tuple(s if isinstance(s, StopEntry) else StopEntry(**s) for s in stops_raw)
+        for stop in stops:
+            try:
+                hours.validate(stop.hours)
+            except hours.InvalidOpeningHours as exc:
+                errors.append(FieldError("stops", f"{stop.place_name}: {exc}", row, stop.hours))
+        if stops and kind and kind != StationKind.MOBILE:
+            errors.append(FieldError("stops", "只有流动驿站可以有停靠时刻表", row, kind))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return StationData(
+        code=code,
+        name=name,
+        kind=kind,
+        region_code=region_code,
+        address=address,
+        lat=round(lat, 7),
+        lon=round(lon, 7),
+        opening_hours=opening_hours,
+        keeps_workday_hours=bool(raw.get("keeps_workday_hours")),
+        amenities=tuple(amenities),
+        services=tuple(services),
+        floor_area_m2=floor_area,
+        capacity=capacity,
+        star_level=star_level,
+        feature=feature,
+        phone=phone,
+        status=status,
+        status_reason=status_reason,
+        last_verified_on=verified if isinstance(verified, dt.date) else None,
+        staff=staff,
+        stops=stops,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+
+SCALAR_FIELDS = (
+    "name", "kind", "address", "lat", "lon", "opening_hours", "keeps_workday_hours",
+    "floor_area_m2", "capacity", "star_level", "feature", "phone", "status", "status_reason",
+    "last_verified_on",
+)
+
+
+def station_snapshot(station: Station) -> dict[str, Any]:
+    """Everything a registry row holds, as plain JSON-able values (for diffs and history)."""
+    snap: dict[str, Any] = {f: getattr(station, f) for f in SCALAR_FIELDS}
+    snap["region_code"] = station.region.code
+    if snap["last_verified_on"] is not None:
+        snap["last_verified_on"] = snap["last_verified_on"].isoformat()
+    snap["amenities"] = sorted(
+        [sa.amenity.code, sa.state, sa.reason] for sa in station.station_amenities.all()
+    )
+    snap["services"] = sorted(s.code for s in station.services.all())
+    snap["staff"] = sorted([s.role, s.name, s.phone] for s in station.staff.all())
+    snap["stops"] = sorted(
+        [s.place_name, s.lat, s.lon, s.hours, s.address] for s in station.stops.all()
+    )
+    return snap
+
+
+def _data_snapshot(data: StationData, current: dict[str, Any] | None) -> dict[str, Any]:
+    snap: dict[str, Any] = {f: getattr(data, f) for f in SCALAR_FIELDS}
+    snap["region_code"] = data.region_code
+    if snap["last_verified_on"] is not None:
+        snap["last_verified_on"] = snap["last_verified_on"].isoformat()
+    snap["amenities"] = sorted([a.code, a.state, a.reason] for a in data.amenities)
+    snap["services"] = sorted(data.services)
+    snap["staff"] = sorted([s.role, s.name, s.phone] for s in data.staff)
+    if data.stops is None:
+        snap["stops"] = current["stops"] if current else []
+    else:
+        snap["stops"] = sorted([s.place_name, s.lat, s.lon, s.hours, s.address] for s in data.stops)
+    return snap
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def station_upsert(
+    *,
+    data: StationData,
+    user: User | None,
+    catalogue: Catalogue,
+    action: str = StationChange.Action.UPDATE,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Station, str]:
+    """Create or update the station with ``data.code``; returns (station, outcome) where
+    outcome is "created", "updated" or "unchanged". History records who changed what."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        station = (
+            Station.objects.select_for_update()
+            .select_related("region")
+            .filter(code=data.code)
+            .first()
+        )
+        before = station_snapshot(station) if station else None
+        after = _data_snapshot(data, before)
+        if before is not None and before == after:
+            return station, "unchanged"  # type: ignore[return-value]
+        region = catalogue.regions[data.region_code]
+        created = station is None
+        if station is None:
+            station = Station(code=data.code)
+        for name in SCALAR_FIELDS:
+            setattr(station, name, getattr(data, name))
+        station.region = region
+        if created or (before and before["status"] != data.status):
+            station.status_changed_at = now
+        station.save()
+        _replace_children(station, data, catalogue)
+        StationChange.objects.create(
+            station=station,
+            action=StationChange.Action.CREATE if created else action,
+            changes=_diff(before or {}, after),
+            reason=reason,
+            changed_by=user,
+            changed_at=now,
+        )
+    return station, "created" if created else "updated"
+
+
+def _replace_children(station: Station, data: StationData, catalogue: Catalogue) -> None:
+    wanted = {a.code: a for a in data.amenities}
+    StationAmenity.objects.filter(station=station).exclude(amenity__code__in=wanted).delete()
+    for code, entry in wanted.items():
+        StationAmenity.objects.update_or_create(
+            station=station,
+            amenity=catalogue.amenities[code],
+            defaults={"state": entry.state, "reason": entry.reason},
+        )
+    station.services.set([catalogue.services[c] for c in data.services])
+    StationStaff.objects.filter(station=station).delete()
+    StationStaff.objects.bulk_create(
+        StationStaff(station=station, role=s.role, name=s.name, phone=s.phone) for s in data.staff
+    )
+    if data.stops is not None:
+        MobileStop.objects.filter(station=station).delete()
+        MobileStop.objects.bulk_create(
+            MobileStop(
+                station=station, place_name=s.place_name, address=s.address,
+                lat=s.lat, lon=s.lon, hours=s.hours,
+            )
+            for s in data.stops
+        )
+
+
+def station_record_change(
+    *,
+    station: Station,
+    user: User | None,
+    before: Mapping[str, Any] | None,
+    action: str = StationChange.Action.UPDATE,
+    reason: str = "",
+) -> StationChange | None:
+    """Record what an edit made elsewhere (the console's forms) changed; None if nothing."""
+    after = station_snapshot(station)
+    changes = _diff(before or {}, after)
+    if not changes:
+        return None
+    Station.objects.filter(pk=station.pk).update(updated_at=timezone.now())
+    return StationChange.objects.create(
+        station=station,
+        action=StationChange.Action.CREATE if before is None else action,
+        changes=changes,
+        reason=reason,
+        changed_by=user,
+        changed_at=timezone.now(),
+    )
+
+
+def station_status_set(
+    *, station: Station, status: str, reason: str, user: User | None, scope: Scope
+) -> Station:
+    """Move a station along its lifecycle (planned → active → suspended → delisted)."""
+    if not scope.contains(station.region):
+        raise PermissionDenied("该驿站不在您的管辖范围内")
+    if status not in STATUS_TRANSITIONS.get(station.status, set()):
+        raise ApplicationError(
+            f"不能从“{StationStatus(station.status).label}”变为“{StationStatus(status).label}”"
+        )
+    reason = (reason or "").strip()
+    if status in REASON_REQUIRED and not reason:
+        raise ValidationFailed(errors=[FieldError("status_reason", "暂停或摘牌须填写原因")])
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Station.objects.select_for_update().get(pk=station.pk)
+        old = locked.status
+        locked.status = status
+        locked.status_reason = reason
+        locked.status_changed_at = now
+        locked.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+        StationChange.objects.create(
+            station=locked,
+            action=StationChange.Action.STATUS,
+            changes={"status": [old, status]},
+            reason=reason,
+            changed_by=user,
+            changed_at=now,
+        )
+    return locked
+
+
+def station_verify(*, station: Station, user: User | None, on: dt.date | None = None) -> Station:
+    """Record that someone checked the record against reality today."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        old = station.last_verified_on
+        station.last_verified_on = on
+        station.save(update_fields=["last_verified_on", "updated_at"])
+        StationChange.objects.create(
+            station=station,
+            action=StationChange.Action.VERIFY,
+            changes={"last_verified_on": [old.isoformat() if old else None, on.isoformat()]},
+            changed_by=user,
+            changed_at=timezone.now(),
+        )
+    return station
+
+
+def station_listings_mark(
+    *,
+    stations: Sequence[Station],
+    platform: str,
+    fingerprints: Mapping[int, str],
+    user: User | None,
+) -> int:
+    """Record that these stations were published (上图) to ``platform`` as fingerprinted."""
+    if platform not in MapPlatform.values:
+        raise ValidationFailed(errors=[FieldError("platform", "平台应为 amap 或 baidu")])
+    now = timezone.now()
+    with transaction.atomic():
+        for station in stations:
+            StationListing.objects.update_or_create(
+                station=station,
+                platform=platform,
+                defaults={"fingerprint": fingerprints[station.pk], "listed_at": now, "listed_by": user},
+            )
+            StationChange.objects.create(
+                station=station,
+                action=StationChange.Action.PUBLISH,
+                changes={"platform": [None, platform]},
+                changed_by=user,
+                changed_at=now,
+            )
+    return len(stations)

@@ -1,0 +1,22 @@
+"""Django validators that wrap the pure rules, so model forms give the same messages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from yizhan.stations import hours
+from yizhan.stations.rules import RuleError, check_code
+
+
+def validate_opening_hours(value: str) -> None:
+    try:
+        hours.validate(value)
+    except hours.InvalidOpeningHours as exc:
+        raise ValidationError(str(exc), code="opening_hours") from exc
+
+
+def validate_station_code(value: str) -> None:
+    try:
+        check_code(value)
+    except RuleError as exc:
+        raise ValidationError(exc.message, code="code") from exc
