@@ -95,9 +95,9 @@ def _gcj_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArra
     return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
 
 
-def _pack(lon: FloatArray, lat: FloatArray, scalar: bool) -> tuple[float, float] | tuple[
-    FloatArray, FloatArray
-]:
+def _pack(
+    lon: FloatArray, lat: FloatArray, scalar: bool
+) -> tuple[float, float] | tuple[FloatArray, FloatArray]:
     if scalar:
         return float(lon), float(lat)
     return lon, lat

@@ -47,6 +47,8 @@ class ValidationFailed(ApplicationError):
     def __post_init__(self) -> None:
         first = self.errors[0] if self.errors else None
         summary = f"{first.field}: {first.message}" if first else "invalid input"
-        ApplicationError.__init__(self, summary, extra={"errors": [e.as_dict() for e in self.errors]})
+        ApplicationError.__init__(
+            self, summary, extra={"errors": [e.as_dict() for e in self.errors]}
+        )
 
     status_code = 422

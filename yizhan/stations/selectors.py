@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
 from yizhan.stations.hours import OpeningHours
@@ -74,25 +75,26 @@ def station_get(*, code: str, scope: Scope, public: bool) -> Station | None:
 
 
 def stations_changed_since(
-    *, since: dt.datetime | None, scope: Scope, public: bool
+    *, after: tuple[dt.datetime, int] | None, scope: Scope, public: bool
 ) -> QuerySet[Station]:
-    """Stations touched after ``since`` (all of them when None), oldest change first.
+    """Stations changed after the cursor ``(updated_at, id)`` (all when None), oldest first.
 
-    Public callers get every station whose record changed, so that a station which left
-    the active set can be sent as a tombstone."""
+    The id breaks ties between rows saved in the same microsecond, so paging never skips
+    one. Public callers get every station whose record changed, so that a station which
+    left the active set can be sent as a tombstone; a first sync (no cursor) gets only
+    active ones."""
     qs = stations_base() if public else stations_base().filter(scope.q("region"))
-    if since is not None:
-        qs = qs.filter(updated_at__gt=since)
+    if after is not None:
+        when, last_id = after
+        qs = qs.filter(Q(updated_at__gt=when) | Q(updated_at=when, id__gt=last_id))
     elif public:
         qs = qs.filter(status=StationStatus.ACTIVE)
     return qs.order_by("updated_at", "id")
 
 
-def mobile_station_position(
-    *, station: Station, at: dt.datetime
-) -> MobileStop | None:
+def mobile_station_position(*, station: Station, at: dt.datetime) -> MobileStop | None:
     """Where a mobile station stands at ``at`` according to its timetable, or None."""
-    day = at.date()
+    day = timezone.localtime(at).date()
     for stop in station.stops.all():
         if stop.valid_from and day < stop.valid_from:
             continue
