@@ -74,4 +74,3 @@ class Region(models.Model):
             names.append(node.name)
             node = node.parent
         return "".join(reversed(names))
-

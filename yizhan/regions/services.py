@@ -63,7 +63,9 @@ def regions_import(*, rows: Iterable[Mapping[str, str]]) -> RegionImportResult:
             parent_code = parent_code or expected_parent
             if parent_code != expected_parent:
                 errors.append(
-                    FieldError("parent_code", _("上级代码应为 %s") % expected_parent, number, parent_code)
+                    FieldError(
+                        "parent_code", _("上级代码应为 %s") % expected_parent, number, parent_code
+                    )
                 )
             elif parent_code not in file_codes and parent_code not in existing:
                 errors.append(FieldError("parent_code", _("上级区划不存在"), number, parent_code))
@@ -73,7 +75,14 @@ def regions_import(*, rows: Iterable[Mapping[str, str]]) -> RegionImportResult:
             errors.append(FieldError("lat", _("坐标须为数字"), number, row.get("lat") or ""))
             lat = lon = None
         parsed.append(
-            {"code": code, "name": name, "level": level, "parent_code": parent_code, "lat": lat, "lon": lon}
+            {
+                "code": code,
+                "name": name,
+                "level": level,
+                "parent_code": parent_code,
+                "lat": lat,
+                "lon": lon,
+            }
         )
     if errors:
         raise ValidationFailed(errors=errors)

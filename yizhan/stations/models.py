@@ -82,7 +82,10 @@ class Station(models.Model):
     name = models.CharField(_("名称"), max_length=60)
     kind = models.CharField(_("类型"), max_length=8, choices=StationKind.choices)
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="stations"
+        "regions.Region",
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        related_name="stations",
     )
     address = models.CharField(_("地址"), max_length=200)
     # WGS-84, degrees. Entered in any CRS and converted by the services.
@@ -305,7 +308,9 @@ class StationListing(models.Model):
         verbose_name = _("上图记录")
         verbose_name_plural = _("上图记录")
         constraints = [
-            models.UniqueConstraint(fields=["station", "platform"], name="listing_station_platform"),
+            models.UniqueConstraint(
+                fields=["station", "platform"], name="listing_station_platform"
+            ),
         ]
 
     def __str__(self) -> str:

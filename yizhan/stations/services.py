@@ -121,8 +121,9 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _optional_int(raw: Mapping[str, Any], key: str, errors: list[FieldError], row: int | None,
-                  low: int, high: int) -> int | None:
+def _optional_int(
+    raw: Mapping[str, Any], key: str, errors: list[FieldError], row: int | None, low: int, high: int
+) -> int | None:
     text = _text(raw, key)
     if not text:
         return None
@@ -213,7 +214,9 @@ def station_data_clean(
             try:
                 verified = dt.date.fromisoformat(verified_text.replace("/", "-")[:10])
             except ValueError:
-                errors.append(FieldError("last_verified_on", "日期格式应为 2026-03-01", row, verified_text))
+                errors.append(
+                    FieldError("last_verified_on", "日期格式应为 2026-03-01", row, verified_text)
+                )
     elif isinstance(verified, dt.datetime):
         verified = verified.date()
     feature = _text(raw, "feature")
@@ -274,8 +277,20 @@ def station_data_clean(
 # ---------------------------------------------------------------------------
 
 SCALAR_FIELDS = (
-    "name", "kind", "address", "lat", "lon", "opening_hours", "keeps_workday_hours",
-    "floor_area_m2", "capacity", "star_level", "feature", "phone", "status", "status_reason",
+    "name",
+    "kind",
+    "address",
+    "lat",
+    "lon",
+    "opening_hours",
+    "keeps_workday_hours",
+    "floor_area_m2",
+    "capacity",
+    "star_level",
+    "feature",
+    "phone",
+    "status",
+    "status_reason",
     "last_verified_on",
 )
 
@@ -379,8 +394,12 @@ def _replace_children(station: Station, data: StationData, catalogue: Catalogue)
         MobileStop.objects.filter(station=station).delete()
         MobileStop.objects.bulk_create(
             MobileStop(
-                station=station, place_name=s.place_name, address=s.address,
-                lat=s.lat, lon=s.lon, hours=s.hours,
+                station=station,
+                place_name=s.place_name,
+                address=s.address,
+                lat=s.lat,
+                lon=s.lon,
+                hours=s.hours,
             )
             for s in data.stops
         )
@@ -475,7 +494,11 @@ def station_listings_mark(
             StationListing.objects.update_or_create(
                 station=station,
                 platform=platform,
-                defaults={"fingerprint": fingerprints[station.pk], "listed_at": now, "listed_by": user},
+                defaults={
+                    "fingerprint": fingerprints[station.pk],
+                    "listed_at": now,
+                    "listed_by": user,
+                },
             )
             StationChange.objects.create(
                 station=station,

@@ -5,29 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.CharField(choices=[('province', '省'), ('city', '市'), ('district', '区县'), ('street', '街道/乡镇'), ('community', '社区/村')], max_length=12, verbose_name='级别')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.region', verbose_name='上级区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省"),
+                            ("city", "市"),
+                            ("district", "区县"),
+                            ("street", "街道/乡镇"),
+                            ("community", "社区/村"),
+                        ],
+                        max_length=12,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.region",
+                        verbose_name="上级区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('code__regex', '^[0-9]{2}$'), ('level', 'province')), models.Q(('code__regex', '^[0-9]{4}$'), ('level', 'city')), models.Q(('code__regex', '^[0-9]{6}$'), ('level', 'district')), models.Q(('code__regex', '^[0-9]{9}$'), ('level', 'street')), models.Q(('code__regex', '^[0-9]{12}$'), ('level', 'community')), _connector='OR'), name='region_code_length_matches_level')],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("code__regex", "^[0-9]{2}$"), ("level", "province")),
+                            models.Q(("code__regex", "^[0-9]{4}$"), ("level", "city")),
+                            models.Q(("code__regex", "^[0-9]{6}$"), ("level", "district")),
+                            models.Q(("code__regex", "^[0-9]{9}$"), ("level", "street")),
+                            models.Q(("code__regex", "^[0-9]{12}$"), ("level", "community")),
+                            _connector="OR",
+                        ),
+                        name="region_code_length_matches_level",
+                    )
+                ],
             },
         ),
     ]

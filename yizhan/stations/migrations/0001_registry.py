@@ -2,227 +2,553 @@
 
 import django.core.validators
 import django.db.models.deletion
-import yizhan.stations.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import yizhan.stations.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_region'),
+        ("regions", "0001_region"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Amenity',
+            name="Amenity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=32, verbose_name='名称')),
-                ('name_en', models.CharField(max_length=64, verbose_name='英文名称')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=32, verbose_name="名称")),
+                ("name_en", models.CharField(max_length=64, verbose_name="英文名称")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
             ],
             options={
-                'verbose_name': '设施',
-                'verbose_name_plural': '设施目录',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "设施",
+                "verbose_name_plural": "设施目录",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=32, verbose_name='名称')),
-                ('name_en', models.CharField(max_length=64, verbose_name='英文名称')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=32, verbose_name="名称")),
+                ("name_en", models.CharField(max_length=64, verbose_name="英文名称")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
             ],
             options={
-                'verbose_name': '服务',
-                'verbose_name_plural': '服务目录',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "服务",
+                "verbose_name_plural": "服务目录",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Station',
+            name="Station",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='全局唯一，例如 HRB-DL-001；导入时按编号更新。', max_length=32, unique=True, validators=[yizhan.stations.validators.validate_station_code], verbose_name='驿站编号')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('fixed', '固定驿站'), ('mobile', '流动驿站'), ('smart', '智能驿站(24小时)')], max_length=8, verbose_name='类型')),
-                ('address', models.CharField(max_length=200, verbose_name='地址')),
-                ('lat', models.FloatField(verbose_name='纬度(WGS-84)')),
-                ('lon', models.FloatField(verbose_name='经度(WGS-84)')),
-                ('opening_hours', models.CharField(help_text='OSM opening_hours 语法，例如 “Mo-Fr 08:00-18:00; PH off” 或 “24/7”。', max_length=255, validators=[yizhan.stations.validators.validate_opening_hours], verbose_name='开放时间')),
-                ('keeps_workday_hours', models.BooleanField(default=False, help_text='法定节假日(含调休放假)闭站，调休上班日按工作日时间开放。', verbose_name='按工作日开放')),
-                ('floor_area_m2', models.PositiveIntegerField(blank=True, null=True, verbose_name='面积(㎡)')),
-                ('capacity', models.PositiveIntegerField(blank=True, null=True, verbose_name='可容纳人数')),
-                ('star_level', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='星级')),
-                ('feature', models.CharField(blank=True, max_length=200, verbose_name='一站一特色')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='联系电话')),
-                ('status', models.CharField(choices=[('planned', '规划中'), ('active', '运营中'), ('suspended', '暂停'), ('delisted', '已摘牌')], default='planned', max_length=10, verbose_name='状态')),
-                ('status_reason', models.CharField(blank=True, max_length=200, verbose_name='状态说明')),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='状态变更时间')),
-                ('last_verified_on', models.DateField(blank=True, null=True, verbose_name='最近核实日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='更新时间')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stations', to='regions.region', verbose_name='所属区划')),
-                ('services', models.ManyToManyField(blank=True, related_name='stations', to='stations.service', verbose_name='服务')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="全局唯一，例如 HRB-DL-001；导入时按编号更新。",
+                        max_length=32,
+                        unique=True,
+                        validators=[yizhan.stations.validators.validate_station_code],
+                        verbose_name="驿站编号",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fixed", "固定驿站"),
+                            ("mobile", "流动驿站"),
+                            ("smart", "智能驿站(24小时)"),
+                        ],
+                        max_length=8,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("address", models.CharField(max_length=200, verbose_name="地址")),
+                ("lat", models.FloatField(verbose_name="纬度(WGS-84)")),
+                ("lon", models.FloatField(verbose_name="经度(WGS-84)")),
+                (
+                    "opening_hours",
+                    models.CharField(
+                        help_text="OSM opening_hours 语法，例如 “Mo-Fr 08:00-18:00; PH off” 或 “24/7”。",
+                        max_length=255,
+                        validators=[yizhan.stations.validators.validate_opening_hours],
+                        verbose_name="开放时间",
+                    ),
+                ),
+                (
+                    "keeps_workday_hours",
+                    models.BooleanField(
+                        default=False,
+                        help_text="法定节假日(含调休放假)闭站，调休上班日按工作日时间开放。",
+                        verbose_name="按工作日开放",
+                    ),
+                ),
+                (
+                    "floor_area_m2",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="面积(㎡)"),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="可容纳人数"),
+                ),
+                (
+                    "star_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="星级",
+                    ),
+                ),
+                (
+                    "feature",
+                    models.CharField(blank=True, max_length=200, verbose_name="一站一特色"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="联系电话")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "规划中"),
+                            ("active", "运营中"),
+                            ("suspended", "暂停"),
+                            ("delisted", "已摘牌"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="状态说明"),
+                ),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="状态变更时间"),
+                ),
+                (
+                    "last_verified_on",
+                    models.DateField(blank=True, null=True, verbose_name="最近核实日期"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, db_index=True, verbose_name="更新时间"),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stations",
+                        to="regions.region",
+                        verbose_name="所属区划",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="stations",
+                        to="stations.service",
+                        verbose_name="服务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驿站',
-                'verbose_name_plural': '驿站',
-                'ordering': ['code'],
+                "verbose_name": "驿站",
+                "verbose_name_plural": "驿站",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='MobileStop',
+            name="MobileStop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place_name', models.CharField(max_length=100, verbose_name='停靠点')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('lat', models.FloatField(verbose_name='纬度(WGS-84)')),
-                ('lon', models.FloatField(verbose_name='经度(WGS-84)')),
-                ('hours', models.CharField(help_text='OSM opening_hours 语法，例如 “Mo-Fr 11:00-14:00”。', max_length=255, validators=[yizhan.stations.validators.validate_opening_hours], verbose_name='停靠时间')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='生效日期')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='截止日期')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stops', to='stations.station', verbose_name='流动驿站')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("place_name", models.CharField(max_length=100, verbose_name="停靠点")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("lat", models.FloatField(verbose_name="纬度(WGS-84)")),
+                ("lon", models.FloatField(verbose_name="经度(WGS-84)")),
+                (
+                    "hours",
+                    models.CharField(
+                        help_text="OSM opening_hours 语法，例如 “Mo-Fr 11:00-14:00”。",
+                        max_length=255,
+                        validators=[yizhan.stations.validators.validate_opening_hours],
+                        verbose_name="停靠时间",
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="生效日期")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="截止日期")),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stops",
+                        to="stations.station",
+                        verbose_name="流动驿站",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '流动驿站停靠点',
-                'verbose_name_plural': '流动驿站时刻表',
-                'ordering': ['station', 'id'],
+                "verbose_name": "流动驿站停靠点",
+                "verbose_name_plural": "流动驿站时刻表",
+                "ordering": ["station", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StationAmenity',
+            name="StationAmenity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('working', '正常'), ('out_of_order', '故障')], default='working', max_length=12, verbose_name='状态')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='故障原因')),
-                ('expected_fix_on', models.DateField(blank=True, null=True, verbose_name='预计修复日期')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('amenity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='stations.amenity', verbose_name='设施')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='station_amenities', to='stations.station', verbose_name='驿站')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("working", "正常"), ("out_of_order", "故障")],
+                        default="working",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="故障原因")),
+                (
+                    "expected_fix_on",
+                    models.DateField(blank=True, null=True, verbose_name="预计修复日期"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "amenity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="stations.amenity",
+                        verbose_name="设施",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="station_amenities",
+                        to="stations.station",
+                        verbose_name="驿站",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驿站设施',
-                'verbose_name_plural': '驿站设施',
+                "verbose_name": "驿站设施",
+                "verbose_name_plural": "驿站设施",
             },
         ),
         migrations.AddField(
-            model_name='station',
-            name='amenities',
-            field=models.ManyToManyField(related_name='stations', through='stations.StationAmenity', to='stations.amenity', verbose_name='设施'),
+            model_name="station",
+            name="amenities",
+            field=models.ManyToManyField(
+                related_name="stations",
+                through="stations.StationAmenity",
+                to="stations.amenity",
+                verbose_name="设施",
+            ),
         ),
         migrations.CreateModel(
-            name='StationChange',
+            name="StationChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('create', '新建'), ('update', '修改'), ('status', '状态变更'), ('import', '导入'), ('verify', '核实'), ('publish', '上图')], max_length=10, verbose_name='操作')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='变更内容')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='原因')),
-                ('changed_at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='stations.station', verbose_name='驿站')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "新建"),
+                            ("update", "修改"),
+                            ("status", "状态变更"),
+                            ("import", "导入"),
+                            ("verify", "核实"),
+                            ("publish", "上图"),
+                        ],
+                        max_length=10,
+                        verbose_name="操作",
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="变更内容")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="原因")),
+                ("changed_at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="stations.station",
+                        verbose_name="驿站",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '变更记录',
-                'verbose_name_plural': '变更记录',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name": "变更记录",
+                "verbose_name_plural": "变更记录",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StationImport',
+            name="StationImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200, verbose_name='文件名')),
-                ('content', models.BinaryField(verbose_name='文件内容')),
-                ('default_crs', models.CharField(default='wgs84', max_length=8, verbose_name='默认坐标系')),
-                ('status', models.CharField(choices=[('valid', '校验通过'), ('invalid', '有错误'), ('committed', '已导入')], max_length=10, verbose_name='状态')),
-                ('report', models.JSONField(blank=True, default=dict, verbose_name='校验报告')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('committed_at', models.DateTimeField(blank=True, null=True, verbose_name='导入时间')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, verbose_name="文件名")),
+                ("content", models.BinaryField(verbose_name="文件内容")),
+                (
+                    "default_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="默认坐标系"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("valid", "校验通过"),
+                            ("invalid", "有错误"),
+                            ("committed", "已导入"),
+                        ],
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("report", models.JSONField(blank=True, default=dict, verbose_name="校验报告")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "committed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="导入时间"),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入记录',
-                'verbose_name_plural': '导入记录',
-                'ordering': ['-uploaded_at'],
+                "verbose_name": "导入记录",
+                "verbose_name_plural": "导入记录",
+                "ordering": ["-uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='StationListing',
+            name="StationListing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('amap', '高德地图'), ('baidu', '百度地图')], max_length=8, verbose_name='平台')),
-                ('fingerprint', models.CharField(max_length=64, verbose_name='内容指纹')),
-                ('listed_at', models.DateTimeField(verbose_name='上图时间')),
-                ('listed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='listings', to='stations.station', verbose_name='驿站')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("amap", "高德地图"), ("baidu", "百度地图")],
+                        max_length=8,
+                        verbose_name="平台",
+                    ),
+                ),
+                ("fingerprint", models.CharField(max_length=64, verbose_name="内容指纹")),
+                ("listed_at", models.DateTimeField(verbose_name="上图时间")),
+                (
+                    "listed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="listings",
+                        to="stations.station",
+                        verbose_name="驿站",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '上图记录',
-                'verbose_name_plural': '上图记录',
+                "verbose_name": "上图记录",
+                "verbose_name_plural": "上图记录",
             },
         ),
         migrations.CreateModel(
-            name='StationPhoto',
+            name="StationPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to='stations/%Y/%m/', verbose_name='照片')),
-                ('caption', models.CharField(blank=True, max_length=100, verbose_name='说明')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='stations.station', verbose_name='驿站')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.ImageField(upload_to="stations/%Y/%m/", verbose_name="照片")),
+                ("caption", models.CharField(blank=True, max_length=100, verbose_name="说明")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="stations.station",
+                        verbose_name="驿站",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驿站照片',
-                'verbose_name_plural': '驿站照片',
-                'ordering': ['station', 'sort_order', 'id'],
+                "verbose_name": "驿站照片",
+                "verbose_name_plural": "驿站照片",
+                "ordering": ["station", "sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StationStaff',
+            name="StationStaff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('master', '站长'), ('administrator', '管理员'), ('butler', '驿站管家'), ('contact', '联系人')], max_length=16, verbose_name='角色')),
-                ('name', models.CharField(max_length=40, verbose_name='姓名')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='电话')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='stations.station', verbose_name='驿站')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='station_roles', to=settings.AUTH_USER_MODEL, verbose_name='账户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("master", "站长"),
+                            ("administrator", "管理员"),
+                            ("butler", "驿站管家"),
+                            ("contact", "联系人"),
+                        ],
+                        max_length=16,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="姓名")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="电话")),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to="stations.station",
+                        verbose_name="驿站",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="station_roles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驿站人员',
-                'verbose_name_plural': '驿站人员',
-                'ordering': ['station', 'role', 'name'],
+                "verbose_name": "驿站人员",
+                "verbose_name_plural": "驿站人员",
+                "ordering": ["station", "role", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='stationamenity',
-            constraint=models.UniqueConstraint(fields=('station', 'amenity'), name='station_amenity_unique'),
+            model_name="stationamenity",
+            constraint=models.UniqueConstraint(
+                fields=("station", "amenity"), name="station_amenity_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='station',
-            index=models.Index(fields=['status', 'kind'], name='station_status_kind'),
+            model_name="station",
+            index=models.Index(fields=["status", "kind"], name="station_status_kind"),
         ),
         migrations.AddIndex(
-            model_name='station',
-            index=models.Index(fields=['lat', 'lon'], name='station_lat_lon'),
+            model_name="station",
+            index=models.Index(fields=["lat", "lon"], name="station_lat_lon"),
         ),
         migrations.AddConstraint(
-            model_name='station',
-            constraint=models.CheckConstraint(condition=models.Q(('star_level__isnull', True), models.Q(('star_level__gte', 1), ('star_level__lte', 5)), _connector='OR'), name='station_star_level_1_to_5'),
+            model_name="station",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("star_level__isnull", True),
+                    models.Q(("star_level__gte", 1), ("star_level__lte", 5)),
+                    _connector="OR",
+                ),
+                name="station_star_level_1_to_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='station',
-            constraint=models.CheckConstraint(condition=models.Q(('lat__gte', 3.8), ('lat__lte', 53.6), ('lon__gte', 73.4), ('lon__lte', 135.1)), name='station_lat_lon_in_china'),
+            model_name="station",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lat__gte", 3.8), ("lat__lte", 53.6), ("lon__gte", 73.4), ("lon__lte", 135.1)
+                ),
+                name="station_lat_lon_in_china",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stationlisting',
-            constraint=models.UniqueConstraint(fields=('station', 'platform'), name='listing_station_platform'),
+            model_name="stationlisting",
+            constraint=models.UniqueConstraint(
+                fields=("station", "platform"), name="listing_station_platform"
+            ),
         ),
     ]

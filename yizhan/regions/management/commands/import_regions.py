@@ -17,6 +17,8 @@ class Command(BaseCommand):
             result = regions_import_csv(text=path.read_text(encoding="utf-8"))
         except ValidationFailed as exc:
             for error in exc.errors:
-                self.stderr.write(f"row {error.row}, {error.field}: {error.message} ({error.value})")
+                self.stderr.write(
+                    f"row {error.row}, {error.field}: {error.message} ({error.value})"
+                )
             raise CommandError("nothing imported") from exc
         self.stdout.write(f"regions: {result.created} created, {result.updated} updated")

@@ -51,7 +51,9 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("stations", "Amenity").objects.filter(code__in=[a[0] for a in AMENITIES]).delete()
+    apps.get_model("stations", "Amenity").objects.filter(
+        code__in=[a[0] for a in AMENITIES]
+    ).delete()
     apps.get_model("stations", "Service").objects.filter(code__in=[s[0] for s in SERVICES]).delete()
 
 
