@@ -26,6 +26,7 @@ system:
 
 run: setup
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo_city --if-empty
 	@PORT=$(PORT) scripts/run

@@ -1,0 +1,377 @@
+"""The management console for the registry (Django admin), scoped to the officer's region."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from geoplan.crs import CRS
+from yizhan.accounts.selectors import user_scope
+from yizhan.regions.models import Region, RegionLevel
+from yizhan.stations.hours import OpeningHours
+from yizhan.stations.models import (
+    Amenity,
+    MobileStop,
+    Service,
+    Station,
+    StationAmenity,
+    StationChange,
+    StationImport,
+    StationListing,
+    StationPhoto,
+    StationStaff,
+    StationStatus,
+)
+from yizhan.stations.rules import RuleError, coordinates_to_wgs84
+from yizhan.stations.selectors import stations_base
+from yizhan.stations.services import (
+    REASON_REQUIRED,
+    STATUS_TRANSITIONS,
+    station_record_change,
+    station_snapshot,
+    station_verify,
+)
+
+
+class ScopedAdminMixin:
+    """Officers see and change only rows in their region's subtree."""
+
+    region_field = "region"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        return qs.filter(user_scope(user=request.user).q(self.region_field))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.related_model is Region:
+            kwargs["queryset"] = Region.objects.filter(user_scope(user=request.user).q(""))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class RegionListFilter(admin.SimpleListFilter):
+    title = _("所属区划")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        regions = Region.objects.filter(user_scope(user=request.user).q("")).filter(
+            level__in=[RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.STREET]
+        )
+        return [(r.code, f"{'　' * (len(r.code) // 3)}{r.name}") for r in regions]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value():
+            return queryset.filter(region__code__startswith=self.value())
+        return queryset
+
+
+class StationForm(forms.ModelForm):
+    input_crs = forms.ChoiceField(
+        label=_("录入坐标系"),
+        choices=[
+            (CRS.WGS84.value, "WGS-84 (GPS)"),
+            (CRS.GCJ02.value, "GCJ-02 (高德/腾讯)"),
+            (CRS.BD09.value, "BD-09 (百度)"),
+        ],
+        initial=CRS.WGS84.value,
+        help_text=_("按所选坐标系解读下方经纬度，保存时统一转换为 WGS-84。"),
+    )
+
+    class Meta:
+        model = Station
+        exclude: list[str] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lon, lat = data.get("lon"), data.get("lat")
+        if lon is not None and lat is not None:
+            try:
+                data["lon"], data["lat"] = coordinates_to_wgs84(lon, lat, data["input_crs"])
+            except RuleError as exc:
+                self.add_error(exc.field if exc.field in ("lat", "lon") else "lon", exc.message)
+        new_status = data.get("status")
+        old_status = self.instance.status if self.instance.pk else None
+        if old_status and new_status and new_status != old_status:
+            if new_status not in STATUS_TRANSITIONS[old_status]:
+                self.add_error(
+                    "status",
+                    _("不能从“%(old)s”变为“%(new)s”")
+                    % {
+                        "old": StationStatus(old_status).label,
+                        "new": StationStatus(new_status).label,
+                    },
+                )
+        if new_status in REASON_REQUIRED and not data.get("status_reason"):
+            self.add_error("status_reason", _("暂停或摘牌须填写原因"))
+        return data
+
+
+class StationAmenityInline(admin.TabularInline):
+    model = StationAmenity
+    extra = 0
+    fields = ("amenity", "state", "reason", "expected_fix_on")
+
+
+class StationStaffInline(admin.TabularInline):
+    model = StationStaff
+    extra = 0
+    fields = ("role", "name", "phone", "user")
+    raw_id_fields = ("user",)
+
+
+class StationPhotoInline(admin.TabularInline):
+    model = StationPhoto
+    extra = 0
+
+
+class MobileStopInline(admin.TabularInline):
+    model = MobileStop
+    extra = 0
+    fields = ("place_name", "address", "lat", "lon", "hours", "valid_from", "valid_until")
+
+
+class StationChangeInline(admin.TabularInline):
+    model = StationChange
+    extra = 0
+    can_delete = False
+    fields = ("changed_at", "action", "changed_by", "reason", "changes")
+    readonly_fields = fields
+    ordering = ("-changed_at",)
+    max_num = 0
+    verbose_name_plural = _("变更历史")
+
+
+class StationListingInline(admin.TabularInline):
+    model = StationListing
+    extra = 0
+    can_delete = False
+    fields = ("platform", "listed_at", "listed_by")
+    readonly_fields = fields
+    max_num = 0
+
+
+@admin.register(Station)
+class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = StationForm
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "region",
+        "status",
+        "star_level",
+        "open_now",
+        "out_of_order",
+        "last_verified_on",
+    )
+    list_display_links = ("code", "name")
+    list_filter = (RegionListFilter, "kind", "status", "star_level", "keeps_workday_hours")
+    search_fields = ("code", "name", "address")
+    list_per_page = 50
+    list_select_related = ("region",)
+    readonly_fields = ("status_changed_at", "created_at", "updated_at")
+    filter_horizontal = ("services",)
+    fieldsets = (
+        (None, {"fields": ("code", "name", "kind", "region", "address")}),
+        (_("位置"), {"fields": ("input_crs", "lon", "lat")}),
+        (_("开放"), {"fields": ("opening_hours", "keeps_workday_hours")}),
+        (
+            _("规模与服务"),
+            {"fields": ("floor_area_m2", "capacity", "star_level", "services", "feature", "phone")},
+        ),
+        (
+            _("状态"),
+            {"fields": ("status", "status_reason", "status_changed_at", "last_verified_on")},
+        ),
+        (_("记录"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    inlines = (
+        StationAmenityInline,
+        StationStaffInline,
+        StationPhotoInline,
+        MobileStopInline,
+        StationListingInline,
+        StationChangeInline,
+    )
+    actions = ("export_xlsx", "export_csv", "export_geojson", "mark_verified")
+    change_list_template = "admin/stations/station/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Station]:
+        return super().get_queryset(request).prefetch_related("station_amenities")
+
+    @admin.display(description=_("此刻开放"), boolean=True)
+    def open_now(self, obj: Station) -> bool:
+        return obj.status == StationStatus.ACTIVE and OpeningHours(
+            obj.opening_hours, obj.keeps_workday_hours
+        ).is_open(timezone.now())
+
+    @admin.display(description=_("故障设施"))
+    def out_of_order(self, obj: Station) -> str:
+        broken = [sa for sa in obj.station_amenities.all() if sa.state == "out_of_order"]
+        return format_html("<span style='color:#b00'>{}</span>", len(broken)) if broken else "—"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Stations are delisted, never deleted: the history and the sync tombstones need them.
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    # -- history -----------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        before = None
+        if change:
+            fresh = Station.objects.select_related("region").get(pk=obj.pk)
+            before = station_snapshot(fresh)
+            if fresh.status != obj.status:
+                obj.status_changed_at = timezone.now()
+        else:
+            obj.status_changed_at = timezone.now()
+        request._station_before = before
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        station = Station.objects.select_related("region").get(pk=form.instance.pk)
+        station_record_change(
+            station=station,
+            user=request.user,
+            before=getattr(request, "_station_before", None),
+            reason=form.cleaned_data.get("status_reason", "")
+            if "status" in form.changed_data
+            else "",
+        )
+
+    # -- exports and tools ---------------------------------------------------------
+
+    def _export(self, queryset: QuerySet[Station], fmt: str) -> HttpResponse:
+        stations = list(stations_base().filter(pk__in=queryset.values("pk")).order_by("code"))
+        from yizhan.stations import exports
+
+        content, content_type, filename = exports.stations_export(
+            stations=stations, fmt=fmt, crs=CRS.WGS84
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @admin.action(description=_("导出所选驿站 (XLSX)"))
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Station]) -> HttpResponse:
+        return self._export(queryset, "xlsx")
+
+    @admin.action(description=_("导出所选驿站 (CSV)"))
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Station]) -> HttpResponse:
+        return self._export(queryset, "csv")
+
+    @admin.action(description=_("导出所选驿站 (GeoJSON)"))
+    def export_geojson(self, request: HttpRequest, queryset: QuerySet[Station]) -> HttpResponse:
+        return self._export(queryset, "geojson")
+
+    @admin.action(description=_("标记为今日已核实"), permissions=["change"])
+    def mark_verified(self, request: HttpRequest, queryset: QuerySet[Station]) -> None:
+        for station in queryset:
+            station_verify(station=station, user=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("已核实 %d 个驿站") % queryset.count(), messages.SUCCESS)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """Export exactly the list the officer is looking at (its filters and search)."""
+        fmt = request.GET.get("format", "xlsx")
+        if fmt not in ("xlsx", "csv", "geojson"):
+            fmt = "xlsx"
+        params = request.GET.copy()
+        params.pop("format", None)
+        request.GET = params
+        changelist = self.get_changelist_instance(request)
+        return self._export(changelist.get_queryset(request), fmt)
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        from yizhan.stations.admin_views import station_import_view, station_listing_view
+
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(partial(station_import_view, model_admin=self)),
+                name="%s_%s_import" % info,
+            ),
+            path(
+                "listing/",
+                wrap(partial(station_listing_view, model_admin=self)),
+                name="%s_%s_listing" % info,
+            ),
+            path("export/", wrap(self.export_view), name="%s_%s_export" % info),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        info = self.opts.app_label, self.opts.model_name
+        query = request.GET.urlencode()
+        extra_context = {
+            **(extra_context or {}),
+            "import_url": reverse("admin:%s_%s_import" % info),
+            "listing_url": reverse("admin:%s_%s_listing" % info),
+            "export_url": reverse("admin:%s_%s_export" % info) + ("?" + query if query else "?"),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(StationChange)
+class StationChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    region_field = "station__region"
+    list_display = ("changed_at", "station", "action", "changed_by", "reason")
+    list_filter = ("action",)
+    search_fields = ("station__code", "station__name")
+    date_hierarchy = "changed_at"
+    list_select_related = ("station", "changed_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StationImport)
+class StationImportAdmin(admin.ModelAdmin):
+    list_display = ("uploaded_at", "filename", "status", "uploaded_by", "committed_at")
+    exclude = ("content",)
+    readonly_fields = (
+        "filename",
+        "default_crs",
+        "status",
+        "report",
+        "uploaded_by",
+        "uploaded_at",
+        "committed_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StationImport]:
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(uploaded_by=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Amenity, Service)
+class CatalogueAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "sort_order")
+    list_editable = ("sort_order",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

@@ -1,0 +1,145 @@
+"""The management console (Django admin) for officers: scoping, history, status rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from yizhan.stations.models import Station, StationChange
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/console/stations/station/"
+
+
+@pytest.fixture
+def stations(make_station):
+    make_station("Z1", name="兆麟驿站")
+    make_station("T1", region_code="230102010", name="通江驿站")
+    make_station("N1", region_code="230103", name="南岗驿站")
+
+
+def change_url(code: str) -> str:
+    return f"/console/stations/station/{Station.objects.get(code=code).pk}/change/"
+
+
+def test_district_officer_lists_only_the_district(client, stations, officer):
+    client.force_login(officer)
+    page = client.get(CHANGELIST).content.decode()
+    assert "兆麟驿站" in page and "通江驿站" in page
+    assert "南岗驿站" not in page
+
+
+def test_street_officer_cannot_open_or_export_another_street(client, stations, street_officer):
+    client.force_login(street_officer)
+    page = client.get(CHANGELIST).content.decode()
+    assert "兆麟驿站" in page and "通江驿站" not in page
+    # Another street's station: not found, as if it did not exist.
+    response = client.get(change_url("T1"))
+    assert response.status_code == 302 or response.status_code == 404
+    if response.status_code == 302:
+        assert change_url("T1") not in response["Location"]
+    export = client.get("/console/stations/station/export/?format=csv")
+    assert export.status_code == 200
+    text = export.content.decode("utf-8-sig")
+    assert "兆麟驿站" in text and "通江驿站" not in text and "南岗驿站" not in text
+
+
+def test_export_follows_the_filters_on_screen(client, stations, officer):
+    client.force_login(officer)
+    export = client.get("/console/stations/station/export/?format=csv&region=230102010")
+    text = export.content.decode("utf-8-sig")
+    assert "通江驿站" in text and "兆麟驿站" not in text
+
+
+def test_region_choices_are_limited_to_the_officers_subtree(client, stations, street_officer):
+    client.force_login(street_officer)
+    page = client.get(change_url("Z1")).content.decode()
+    assert "兆麟街道" in page
+    assert "南岗区" not in page
+
+
+def _form(station: Station, **changes) -> dict:
+    data = {
+        "code": station.code,
+        "name": station.name,
+        "kind": station.kind,
+        "region": station.region_id,
+        "address": station.address,
+        "input_crs": "wgs84",
+        "lon": station.lon,
+        "lat": station.lat,
+        "opening_hours": station.opening_hours,
+        "status": station.status,
+        "status_reason": station.status_reason,
+        "feature": "",
+        "phone": "",
+    }
+    for prefix in (
+        "station_amenities",
+        "staff",
+        "photos",
+        "stops",
+        "listings",
+        "changes",
+    ):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def test_edit_records_who_changed_what(client, stations, officer):
+    client.force_login(officer)
+    station = Station.objects.get(code="Z1")
+    response = client.post(change_url("Z1"), _form(station, name="兆麟驿站（新）"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = StationChange.objects.filter(station=station).first()
+    assert change.changed_by == officer
+    assert change.changes["name"] == ["兆麟驿站", "兆麟驿站（新）"]
+
+
+def test_gcj02_input_is_stored_as_wgs84(client, stations, officer):
+    client.force_login(officer)
+    station = Station.objects.get(code="Z1")
+    from geoplan.crs import wgs84_to_gcj02
+
+    glon, glat = wgs84_to_gcj02(126.62, 45.77)
+    response = client.post(change_url("Z1"), _form(station, input_crs="gcj02", lon=glon, lat=glat))
+    assert response.status_code == 302
+    station.refresh_from_db()
+    assert station.lon == pytest.approx(126.62, abs=1e-6)
+    assert station.lat == pytest.approx(45.77, abs=1e-6)
+
+
+def test_bad_input_names_the_field_and_saves_nothing(client, stations, officer):
+    client.force_login(officer)
+    station = Station.objects.get(code="Z1")
+    response = client.post(
+        change_url("Z1"),
+        _form(station, opening_hours="Mo-Fx 8-18", lon=45.77, lat=126.62, status="delisted"),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "无法解析开放时间" in page
+    assert "经纬度可能填反了" in page
+    assert "暂停或摘牌须填写原因" in page
+    station.refresh_from_db()
+    assert station.opening_hours == "Mo-Su 08:00-20:00"
+    assert station.status == "active"
+
+
+def test_delisted_cannot_jump_back_to_active(client, stations, officer):
+    client.force_login(officer)
+    station = Station.objects.get(code="Z1")
+    client.post(change_url("Z1"), _form(station, status="delisted", status_reason="长期闭门"))
+    station.refresh_from_db()
+    assert station.status == "delisted"
+    response = client.post(change_url("Z1"), _form(station, status="active"))
+    assert response.status_code == 200
+    assert "不能从" in response.content.decode()
