@@ -298,31 +298,31 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_urls(self):  # type: ignore[no-untyped-def]
         from yizhan.stations.admin_views import station_import_view, station_listing_view
 
-        info = self.opts.app_label, self.opts.model_name
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
             path(
                 "import/",
                 wrap(partial(station_import_view, model_admin=self)),
-                name="%s_%s_import" % info,
+                name=f"{prefix}_import",
             ),
             path(
                 "listing/",
                 wrap(partial(station_listing_view, model_admin=self)),
-                name="%s_%s_listing" % info,
+                name=f"{prefix}_listing",
             ),
-            path("export/", wrap(self.export_view), name="%s_%s_export" % info),
+            path("export/", wrap(self.export_view), name=f"{prefix}_export"),
             *super().get_urls(),
         ]
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        info = self.opts.app_label, self.opts.model_name
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         query = request.GET.urlencode()
         extra_context = {
             **(extra_context or {}),
-            "import_url": reverse("admin:%s_%s_import" % info),
-            "listing_url": reverse("admin:%s_%s_listing" % info),
-            "export_url": reverse("admin:%s_%s_export" % info) + ("?" + query if query else "?"),
+            "import_url": reverse(f"admin:{prefix}_import"),
+            "listing_url": reverse(f"admin:{prefix}_listing"),
+            "export_url": reverse(f"admin:{prefix}_export") + ("?" + query if query else "?"),
         }
         return super().changelist_view(request, extra_context)
 
