@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test setup lint typecheck bench clean system demo worker
+.PHONY: messages run test setup lint typecheck bench clean system demo worker
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: system $(VENV)/.installed node_modules/.installed messages
+
+messages: $(VENV)/.installed
+	@if [ -f locale/en/LC_MESSAGES/django.po ]; then $(MAKE) --no-print-directory locale/en/LC_MESSAGES/django.mo; fi
 
 $(VENV)/.installed: requirements.lock
 	@py=$$(scripts/find-python) && echo "Python: $$py" && \
@@ -16,11 +19,15 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
+# Compiled translations are build output (never committed); msgfmt comes from gettext.
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Debian packages the browser tests and printed pages need (Chromium, CJK fonts).
+# Debian packages: Chromium and CJK fonts (browser tests, printing), gettext (translations).
 system:
 	@scripts/setup-system
 
@@ -34,7 +41,7 @@ run: setup
 worker: setup
 	$(PY) manage.py db_worker
 
-test: setup system
+test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
