@@ -57,3 +57,10 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules var/static
+
+# The whole suite again on a throwaway PostgreSQL (scripts/pg-test), stopped afterwards.
+.PHONY: test-pg
+test-pg: setup system
+	@url=$$(scripts/pg-test start) && trap 'scripts/pg-test stop' EXIT && \
+	  echo "pytest on PostgreSQL: DATABASE_URL=postgres://yizhan:***@$${url##*@}" && \
+	  DATABASE_URL=$$url DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
