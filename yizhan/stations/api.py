@@ -221,12 +221,21 @@ def stations_sync_api(  # type: ignore[no-untyped-def]
     response={200: StationOut, 404: ErrorOut},
     summary="Station detail / 驿站详情",
 )
-def station_detail_api(
-    request: HttpRequest, response: HttpResponse, code: str, crs: CRS = CRS.WGS84
-):  # type: ignore[no-untyped-def]
+def station_detail_api(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    response: HttpResponse,
+    code: str,
+    crs: CRS = CRS.WGS84,
+    at: dt.datetime | None = None,
+):
+    """`at` (ISO 8601) evaluates `open_now`, `next_change` and a mobile station's
+    `current_stop` at that moment instead of now."""
     public = _is_public(request)
     station = station_get(code=code, scope=user_scope(user=request.user), public=public)
     if station is None:
         raise NotFound(f"没有编号为 {code} 的驿站")
     _cache(response, request)
-    return station_out(station, crs=crs, now=timezone.now(), with_staff=not public)
+    when = at or timezone.now()
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    return station_out(station, crs=crs, now=when, with_staff=not public)

@@ -9,7 +9,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yizhan.stations.validators import validate_opening_hours, validate_station_code
+from yizhan.stations.validators import (
+    validate_opening_hours,
+    validate_photo,
+    validate_station_code,
+)
 
 
 class StationKind(models.TextChoices):
@@ -205,7 +209,7 @@ class StationPhoto(models.Model):
     station = models.ForeignKey(
         Station, on_delete=models.CASCADE, related_name="photos", verbose_name=_("驿站")
     )
-    image = models.ImageField(_("照片"), upload_to="stations/%Y/%m/")
+    image = models.ImageField(_("照片"), upload_to="stations/%Y/%m/", validators=[validate_photo])
     caption = models.CharField(_("说明"), max_length=100, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 

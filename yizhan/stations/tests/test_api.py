@@ -145,3 +145,25 @@ def test_openapi_docs_are_served(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/stations/sync" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_where_a_mobile_station_stands_at_a_given_time(client, make_station):
+    make_station(
+        "M1",
+        kind="mobile",
+        stops=[
+            {
+                "place_name": "中央大街",
+                "lat": 45.7733,
+                "lon": 126.6175,
+                "hours": "Mo-Fr 11:00-14:00",
+            },
+            {"place_name": "群力外滩", "lat": 45.74, "lon": 126.55, "hours": "Sa,Su 16:00-21:00"},
+        ],
+    )
+    saturday = client.get("/api/v1/stations/M1", {"at": "2026-03-07T18:00:00+08:00"}).json()
+    assert saturday["current_stop"]["place_name"] == "群力外滩"
+    monday = client.get("/api/v1/stations/M1", {"at": "2026-03-09T12:00:00+08:00"}).json()
+    assert monday["current_stop"]["place_name"] == "中央大街"
+    night = client.get("/api/v1/stations/M1", {"at": "2026-03-09T23:00:00+08:00"}).json()
+    assert night["current_stop"] is None
