@@ -80,20 +80,40 @@ def test_wrong_password_is_refused_in_chinese(page: Page, officer: User) -> None
     expect(page).to_have_url(re.compile(r"/console/login/"))
 
 
-def test_officer_switches_the_console_to_english(page: Page, officer: User) -> None:
-    log_in(page, "daoli_officer", PASSWORD)
-    switcher = page.locator("select[name=language]")
-    if switcher.count() == 0:
+def switch_language(page: Page, code: str) -> None:
+    """Use the console's language switch: a button per language, or a <select>."""
+    button = page.locator(f"button[name=language][value={code}]")
+    select = page.locator("select[name=language]")
+    if button.count():
+        button.first.click()
+    elif select.count():
+        select.first.select_option(code)
+        submit = page.locator("form:has(select[name=language]) [type=submit]")
+        if submit.count():
+            submit.first.click()
+    else:
         pytest.skip(
             "the console has no language switcher yet (Django admin ships none): "
             "add a set_language form to templates/admin/base_site.html"
         )
-    switcher.first.select_option("en")
-    submit = page.locator("form:has(select[name=language]) [type=submit]")
-    if submit.count():
-        submit.first.click()
+
+
+def test_officer_switches_the_console_to_english_and_back(
+    page: Page, officer: User, screenshot: Callable[[Page, str], Path]
+) -> None:
+    log_in(page, "daoli_officer", PASSWORD)
+
+    switch_language(page, "en")
+    expect(page).to_have_url(re.compile(r"^https?://[^/]+/en/console/$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#user-tools")).to_contain_text("Welcome")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    screenshot(page, "console-en")
+
+    switch_language(page, "zh-hans")
+    expect(page).to_have_url(re.compile(r"^https?://[^/]+/console/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("#user-tools")).to_contain_text("欢迎")
 
 
 def test_console_sign_in_fits_a_phone(mobile_page: Page, officer: User) -> None:
