@@ -219,13 +219,9 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return format_html("<span style='color:#b00'>{}</span>", len(broken)) if broken else "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Stations are delisted, never deleted: the history and the sync tombstones need them.
+        # Stations are delisted, never deleted: the history and the sync tombstones need
+        # them. (Without delete permission the "delete selected" action disappears too.)
         return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     # -- history -----------------------------------------------------------------
 
@@ -281,7 +277,11 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("标记为今日已核实"), permissions=["change"])
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[Station]) -> None:
         for station in queryset:
-            station_verify(station=station, user=request.user)  # type: ignore[arg-type]
+            station_verify(
+                station=station,
+                user=request.user,  # type: ignore[arg-type]
+                scope=user_scope(user=request.user),
+            )
         self.message_user(request, _("已核实 %d 个驿站") % queryset.count(), messages.SUCCESS)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:

@@ -954,7 +954,11 @@ def demo_city_generate(
                 record["last_verified_on"] = station.last_verified_on
                 data = station_data_clean(record, catalogue=catalogue, scope=NATIONAL)
                 _station, outcome = station_upsert(
-                    data=data, user=users["daoli"], catalogue=catalogue, reason="演示数据重置"
+                    data=data,
+                    user=users["daoli"],
+                    catalogue=catalogue,
+                    scope=NATIONAL,
+                    reason="演示数据重置",
                 )
                 outcomes[outcome] += 1
         StationChange.objects.bulk_update(backdated, ["changed_at"], batch_size=500)
@@ -1020,19 +1024,31 @@ def _write_history(
         if event.kind in ("create", "edit"):
             data = station_data_clean(record, catalogue=catalogue, scope=NATIONAL)
             station, _outcome = station_upsert(
-                data=data, user=user, catalogue=catalogue, reason=event.reason, now=at
+                data=data,
+                user=user,
+                catalogue=catalogue,
+                scope=NATIONAL,
+                reason=event.reason,
+                now=at,
             )
             if event.kind == "create":
                 status_at = at
         elif event.kind == "status":
             assert station is not None
             station = station_status_set(
-                station=station, status=event.status, reason=event.reason, user=user, scope=NATIONAL
+                station=station,
+                status=event.status,
+                reason=event.reason,
+                user=user,
+                scope=NATIONAL,
+                now=at,
             )
             status_at = at
         elif event.kind == "verify":
             assert station is not None
-            station_verify(station=station, user=user, on=timezone.localdate(at))
+            station_verify(
+                station=station, user=user, scope=NATIONAL, on=timezone.localdate(at), now=at
+            )
         times.append(at)
     assert station is not None
     Station.objects.filter(pk=station.pk).update(created_at=times[0], status_changed_at=status_at)

@@ -91,6 +91,26 @@ def _is_number(value: object) -> bool:
     return True
 
 
+YES = {"是", "y", "yes", "true", "1", "√", "✓", "t"}
+NO = {"否", "n", "no", "false", "0", "×", "f", ""}
+
+
+def parse_yes_no(value: object, field: str = "keeps_workday_hours") -> bool:
+    """Read a yes/no cell: 是/否, yes/no, true/false, 1/0 (empty is no).
+
+    >>> parse_yes_no("是"), parse_yes_no("否"), parse_yes_no(None), parse_yes_no(True)
+    (True, False, False, True)
+    """
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise RuleError(field, f"应填 是 或 否，而不是 “{value}”")
+
+
 def check_code(code: str) -> str:
     code = (code or "").strip()
     if not CODE_PATTERN.match(code):

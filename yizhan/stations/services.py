@@ -31,7 +31,14 @@ from yizhan.stations.models import (
     StationStaff,
     StationStatus,
 )
-from yizhan.stations.rules import RuleError, check_code, check_name, coordinates_to_wgs84, parse_crs
+from yizhan.stations.rules import (
+    RuleError,
+    check_code,
+    check_name,
+    coordinates_to_wgs84,
+    parse_crs,
+    parse_yes_no,
+)
 
 # Which status may follow which. Delisting is final except through re-planning.
 STATUS_TRANSITIONS: dict[str, set[str]] = {
@@ -234,15 +241,17 @@ def station_data_clean(
     for person in staff:
         if person.role not in StaffRole.values or not person.name or len(person.name) > 40:
             errors.append(FieldError("staff", "人员姓名不能为空且不超过40字", row, person.name))
+    workday = False
+    try:
+        workday = parse_yes_no(raw.get("keeps_workday_hours"))
+    except RuleError as exc:
+        fail(exc, raw.get("keeps_workday_hours"))
     stops_raw = raw.get("stops")
     stops: tuple[StopEntry, ...] | None = None
     if stops_raw is not None:
-        stops = tuple(s if isinstance(s, StopEntry) else StopEntry(**s) for s in stops_raw)
-        for stop in stops:
-            try:
-                hours.validate(stop.hours)
-            except hours.InvalidOpeningHours as exc:
-                errors.append(FieldError("stops", f"{stop.place_name}: {exc}", row, stop.hours))
+        stops = tuple(
+            _clean_stop(s, default_crs=default_crs, errors=errors, row=row) for s in stops_raw
+        )
         if stops and kind and kind != StationKind.MOBILE:
             errors.append(FieldError("stops", "只有流动驿站可以有停靠时刻表", row, kind))
     if errors:
@@ -256,7 +265,7 @@ def station_data_clean(
         lat=round(lat, 7),
         lon=round(lon, 7),
         opening_hours=opening_hours,
-        keeps_workday_hours=bool(raw.get("keeps_workday_hours")),
+        keeps_workday_hours=workday,
         amenities=tuple(amenities),
         services=tuple(services),
         floor_area_m2=floor_area,
@@ -269,6 +278,39 @@ def station_data_clean(
         last_verified_on=verified if isinstance(verified, dt.date) else None,
         staff=staff,
         stops=stops,
+    )
+
+
+def _clean_stop(
+    stop: StopEntry | Mapping[str, Any],
+    *,
+    default_crs: str,
+    errors: list[FieldError],
+    row: int | None,
+) -> StopEntry:
+    """One timetable stop: a named place, a point in China (converted to WGS-84) and a
+    valid time window."""
+    raw = stop.__dict__ if isinstance(stop, StopEntry) else stop
+    place = _text(raw, "place_name")
+    label = place or "?"
+    if not place or len(place) > 100:
+        errors.append(FieldError("stops", "停靠点名称不能为空且不超过100字", row, place))
+    address = _text(raw, "address")
+    if len(address) > 200:
+        errors.append(FieldError("stops", f"{label}: 地址不超过200字", row, address[:20]))
+    lon = lat = 0.0
+    try:
+        crs = parse_crs(_text(raw, "crs"), default=parse_crs(default_crs))
+        lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), crs)
+    except RuleError as exc:
+        errors.append(FieldError("stops", f"{label}: {exc.message}", row))
+    window = _text(raw, "hours")
+    try:
+        window = hours.validate(window)
+    except hours.InvalidOpeningHours as exc:
+        errors.append(FieldError("stops", f"{label}: {exc}", row, window))
+    return StopEntry(
+        place_name=place, lat=round(lat, 7), lon=round(lon, 7), hours=window, address=address
     )
 
 
@@ -331,29 +373,66 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
 
 
+def station_change_errors(
+    *, existing: Station | None, data: StationData, scope: Scope, row: int | None = None
+) -> list[FieldError]:
+    """Rules that need the stored record: the caller must be allowed to change the
+    existing station, and a status change must follow the lifecycle."""
+    if existing is None:
+        return []
+    errors: list[FieldError] = []
+    if not scope.contains(existing.region):
+        errors.append(
+            FieldError("code", "该编号的驿站属于您管辖范围以外的区划", row, existing.code)
+        )
+    if data.status != existing.status and data.status not in STATUS_TRANSITIONS[existing.status]:
+        errors.append(
+            FieldError(
+                "status",
+                f"不能从“{StationStatus(existing.status).label}”"
+                f"变为“{StationStatus(data.status).label}”",
+                row,
+                data.status,
+            )
+        )
+    return errors
+
+
+def _station_for_update(code: str) -> Station | None:
+    return (
+        Station.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .prefetch_related("station_amenities__amenity", "services", "staff", "stops")
+        .filter(code=code)
+        .first()
+    )
+
+
 def station_upsert(
     *,
     data: StationData,
     user: User | None,
     catalogue: Catalogue,
+    scope: Scope,
     action: str = StationChange.Action.UPDATE,
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> tuple[Station, str]:
     """Create or update the station with ``data.code``; returns (station, outcome) where
-    outcome is "created", "updated" or "unchanged". History records who changed what."""
+    outcome is "created", "updated" or "unchanged". History records who changed what.
+
+    Raises ValidationFailed when the existing station lies outside ``scope`` or the
+    status change is not allowed by the lifecycle."""
     now = now or timezone.now()
     with transaction.atomic():
-        station = (
-            Station.objects.select_for_update()
-            .select_related("region")
-            .filter(code=data.code)
-            .first()
-        )
+        station = _station_for_update(data.code)
+        errors = station_change_errors(existing=station, data=data, scope=scope)
+        if errors:
+            raise ValidationFailed(errors=errors)
         before = station_snapshot(station) if station else None
         after = _data_snapshot(data, before)
-        if before is not None and before == after:
-            return station, "unchanged"  # type: ignore[return-value]
+        if station is not None and before == after:
+            return station, "unchanged"
         region = catalogue.regions[data.region_code]
         created = station is None
         if station is None:
@@ -364,7 +443,7 @@ def station_upsert(
         if created or (before and before["status"] != data.status):
             station.status_changed_at = now
         station.save()
-        _replace_children(station, data, catalogue)
+        _replace_children(station, data, catalogue, before=before, after=after)
         StationChange.objects.create(
             station=station,
             action=StationChange.Action.CREATE if created else action,
@@ -376,21 +455,56 @@ def station_upsert(
     return station, "created" if created else "updated"
 
 
-def _replace_children(station: Station, data: StationData, catalogue: Catalogue) -> None:
-    wanted = {a.code: a for a in data.amenities}
-    StationAmenity.objects.filter(station=station).exclude(amenity__code__in=wanted).delete()
-    for code, entry in wanted.items():
-        StationAmenity.objects.update_or_create(
-            station=station,
-            amenity=catalogue.amenities[code],
-            defaults={"state": entry.state, "reason": entry.reason},
-        )
-    station.services.set([catalogue.services[c] for c in data.services])
-    StationStaff.objects.filter(station=station).delete()
-    StationStaff.objects.bulk_create(
-        StationStaff(station=station, role=s.role, name=s.name, phone=s.phone) for s in data.staff
-    )
-    if data.stops is not None:
+def _replace_children(
+    station: Station,
+    data: StationData,
+    catalogue: Catalogue,
+    *,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+) -> None:
+    """Write only the child lists that changed, keeping what other features hang on
+    them (a staff member's account link, a stop's validity dates)."""
+    changed = set(after) if before is None else {k for k in after if before.get(k) != after[k]}
+    if "amenities" in changed:
+        wanted = {a.code: a for a in data.amenities}
+        current = {
+            sa.amenity.code: sa
+            for sa in StationAmenity.objects.filter(station=station).select_related("amenity")
+        }
+        StationAmenity.objects.filter(station=station).exclude(amenity__code__in=wanted).delete()
+        for code, entry in wanted.items():
+            row = current.get(code)
+            if row is None:
+                StationAmenity.objects.create(
+                    station=station,
+                    amenity=catalogue.amenities[code],
+                    state=entry.state,
+                    reason=entry.reason,
+                )
+            elif (row.state, row.reason) != (entry.state, entry.reason):
+                row.state, row.reason = entry.state, entry.reason
+                if entry.state == AmenityState.WORKING:
+                    row.expected_fix_on = None
+                row.save(update_fields=["state", "reason", "expected_fix_on", "updated_at"])
+    if "services" in changed:
+        station.services.set([catalogue.services[c] for c in data.services])
+    if "staff" in changed:
+        kept = {(p.role, p.name): p for p in StationStaff.objects.filter(station=station)}
+        wanted_staff = {(p.role, p.name): p for p in data.staff}
+        StationStaff.objects.filter(
+            pk__in=[p.pk for key, p in kept.items() if key not in wanted_staff]
+        ).delete()
+        for key, person in wanted_staff.items():
+            existing = kept.get(key)
+            if existing is None:
+                StationStaff.objects.create(
+                    station=station, role=person.role, name=person.name, phone=person.phone
+                )
+            elif existing.phone != person.phone:
+                existing.phone = person.phone
+                existing.save(update_fields=["phone"])
+    if data.stops is not None and "stops" in changed:
         MobileStop.objects.filter(station=station).delete()
         MobileStop.objects.bulk_create(
             MobileStop(
@@ -430,21 +544,31 @@ def station_record_change(
 
 
 def station_status_set(
-    *, station: Station, status: str, reason: str, user: User | None, scope: Scope
+    *,
+    station: Station,
+    status: str,
+    reason: str,
+    user: User | None,
+    scope: Scope,
+    now: dt.datetime | None = None,
 ) -> Station:
     """Move a station along its lifecycle (planned → active → suspended → delisted)."""
-    if not scope.contains(station.region):
-        raise PermissionDenied("该驿站不在您的管辖范围内")
-    if status not in STATUS_TRANSITIONS.get(station.status, set()):
-        raise ApplicationError(
-            f"不能从“{StationStatus(station.status).label}”变为“{StationStatus(status).label}”"
-        )
     reason = (reason or "").strip()
     if status in REASON_REQUIRED and not reason:
         raise ValidationFailed(errors=[FieldError("status_reason", "暂停或摘牌须填写原因")])
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
-        locked = Station.objects.select_for_update().get(pk=station.pk)
+        locked = (
+            Station.objects.select_for_update(of=("self",))
+            .select_related("region")
+            .get(pk=station.pk)
+        )
+        if not scope.contains(locked.region):
+            raise PermissionDenied("该驿站不在您的管辖范围内")
+        if status not in STATUS_TRANSITIONS.get(locked.status, set()):
+            raise ApplicationError(
+                f"不能从“{StationStatus(locked.status).label}”变为“{StationStatus(status).label}”"
+            )
         old = locked.status
         locked.status = status
         locked.status_reason = reason
@@ -461,21 +585,36 @@ def station_status_set(
     return locked
 
 
-def station_verify(*, station: Station, user: User | None, on: dt.date | None = None) -> Station:
-    """Record that someone checked the record against reality today."""
-    on = on or timezone.localdate()
+def station_verify(
+    *,
+    station: Station,
+    user: User | None,
+    scope: Scope,
+    on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Station:
+    """Record that someone checked the record against reality (today by default)."""
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
     with transaction.atomic():
-        old = station.last_verified_on
-        station.last_verified_on = on
-        station.save(update_fields=["last_verified_on", "updated_at"])
+        locked = (
+            Station.objects.select_for_update(of=("self",))
+            .select_related("region")
+            .get(pk=station.pk)
+        )
+        if not scope.contains(locked.region):
+            raise PermissionDenied("该驿站不在您的管辖范围内")
+        old = locked.last_verified_on
+        locked.last_verified_on = on
+        locked.save(update_fields=["last_verified_on", "updated_at"])
         StationChange.objects.create(
-            station=station,
+            station=locked,
             action=StationChange.Action.VERIFY,
             changes={"last_verified_on": [old.isoformat() if old else None, on.isoformat()]},
             changed_by=user,
-            changed_at=timezone.now(),
+            changed_at=now,
         )
-    return station
+    return locked
 
 
 def station_listings_mark(

@@ -58,7 +58,9 @@ def make_station(regions):
             catalogue=catalogue,
             scope=Scope(national=True, region=None),
         )
-        station, _ = station_upsert(data=data, user=user, catalogue=catalogue)
+        station, _ = station_upsert(
+            data=data, user=user, catalogue=catalogue, scope=Scope(national=True, region=None)
+        )
         return station
 
     return make

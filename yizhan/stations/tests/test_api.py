@@ -133,7 +133,7 @@ def test_sync_rejects_a_garbage_cursor(client, stations):
 def test_anonymous_clients_are_rate_limited(client, stations, monkeypatch):
     from config.api import api
 
-    throttle = api.throttles[0]
+    throttle = api.throttle[0]
     monkeypatch.setattr(throttle, "rate", "3/m")
     monkeypatch.setattr(throttle, "num_requests", 3)
     statuses = [client.get("/api/v1/stations/A1").status_code for _ in range(5)]

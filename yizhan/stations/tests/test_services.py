@@ -76,10 +76,10 @@ def test_upsert_is_idempotent_and_keeps_history(make_station, officer):
     station = make_station("H1", user=officer)
     catalogue = Catalogue.load()
     same = clean(station_raw("H1"))
-    _, outcome = station_upsert(data=same, user=officer, catalogue=catalogue)
+    _, outcome = station_upsert(data=same, user=officer, catalogue=catalogue, scope=NATIONAL)
     assert outcome == "unchanged"
     edited = clean(station_raw("H1", address="道里区西十二道街5号", amenities=[]))
-    _, outcome = station_upsert(data=edited, user=officer, catalogue=catalogue)
+    _, outcome = station_upsert(data=edited, user=officer, catalogue=catalogue, scope=NATIONAL)
     assert outcome == "updated"
     history = list(StationChange.objects.filter(station=station).order_by("changed_at", "id"))
     assert [h.action for h in history] == ["create", "update"]
