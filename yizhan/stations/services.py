@@ -182,9 +182,10 @@ def station_data_clean(
     if not address or len(address) > 200:
         errors.append(FieldError("address", "地址不能为空且不超过200字", row, address))
     lat = lon = 0.0
+    row_crs = str(default_crs)
     try:
-        crs = parse_crs(_text(raw, "crs"), default=parse_crs(default_crs))
-        lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), crs)
+        row_crs = parse_crs(_text(raw, "crs"), default=parse_crs(default_crs)).value
+        lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), row_crs)
     except RuleError as exc:
         fail(exc, f"{raw.get('lon')}, {raw.get('lat')}")
     opening_hours = ""
@@ -250,7 +251,7 @@ def station_data_clean(
     stops: tuple[StopEntry, ...] | None = None
     if stops_raw is not None:
         stops = tuple(
-            _clean_stop(s, default_crs=default_crs, errors=errors, row=row) for s in stops_raw
+            _clean_stop(s, default_crs=row_crs, errors=errors, row=row) for s in stops_raw
         )
         if stops and kind and kind != StationKind.MOBILE:
             errors.append(FieldError("stops", "只有流动驿站可以有停靠时刻表", row, kind))

@@ -149,3 +149,64 @@ def test_timetable_only_for_mobile_stations(regions):
             )
         )
     assert err.value.errors[0].field == "stops"
+
+
+def test_an_officer_cannot_take_over_another_streets_station_by_code(make_station, regions):
+    make_station("T9", region_code="230102010")
+    zhaolin = Scope(national=False, region=regions["230102001"])
+    data = clean(station_raw("T9", region_code="230102001"), scope=zhaolin)
+    with pytest.raises(ValidationFailed) as err:
+        station_upsert(data=data, user=None, catalogue=Catalogue.load(), scope=zhaolin)
+    assert err.value.errors[0].field == "code"
+    assert Station.objects.get(code="T9").region.code == "230102010"
+
+
+def test_upsert_follows_the_lifecycle(make_station):
+    make_station("D1", status="delisted", status_reason="长期闭门")
+    data = clean(station_raw("D1", status="active"))
+    with pytest.raises(ValidationFailed) as err:
+        station_upsert(data=data, user=None, catalogue=Catalogue.load(), scope=NATIONAL)
+    assert err.value.errors[0].field == "status"
+
+
+@pytest.mark.parametrize(("cell", "expected"), [("是", True), ("否", False), ("", False)])
+def test_workday_cells(regions, cell, expected):
+    assert clean(station_raw("W1", keeps_workday_hours=cell)).keeps_workday_hours is expected
+
+
+def test_workday_cell_garbage_is_named(regions):
+    with pytest.raises(ValidationFailed) as err:
+        clean(station_raw("W1", keeps_workday_hours="maybe"))
+    assert err.value.errors[0].field == "keeps_workday_hours"
+
+
+def test_stop_coordinates_follow_the_rows_crs(regions):
+    from geoplan.crs import wgs84_to_gcj02
+
+    glon, glat = wgs84_to_gcj02(126.6175, 45.7733)
+    data = clean(
+        station_raw(
+            "M2",
+            kind="mobile",
+            crs="gcj02",
+            lon=glon,
+            lat=glat,
+            stops=[
+                {"place_name": "中央大街", "lon": glon, "lat": glat, "hours": " Sa 10:00-12:00 "}
+            ],
+        ),
+    )
+    stop = data.stops[0]
+    assert stop.lon == pytest.approx(126.6175, abs=2e-6)
+    assert stop.hours == "Sa 10:00-12:00"
+
+
+def test_staff_account_links_survive_an_edit(make_station, officer):
+    from yizhan.stations.models import StationStaff
+
+    staff = [{"role": "master", "name": "王建国", "phone": "13800000001"}]
+    station = make_station("L1", staff=staff)
+    StationStaff.objects.filter(station=station).update(user=officer)
+    data = clean(station_raw("L1", staff=staff, address="道里区友谊路8号"))
+    station_upsert(data=data, user=None, catalogue=Catalogue.load(), scope=NATIONAL)
+    assert StationStaff.objects.get(station=station).user == officer
