@@ -1,0 +1,482 @@
+"""Exports of the registry (XLSX, CSV, GeoJSON) and the 上图 publishing pack for Amap and
+Baidu: what to send each platform, and which stations are new or changed since the last
+time they were published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from geoplan.crs import CRS, from_wgs84
+from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
+from yizhan.regions.models import Region
+from yizhan.stations.models import (
+    Amenity,
+    AmenityState,
+    MapPlatform,
+    Service,
+    Station,
+    StationChange,
+    StationKind,
+    StationListing,
+    StationStatus,
+)
+from yizhan.stations.rules import RuleError, listing_name, parse_crs
+from yizhan.stations.spreadsheets import (
+    MAIN_SHEET,
+    STATION_COLUMNS,
+    STOP_COLUMNS,
+    STOPS_SHEET,
+    CatalogueNames,
+    Column,
+    guide_lines,
+    station_cells,
+    stop_cells,
+    write_csv,
+    write_xlsx,
+)
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+}
+
+
+def _stations(stations: Iterable[Station]) -> list[Station]:
+    if isinstance(stations, QuerySet):
+        from yizhan.stations.selectors import stations_base
+
+        return list(stations_base().filter(pk__in=stations.values("pk")).order_by("code"))
+    return list(stations)
+
+
+def catalogue_names() -> CatalogueNames:
+    return CatalogueNames.build(
+        Amenity.objects.values_list("code", "name", "name_en"),
+        Service.objects.values_list("code", "name", "name_en"),
+    )
+
+
+def _crs(value: CRS | str | None) -> CRS:
+    try:
+        return parse_crs(str(value.value if isinstance(value, CRS) else value or ""))
+    except RuleError as exc:
+        raise ValidationFailed(errors=[FieldError("crs", exc.message, None, str(value))]) from exc
+
+
+def stations_export(
+    *, stations: Iterable[Station], fmt: str, crs: CRS | str = CRS.WGS84
+) -> tuple[bytes, str, str]:
+    """The stations as a file: (content, content type, file name).
+
+    XLSX and CSV hold exactly the columns `read_upload` reads (the XLSX also the mobile
+    timetable and a guide sheet), with coordinates in ``crs`` and the 坐标系 column
+    saying so. GeoJSON is always WGS-84, as RFC 7946 requires.
+
+    Pass stations loaded with ``selectors.stations_base()`` (a queryset is reloaded that
+    way); otherwise every station costs a few queries.
+    """
+    if fmt not in FORMATS:
+        raise ValidationFailed(
+            errors=[FieldError("format", "导出格式应为 xlsx、csv 或 geojson", None, fmt)]
+        )
+    target = _crs(crs)
+    items = _stations(stations)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    suffix = "" if target is CRS.WGS84 or fmt == "geojson" else f"-{target.value}"
+    filename = f"yizhan-stations-{stamp}{suffix}.{fmt}"
+    if fmt == "geojson":
+        if target is not CRS.WGS84:
+            raise ApplicationError(
+                "GeoJSON 按 RFC 7946 只使用 WGS-84 坐标；需要高德或百度坐标请导出 XLSX 或 CSV"
+            )
+        return stations_geojson(items), FORMATS[fmt], filename
+    rows = [station_cells(s, crs=target) for s in items]
+    if fmt == "csv":
+        return write_csv(rows), FORMATS[fmt], filename
+    stops = [
+        stop for s in items if s.kind == StationKind.MOBILE for stop in stop_cells(s, crs=target)
+    ]
+    content = write_xlsx(
+        [(MAIN_SHEET, STATION_COLUMNS, rows), (STOPS_SHEET, STOP_COLUMNS, stops)],
+        guide=guide_lines(catalogue_names()),
+    )
+    return content, FORMATS[fmt], filename
+
+
+def station_feature(station: Station) -> dict[str, Any]:
+    """One GeoJSON Feature (RFC 7946: WGS-84, [lon, lat])."""
+    working = [
+        sa.amenity.code
+        for sa in station.station_amenities.all()
+        if sa.state == AmenityState.WORKING
+    ]
+    broken = [
+        sa.amenity.code
+        for sa in station.station_amenities.all()
+        if sa.state != AmenityState.WORKING
+    ]
+    return {
+        "type": "Feature",
+        "id": station.code,
+        "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
+        "properties": {
+            "code": station.code,
+            "name": station.name,
+            "kind": station.kind,
+            "status": station.status,
+            "region": station.region.code,
+            "region_name": station.region.name,
+            "address": station.address,
+            "opening_hours": station.opening_hours,
+            "keeps_workday_hours": station.keeps_workday_hours,
+            "amenities": working,
+            "amenities_out_of_order": broken,
+            "services": [s.code for s in station.services.all()],
+            "star_level": station.star_level,
+            "phone": station.phone,
+        },
+    }
+
+
+def stations_geojson(stations: Iterable[Station]) -> bytes:
+    collection = {
+        "type": "FeatureCollection",
+        "features": [station_feature(s) for s in stations],
+    }
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# 上图: publishing to Amap and Baidu
+# ---------------------------------------------------------------------------
+
+LISTING_CATEGORY = "生活服务;公共服务设施;工会驿站"
+LISTING_BRAND = "工会驿站"
+PLATFORM_CRS = {MapPlatform.AMAP.value: CRS.GCJ02, MapPlatform.BAIDU.value: CRS.BD09}
+# What the platforms' submission forms ask for, in their order. "code" is ours, not
+# sent, and not part of the fingerprint.
+LISTING_COLUMNS: tuple[Column, ...] = (
+    Column("code", "驿站编号"),
+    Column("name", "名称"),
+    Column("province", "省"),
+    Column("city", "市"),
+    Column("district", "区县"),
+    Column("address", "地址"),
+    Column("category", "分类"),
+    Column("phone", "电话"),
+    Column("lon", "经度"),
+    Column("lat", "纬度"),
+    Column("crs", "坐标系"),
+    Column("opening_hours", "营业时间"),
+    Column("photos", "照片"),
+    Column("facilities", "设施"),
+)
+LISTING_SHEET = "上图清单"
+PENDING_SHEET = "待上图或有变更"
+REASON_NEW = "未上图"
+REASON_CHANGED = "信息有变更"
+REASON_WITHDRAW = "已暂停或摘牌，需下线"
+# Registry history keys → the listing field an officer recognises.
+_CHANGE_LABELS = {
+    "name": "名称",
+    "address": "地址",
+    "region_code": "区县",
+    "phone": "电话",
+    "lat": "坐标",
+    "lon": "坐标",
+    "opening_hours": "营业时间",
+    "keeps_workday_hours": "营业时间",
+    "amenities": "设施",
+}
+_LABEL_OF = {c.key: c.header for c in LISTING_COLUMNS}
+
+
+def _platform(platform: str) -> str:
+    if platform not in MapPlatform.values:
+        raise ValidationFailed(
+            errors=[FieldError("platform", "平台应为 amap 或 baidu", None, platform)]
+        )
+    return platform
+
+
+_WEEKDAYS = {
+    "Mo": "周一",
+    "Tu": "周二",
+    "We": "周三",
+    "Th": "周四",
+    "Fr": "周五",
+    "Sa": "周六",
+    "Su": "周日",
+}
+
+
+def hours_text(rule: str, keeps_workday_hours: bool = False) -> str:
+    """OSM opening_hours as the Chinese a map listing shows.
+
+    >>> hours_text("Mo-Fr 08:00-18:00; PH off")
+    '周一至周五 08:00-18:00；法定节假日 休息'
+    >>> hours_text("24/7")
+    '24小时开放'
+    """
+    text = rule.strip()
+    if text == "24/7" and not keeps_workday_hours:
+        return "24小时开放"
+    text = text.replace("24/7", "每天 00:00-24:00")
+    text = re.sub(
+        r"\b(Mo|Tu|We|Th|Fr|Sa|Su)-(Mo|Tu|We|Th|Fr|Sa|Su)\b",
+        lambda m: f"{_WEEKDAYS[m.group(1)]}至{_WEEKDAYS[m.group(2)]}",
+        text,
+    )
+    text = re.sub(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)\b", lambda m: _WEEKDAYS[m.group(1)], text)
+    text = re.sub(r"\bPH\b", "法定节假日", text)
+    text = re.sub(r"\b(off|closed)\b", "休息", text)
+    text = re.sub(r"\s*;\s*", "；", text)
+    text = re.sub(r"(?<=[一二三四五六日]),(?=周)", "、", text)
+    if keeps_workday_hours:
+        text += "（法定节假日及调休放假日闭站，调休上班日开放）"
+    return text
+
+
+def _region_names(stations: Sequence[Station]) -> dict[str, str]:
+    prefixes = {s.region.code[:n] for s in stations for n in (2, 4, 6)}
+    return dict(Region.objects.filter(code__in=prefixes).values_list("code", "name"))
+
+
+def _names_for(station: Station, regions: Mapping[str, str] | None) -> tuple[str, str, str]:
+    if regions is None:
+        chain: dict[str, str] = {}
+        node: Region | None = station.region
+        while node is not None:
+            chain[node.code] = node.name
+            node = node.parent
+        regions = chain
+    code = station.region.code
+    return regions.get(code[:2], ""), regions.get(code[:4], ""), regions.get(code[:6], "")
+
+
+def _branch(station: Station, region_words: Sequence[str]) -> tuple[str, str]:
+    """(brand, branch) for the platform name "工会驿站（中央大街店）"."""
+    name = station.name.strip()
+    bracket = re.search(r"[（(](.+?)[)）]", name)
+    if bracket:
+        base = (name[: bracket.start()] + name[bracket.end() :]).strip()
+        return (LISTING_BRAND if "驿站" in base else base), bracket.group(1).strip()
+    if "驿站" not in name:
+        return name, ""
+    rest = name
+    for word in sorted((w for w in region_words if w), key=len, reverse=True):
+        if rest.startswith(word) and len(rest) > len(word):
+            rest = rest[len(word) :]
+    rest = re.sub(r"(总工会|工会)?(户外劳动者)?(服务)?(爱心|暖心)?驿站$", "", rest).strip(" -·")
+    if not rest:
+        rest = station.region.name if len(station.region.code) >= 9 else ""
+    return LISTING_BRAND, rest
+
+
+def listing_fields(
+    station: Station,
+    platform: str,
+    *,
+    regions: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """What to submit to ``platform`` ("amap" or "baidu") for this station: the name
+    (≤ 20 characters, branch in full-width brackets), address, category, phone,
+    coordinates in the platform's datum (GCJ-02 for Amap, BD-09 for Baidu), opening
+    hours in words, photo URLs and the facilities in working order.
+
+    ``regions`` ({code: name} for province, city, district) saves a query per station.
+    """
+    crs = PLATFORM_CRS[_platform(platform)]
+    province, city, district = _names_for(station, regions)
+    brand, branch = _branch(station, [province, city, district, station.region.name])
+    lon, lat = from_wgs84(station.lon, station.lat, crs)
+    return {
+        "name": listing_name(brand, branch),
+        "province": province,
+        "city": city,
+        "district": district,
+        "address": station.address,
+        "category": LISTING_CATEGORY,
+        "phone": station.phone,
+        "lon": round(lon, 6),
+        "lat": round(lat, 6),
+        "crs": crs.value,
+        "opening_hours": hours_text(station.opening_hours, station.keeps_workday_hours),
+        "photos": [photo.image.url for photo in station.photos.all() if photo.image],
+        "facilities": [
+            sa.amenity.name
+            for sa in station.station_amenities.all()
+            if sa.state == AmenityState.WORKING
+        ],
+    }
+
+
+def listing_fingerprint(fields: Mapping[str, Any]) -> str:
+    """sha256 of the fields as canonical JSON: equal fields, equal fingerprint."""
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingListing:
+    """A station to (re)submit to a platform, or to take off it, and why."""
+
+    station: Station
+    fields: dict[str, Any]
+    fingerprint: str
+    reason: str
+    changed: tuple[str, ...] = ()
+    listed_at: dt.datetime | None = None
+
+    @property
+    def markable(self) -> bool:
+        """Whether "标记为已上图" applies (not to a station that must come off the map)."""
+        return self.reason != REASON_WITHDRAW
+
+
+def listings_pending(*, stations: Iterable[Station], platform: str) -> list[PendingListing]:
+    """Active stations never published to ``platform`` or whose fields differ from what
+    was published (with the fields that changed since, from the registry history), and
+    published stations that are no longer active and must come off the map."""
+    platform = _platform(platform)
+    items = _stations(stations)
+    regions = _region_names(items)
+    listings = {
+        listing.station_id: listing
+        for listing in StationListing.objects.filter(
+            platform=platform, station_id__in=[s.pk for s in items]
+        )
+    }
+    pending: list[PendingListing] = []
+    changed_ids: list[int] = []
+    for station in items:
+        listing = listings.get(station.pk)
+        fields = listing_fields(station, platform, regions=regions)
+        fingerprint = listing_fingerprint(fields)
+        if station.status != StationStatus.ACTIVE:
+            if listing is not None:
+                pending.append(
+                    PendingListing(
+                        station, fields, fingerprint, REASON_WITHDRAW, (), listing.listed_at
+                    )
+                )
+            continue
+        if listing is None:
+            pending.append(PendingListing(station, fields, fingerprint, REASON_NEW))
+        elif listing.fingerprint != fingerprint:
+            pending.append(
+                PendingListing(station, fields, fingerprint, REASON_CHANGED, (), listing.listed_at)
+            )
+            changed_ids.append(station.pk)
+    if not changed_ids:
+        return pending
+    since = min(listings[pk].listed_at for pk in changed_ids)
+    labels: dict[int, list[str]] = {pk: [] for pk in changed_ids}
+    history = (
+        StationChange.objects.filter(station_id__in=changed_ids, changed_at__gt=since)
+        .exclude(action=StationChange.Action.PUBLISH)
+        .order_by("changed_at")
+        .values_list("station_id", "changed_at", "changes")
+    )
+    for station_id, changed_at, changes in history:
+        if changed_at <= listings[station_id].listed_at:
+            continue
+        for key in changes or {}:
+            label = _CHANGE_LABELS.get(key)
+            if label and label not in labels[station_id]:
+                labels[station_id].append(label)
+    return [
+        PendingListing(
+            p.station, p.fields, p.fingerprint, p.reason, tuple(labels[p.station.pk]), p.listed_at
+        )
+        if p.station.pk in labels
+        else p
+        for p in pending
+    ]
+
+
+def _listing_row(code: str, fields: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+    row = dict(fields)
+    row["code"] = code
+    row["crs"] = {"gcj02": "GCJ02", "bd09": "BD09"}.get(str(fields["crs"]), fields["crs"])
+    row["photos"] = "\n".join(
+        base_url.rstrip("/") + url if url.startswith("/") else url for url in fields["photos"]
+    )
+    row["facilities"] = "、".join(fields["facilities"])
+    return row
+
+
+PENDING_COLUMNS: tuple[Column, ...] = (
+    Column("reason", "原因"),
+    Column("changed", "变更内容"),
+    Column("listed_at", "上次上图"),
+    *LISTING_COLUMNS,
+    Column("fingerprint", "内容指纹"),
+)
+
+
+def listing_pack(*, stations: Iterable[Station], platform: str, base_url: str = "") -> bytes:
+    """The XLSX to hand to (or fill in for) the platform: sheet "上图清单" with every
+    active station, sheet "待上图或有变更" with what is new, changed or to take down.
+
+    ``base_url`` (e.g. "https://yizhan.example.cn") makes photo URLs absolute."""
+    platform = _platform(platform)
+    items = _stations(stations)
+    regions = _region_names(items)
+    active = [s for s in items if s.status == StationStatus.ACTIVE]
+    all_rows = [
+        _listing_row(s.code, listing_fields(s, platform, regions=regions), base_url) for s in active
+    ]
+    pending_rows = []
+    for p in listings_pending(stations=items, platform=platform):
+        row = _listing_row(p.station.code, p.fields, base_url)
+        row["reason"] = p.reason
+        row["changed"] = "、".join(p.changed)
+        row["listed_at"] = (
+            timezone.localtime(p.listed_at).strftime("%Y-%m-%d %H:%M") if p.listed_at else ""
+        )
+        row["fingerprint"] = p.fingerprint
+        pending_rows.append(row)
+    guide = [
+        ["平台", "", str(MapPlatform(platform).label)],
+        ["坐标系", "", "GCJ-02（高德）" if platform == MapPlatform.AMAP else "BD-09（百度）"],
+        ["生成时间", "", timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+        [
+            "说明",
+            "",
+            "提交平台后，请在“上图管理”页面点“标记为已上图”，下次只列出新增和变更的驿站。",
+        ],
+    ]
+    return write_xlsx(
+        [
+            (LISTING_SHEET, LISTING_COLUMNS, all_rows),
+            (PENDING_SHEET, PENDING_COLUMNS, pending_rows),
+        ],
+        guide=guide,
+    )
+
+
+def read_sheet(content: bytes, title: str) -> list[dict[str, Any]]:
+    """Rows of one sheet of an XLSX as {header: value} (for tests and checks)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    try:
+        rows = list(book[title].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        return []
+    header = [str(h) for h in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]]
