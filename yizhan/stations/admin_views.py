@@ -1,0 +1,253 @@
+"""Console pages for officers' spreadsheets and 上图: thin shells over
+`imports` and `exports`, scoped by `accounts.selectors.user_scope`.
+
+Wired by `StationAdmin.get_urls()` as ``admin:stations_station_import`` and
+``admin:stations_station_listing``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geoplan.crs import CRS
+from yizhan.accounts.selectors import user_scope
+from yizhan.core.errors import ApplicationError
+from yizhan.stations import exports, imports
+from yizhan.stations.models import MapPlatform, Station, StationImport
+from yizhan.stations.selectors import stations_list
+from yizhan.stations.services import station_listings_mark
+from yizhan.stations.spreadsheets import MAX_FILE_BYTES
+
+# Rows of a report shown on the page; the full report is a download.
+SHOWN_ROWS = 500
+ACTION_LABELS = {
+    imports.ACTION_CREATE: _("新增"),
+    imports.ACTION_UPDATE: _("更新"),
+    imports.ACTION_UNCHANGED: _("不变"),
+    imports.ACTION_INVALID: _("有错误"),
+}
+CRS_CHOICES = [
+    (CRS.WGS84.value, _("WGS-84（GPS、天地图、OpenStreetMap）")),
+    (CRS.GCJ02.value, _("GCJ-02（高德、腾讯）")),
+    (CRS.BD09.value, _("BD-09（百度）")),
+]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("表格文件"),
+        help_text=_("Excel（.xlsx）或 CSV（UTF-8 或 GB18030），最大 10 MB、20000 行。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    default_crs = forms.ChoiceField(
+        label=_("默认坐标系"),
+        choices=CRS_CHOICES,
+        initial=CRS.WGS84.value,
+        help_text=_("“坐标系”列为空的行按此坐标系解读经纬度。"),
+    )
+
+
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not request.user.has_perms(perms):
+        raise PermissionDenied
+
+
+def _context(
+    request: HttpRequest, model_admin: admin.ModelAdmin[Any], title: str
+) -> dict[str, Any]:
+    opts = model_admin.model._meta
+    try:
+        changelist_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    except NoReverseMatch:
+        changelist_url = ""
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": opts,
+        "title": title,
+        "changelist_url": changelist_url,
+    }
+
+
+def _own_import(request: HttpRequest, pk: Any) -> StationImport:
+    qs = StationImport.objects.all()
+    if not request.user.is_superuser:
+        qs = qs.filter(uploaded_by=request.user)
+    return get_object_or_404(qs, pk=pk)
+
+
+def _report_csv(station_import: StationImport) -> HttpResponse:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["工作表", "行", "列", "值", "问题"])
+    for error in station_import.report.get("errors", []):
+        writer.writerow(
+            [error["sheet"], error["row"] or "", error["column"], error["value"], error["message"]]
+        )
+    writer.writerow([])
+    writer.writerow(["行", "驿站编号", "名称", "处理", "变更内容"])
+    for row in station_import.report.get("rows", []):
+        writer.writerow(
+            [
+                row["row"],
+                row["code"],
+                row["name"],
+                ACTION_LABELS.get(row["action"], row["action"]),
+                "、".join(row["changes"]),
+            ]
+        )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="import-{station_import.pk}-report.csv"'
+    )
+    return response
+
+
+def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> HttpResponse:
+    """Upload → dry-run report (row, column, value, problem) → 确认导入 commits it."""
+    _require(request, "stations.add_station", "stations.change_station")
+    scope = user_scope(user=request.user)
+    if request.method == "GET" and request.GET.get("template"):
+        content, content_type, _name = exports.stations_export(
+            stations=[], fmt="xlsx", crs=CRS.WGS84
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = 'attachment; filename="yizhan-stations-template.xlsx"'
+        return response
+
+    form = ImportForm()
+    station_import: StationImport | None = None
+    if request.method == "POST" and "import_id" in request.POST:
+        station_import = _own_import(request, request.POST["import_id"])
+        try:
+            report = imports.station_import_commit(
+                station_import=station_import,
+                user=request.user,  # type: ignore[arg-type]
+                scope=scope,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, imports.import_summary(report))
+        return HttpResponseRedirect(f"{request.path}?id={station_import.pk}")
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            # Read one byte past the limit: enough to say "too big" without reading more.
+            content = upload.read(MAX_FILE_BYTES + 1)
+            try:
+                station_import = imports.station_import_check(
+                    filename=upload.name,
+                    content=content,
+                    default_crs=form.cleaned_data["default_crs"],
+                    user=request.user,  # type: ignore[arg-type]
+                    scope=scope,
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                return HttpResponseRedirect(f"{request.path}?id={station_import.pk}")
+    elif request.GET.get("id"):
+        station_import = _own_import(request, request.GET["id"])
+        if request.GET.get("download") == "report":
+            return _report_csv(station_import)
+
+    context = _context(request, model_admin, str(_("导入驿站表格")))
+    context["form"] = form
+    if station_import is not None:
+        report = station_import.report
+        rows = report.get("rows", [])
+        shown = [r for r in rows if r["action"] != imports.ACTION_UNCHANGED][:SHOWN_ROWS]
+        context.update(
+            {
+                "station_import": station_import,
+                "report": report,
+                "summary": imports.import_summary(report),
+                "errors": report.get("errors", [])[:SHOWN_ROWS],
+                "errors_hidden": max(0, len(report.get("errors", [])) - SHOWN_ROWS),
+                "rows": [
+                    {**r, "action_label": ACTION_LABELS.get(r["action"], r["action"])}
+                    for r in shown
+                ],
+                "can_commit": station_import.status == StationImport.Status.VALID,
+                "committed": station_import.status == StationImport.Status.COMMITTED,
+            }
+        )
+    return TemplateResponse(request, "admin/stations/station_import.html", context)
+
+
+def _platform(request: HttpRequest) -> str:
+    platform = request.POST.get("platform") or request.GET.get("platform") or MapPlatform.AMAP
+    return platform if platform in MapPlatform.values else MapPlatform.AMAP.value
+
+
+def station_listing_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> HttpResponse:
+    """上图: pick Amap or Baidu, see what is new or changed, download the pack, and mark
+    what was submitted as listed (with the fingerprints shown, i.e. what was sent)."""
+    _require(request, "stations.change_station")
+    scope = user_scope(user=request.user)
+    platform = _platform(request)
+    stations = list(stations_list(scope=scope, public=False))
+
+    if request.method == "POST":
+        fingerprints: dict[int, str] = {}
+        for value in request.POST.getlist("station"):
+            if not value.isdigit():
+                continue
+            fingerprint = request.POST.get(f"fp-{value}", "")
+            if len(fingerprint) == 64 and all(c in "0123456789abcdef" for c in fingerprint):
+                fingerprints[int(value)] = fingerprint
+        chosen = list(Station.objects.filter(scope.q("region"), pk__in=fingerprints))
+        if chosen:
+            count = station_listings_mark(
+                stations=chosen,
+                platform=platform,
+                fingerprints=fingerprints,
+                user=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(
+                request,
+                _("已将 %(count)d 个驿站标记为已上图（%(platform)s）")
+                % {"count": count, "platform": MapPlatform(platform).label},
+            )
+        else:
+            messages.warning(request, _("没有选择驿站"))
+        return HttpResponseRedirect(f"{request.path}?platform={platform}")
+
+    if request.GET.get("download"):
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        content = exports.listing_pack(stations=stations, platform=platform, base_url=base_url)
+        stamp = timezone.localdate()
+        response = HttpResponse(content, content_type=exports.FORMATS["xlsx"])
+        response["Content-Disposition"] = (
+            f'attachment; filename="yizhan-listing-{platform}-{stamp:%Y%m%d}.xlsx"'
+        )
+        return response
+
+    pending = exports.listings_pending(stations=stations, platform=platform)
+    context = _context(request, model_admin, str(_("上图管理（高德 / 百度）")))
+    context.update(
+        {
+            "platform": platform,
+            "platforms": MapPlatform.choices,
+            "platform_label": MapPlatform(platform).label,
+            "pending": pending,
+            "markable": [p for p in pending if p.markable],
+            "active_count": sum(1 for s in stations if s.status == "active"),
+        }
+    )
+    return TemplateResponse(request, "admin/stations/station_listing.html", context)
