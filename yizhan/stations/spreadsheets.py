@@ -366,7 +366,7 @@ def _read_xlsx(content: bytes, names: CatalogueNames, default_crs: str) -> Uploa
         upload = _read_station_rows(_sheet_rows(main), sheet_name, names, "xlsx")
         stops_ws = sheets.get(STOPS_SHEET)
         if stops_ws is not None:
-            _attach_stops(upload, _sheet_rows(stops_ws), names, default_crs)
+            _attach_stops(upload, _sheet_rows(stops_ws), default_crs)
         return upload
     finally:
         book.close()
@@ -478,28 +478,32 @@ def _match_headers(
 
 def _find_header(
     rows: Iterator[tuple[Any, ...]], columns: Sequence[Column], sheet: str
-) -> tuple[int, tuple[Any, ...]]:
+) -> tuple[int, tuple[Any, ...]] | None:
+    """The header row (its number and cells) among the first rows, or None when the
+    sheet is empty. The rows after it stay in ``rows``."""
     code_words = {_norm(w) for w in (columns[0].header, *columns[0].aliases)}
-    first: tuple[Any, ...] | None = None
+    first: tuple[int, tuple[Any, ...]] | None = None
     for number, values in enumerate(rows, start=1):
         if first is None and any(_cell_text(v) for v in values):
-            first = values
-            first_number = number
+            first = (number, values)
         if any(_norm(_cell_text(v)) in code_words for v in values):
             return number, values
         if number >= HEADER_SEARCH_ROWS:
             break
     if first is None:
-        raise UploadError([CellError(sheet, None, "", "", f"工作表“{sheet}”是空的")])
-    # No code column anywhere: report against the first non-empty row.
-    _, errors = _match_headers(first, columns, sheet, first_number)
+        return None
+    # No code column anywhere: report the header problems against the first row used.
+    _, errors = _match_headers(first[1], columns, sheet, first[0])
     raise UploadError(errors)
 
 
 def _read_station_rows(
     rows: Iterator[tuple[Any, ...]], sheet: str, names: CatalogueNames, fmt: str
 ) -> Upload:
-    header_row, header = _find_header(rows, STATION_COLUMNS, sheet)
+    found = _find_header(rows, STATION_COLUMNS, sheet)
+    if found is None:
+        raise UploadError([CellError(sheet, None, "", "", f"工作表“{sheet}”是空的")])
+    header_row, header = found
     by_index, errors = _match_headers(header, STATION_COLUMNS, sheet, header_row)
     if errors:
         raise UploadError(errors)
@@ -727,23 +731,13 @@ def _parse_staff(
     return staff
 
 
-def _attach_stops(
-    upload: Upload,
-    rows: Iterator[tuple[Any, ...]],
-    names: CatalogueNames,
-    default_crs: str,
-) -> None:
+def _attach_stops(upload: Upload, rows: Iterator[tuple[Any, ...]], default_crs: str) -> None:
     """Read the timetable sheet; every station row then carries its stops (maybe none)."""
-    try:
-        header_row, header = _find_header(rows, STOP_COLUMNS, STOPS_SHEET)
-    except UploadError as exc:
-        if exc.errors and exc.errors[0].message.endswith("是空的"):
-            # An empty timetable sheet: every station has no stops.
-            header_row, header = 0, ()
-            by_index: dict[int, str] = {}
-        else:
-            raise
-    else:
+    found = _find_header(rows, STOP_COLUMNS, STOPS_SHEET)
+    by_index: dict[int, str] = {}
+    header_row = 0
+    if found is not None:  # an empty timetable sheet means: no station has stops
+        header_row, header = found
         by_index, errors = _match_headers(header, STOP_COLUMNS, STOPS_SHEET, header_row)
         if errors:
             raise UploadError(errors)
