@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -37,6 +37,11 @@ ACTION_LABELS = {
     imports.ACTION_UPDATE: _("更新"),
     imports.ACTION_UNCHANGED: _("不变"),
     imports.ACTION_INVALID: _("有错误"),
+}
+REASON_LABELS = {
+    exports.REASON_NEW: _("未上图"),
+    exports.REASON_CHANGED: _("信息有变更"),
+    exports.REASON_WITHDRAW: _("已暂停或摘牌，需下线"),
 }
 CRS_CHOICES = [
     (CRS.WGS84.value, _("WGS-84（GPS、天地图、OpenStreetMap）")),
@@ -81,9 +86,11 @@ def _context(
 
 
 def _own_import(request: HttpRequest, pk: Any) -> StationImport:
+    if not str(pk).isdigit():
+        raise Http404
     qs = StationImport.objects.all()
     if not request.user.is_superuser:
-        qs = qs.filter(uploaded_by=request.user)
+        qs = qs.filter(uploaded_by_id=request.user.pk)
     return get_object_or_404(qs, pk=pk)
 
 
@@ -245,8 +252,13 @@ def station_listing_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any
             "platform": platform,
             "platforms": MapPlatform.choices,
             "platform_label": MapPlatform(platform).label,
-            "pending": pending,
-            "markable": [p for p in pending if p.markable],
+            "pending_count": len(pending),
+            "pending": [
+                {"p": p, "reason": REASON_LABELS.get(p.reason, p.reason)}
+                for p in pending[:SHOWN_ROWS]
+            ],
+            "pending_hidden": max(0, len(pending) - SHOWN_ROWS),
+            "markable": any(p.markable for p in pending[:SHOWN_ROWS]),
             "active_count": sum(1 for s in stations if s.status == "active"),
         }
     )
