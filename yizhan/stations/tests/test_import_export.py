@@ -365,6 +365,21 @@ def test_csv_leaves_timetables_alone_and_xlsx_replaces_them(registry):
     assert MobileStop.objects.filter(station__code="HRB-DL-002").count() == 3
 
 
+@pytest.mark.parametrize("header", [True, False])
+def test_an_empty_timetable_sheet_clears_timetables(registry, header):
+    content = export("xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = book["流动驿站时刻表"]
+    sheet.delete_rows(2 if header else 1, sheet.max_row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    station_import = check(buffer.getvalue())
+    row = next(r for r in station_import.report["rows"] if r["code"] == "HRB-DL-002")
+    assert row["changes"] == ["时刻表"]
+    commit(station_import)
+    assert not MobileStop.objects.exists()
+
+
 def test_human_cells_gb18030_csv_and_english_headers(streets):
     text = (
         "code,name,kind,region_code,address,lon,lat,crs,opening_hours,workday,amenities,"
@@ -802,6 +817,7 @@ def test_another_officers_import_cannot_be_seen_or_committed(client, streets, of
     other = OfficerFactory()
     client.force_login(other)
     assert client.get(reverse(IMPORT_URL), {"id": station_import.pk}).status_code == 404
+    assert client.get(reverse(IMPORT_URL), {"id": "1 or 1=1"}).status_code == 404
     assert client.post(reverse(IMPORT_URL), {"import_id": station_import.pk}).status_code == 404
     assert not Station.objects.exists()
 
