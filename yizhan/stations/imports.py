@@ -38,9 +38,9 @@ from yizhan.stations.services import (
     Catalogue,
     StationData,
     StopEntry,
-    _data_snapshot,
     station_change_errors,
     station_data_clean,
+    station_data_snapshot,
     station_snapshot,
     station_upsert,
 )
@@ -260,7 +260,7 @@ def _plan(
         else:
             data = _absorb_noise(data, station)
             before = station_snapshot(station)
-            after = _data_snapshot(data, before)
+            after = station_data_snapshot(data, before)
             changed = [key for key in after if before.get(key) != after[key]]
             action = ACTION_UPDATE if changed else ACTION_UNCHANGED
             entry["changes"] = list(

@@ -135,10 +135,13 @@ def _optional_int(
     if not text:
         return None
     try:
-        number = int(float(text))
+        as_float = float(text)
     except ValueError:
+        as_float = float("nan")
+    if not as_float.is_integer():
         errors.append(FieldError(key, "必须是整数", row, text))
         return None
+    number = int(as_float)
     if not low <= number <= high:
         errors.append(FieldError(key, f"应在 {low}–{high} 之间", row, text))
         return None
@@ -196,7 +199,9 @@ def station_data_clean(
     amenities: list[AmenityEntry] = []
     for entry in raw.get("amenities") or ():
         entry = entry if isinstance(entry, AmenityEntry) else AmenityEntry(**entry)
-        if entry.code not in catalogue.amenities:
+        if any(a.code == entry.code for a in amenities):
+            errors.append(FieldError("amenities", "设施重复", row, entry.code))
+        elif entry.code not in catalogue.amenities:
             errors.append(FieldError("amenities", "设施目录中没有此项", row, entry.code))
         elif entry.state not in AmenityState.values:
             errors.append(FieldError("amenities", "设施状态应为 正常/故障", row, entry.state))
@@ -204,7 +209,9 @@ def station_data_clean(
             amenities.append(entry)
     services: list[str] = []
     for service in raw.get("services") or ():
-        if service not in catalogue.services:
+        if service in services:
+            errors.append(FieldError("services", "服务重复", row, service))
+        elif service not in catalogue.services:
             errors.append(FieldError("services", "服务目录中没有此项", row, service))
         else:
             services.append(service)
@@ -355,7 +362,7 @@ def station_snapshot(station: Station) -> dict[str, Any]:
     return snap
 
 
-def _data_snapshot(data: StationData, current: dict[str, Any] | None) -> dict[str, Any]:
+def station_data_snapshot(data: StationData, current: dict[str, Any] | None) -> dict[str, Any]:
     snap: dict[str, Any] = {f: getattr(data, f) for f in SCALAR_FIELDS}
     snap["region_code"] = data.region_code
     if snap["last_verified_on"] is not None:
@@ -431,7 +438,7 @@ def station_upsert(
         if errors:
             raise ValidationFailed(errors=errors)
         before = station_snapshot(station) if station else None
-        after = _data_snapshot(data, before)
+        after = station_data_snapshot(data, before)
         if station is not None and before == after:
             return station, "unchanged"
         region = catalogue.regions[data.region_code]

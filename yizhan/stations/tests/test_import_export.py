@@ -207,15 +207,7 @@ def errors_at(report: dict[str, Any]) -> dict[tuple[int | None, str], str]:
 # Round trips
 # ---------------------------------------------------------------------------
 
-# The shared BD-09 → GCJ-02 inverse (geoplan.crs.bd09_to_gcj02) is the published closed
-# form, off by up to ~2e-6° (measured 1.9e-6° over China, 1.7e-6° around Harbin).
-BD09_INVERSE_IS_APPROXIMATE = pytest.mark.xfail(
-    strict=True,
-    reason="geoplan.crs.bd09_to_gcj02 is the approximate closed form (error up to 2e-6°); "
-    "refine it by fixed-point iteration on gcj02_to_bd09 as gcj02_to_wgs84 does",
-)
-
-CRSS = ["wgs84", "gcj02", pytest.param("bd09", marks=BD09_INVERSE_IS_APPROXIMATE)]
+CRSS = ["wgs84", "gcj02", "bd09"]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
