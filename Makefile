@@ -42,9 +42,9 @@ worker: setup
 	$(PY) manage.py db_worker
 
 test: setup
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	@# Tests first, so that a lint slip does not hide whether they pass; both must pass.
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS); s=$$?; \
+	  $(PY) -m ruff check . && $(PY) -m ruff format --check . && exit $$s
 
 lint: setup
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -3,13 +3,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from config.api import api
 
 admin.site.site_header = "驿站 Yizhan"
-admin.site.site_title = "驿站管理后台"
-admin.site.index_title = "工会驿站管理 / Station management"
+admin.site.site_title = _("驿站管理后台")
+admin.site.index_title = _("工会驿站管理")
 
 urlpatterns = [
     path("api/v1/", api.urls),

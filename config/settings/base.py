@@ -107,13 +107,26 @@ TASKS = {
     }
 }
 
-CACHES = {
-    # Shared by every process (web servers, workers): rate limits and index version stamps.
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "yizhan_cache",
+# The cache holds rate-limit counters and job progress. It must be shared by every
+# process (web servers, task workers) and must not ride on a job's own transaction:
+# with SQLite (one machine) a file cache beside the database; with PostgreSQL the
+# database cache on a second connection to the same database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(env.VAR_DIR / "cache"),
+        }
     }
-}
+else:
+    DATABASES["cache"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["yizhan.core.routers.CacheRouter"]
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "yizhan_cache",
+        }
+    }
 
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 

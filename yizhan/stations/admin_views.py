@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from geoplan.crs import CRS
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError
+from yizhan.core.progress import progress_get
 from yizhan.stations import exports, imports
 from yizhan.stations.models import MapPlatform, Station, StationImport
 from yizhan.stations.selectors import stations_list
@@ -140,15 +141,12 @@ def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]
     if request.method == "POST" and "import_id" in request.POST:
         station_import = _own_import(request, request.POST["import_id"])
         try:
-            report = imports.station_import_commit(
+            imports.station_import_enqueue(
                 station_import=station_import,
                 user=request.user,  # type: ignore[arg-type]
-                scope=scope,
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        else:
-            messages.success(request, imports.import_summary(report))
         return HttpResponseRedirect(f"{request.path}?id={station_import.pk}")
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -192,6 +190,8 @@ def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]
                 ],
                 "can_commit": station_import.status == StationImport.Status.VALID,
                 "committed": station_import.status == StationImport.Status.COMMITTED,
+                "committing": station_import.status == StationImport.Status.COMMITTING,
+                "progress": progress_get(imports.progress_key(station_import)),
             }
         )
     return TemplateResponse(request, "admin/stations/station_import.html", context)

@@ -21,7 +21,7 @@ Rules an officer will notice:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from django.utils import timezone
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
+from yizhan.core.progress import progress_set
 from yizhan.stations.models import Station, StationChange, StationImport
 from yizhan.stations.rules import RuleError, parse_crs
 from yizhan.stations.selectors import stations_base
@@ -56,6 +57,8 @@ from yizhan.stations.spreadsheets import (
 )
 
 COORD_NOISE_DEG = 1e-6
+# Rows between two progress reports during a commit.
+PROGRESS_EVERY = 25
 ACTION_CREATE, ACTION_UPDATE, ACTION_UNCHANGED, ACTION_INVALID = (
     "create",
     "update",
@@ -316,8 +319,47 @@ def _as_field_errors(errors: Sequence[dict[str, Any]]) -> list[FieldError]:
     ]
 
 
+def progress_key(station_import: StationImport) -> str:
+    return f"station_import:{station_import.pk}"
+
+
+def station_import_enqueue(*, station_import: StationImport, user: User | None) -> StationImport:
+    """The officer confirmed a checked import: queue it for the task worker, once.
+
+    The status moves valid → committing in one conditional update, so a double click or
+    two tabs cannot queue the same file twice."""
+    from yizhan.stations.tasks import station_import_commit_task
+
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = StationImport.objects.filter(
+            pk=station_import.pk, status=StationImport.Status.VALID
+        ).update(status=StationImport.Status.COMMITTING, queued_at=now, commit_error="")
+        if not claimed:
+            current = StationImport.objects.get(pk=station_import.pk)
+            if current.status == StationImport.Status.COMMITTING:
+                raise ApplicationError("该文件已在导入中，请稍候")
+            if current.status == StationImport.Status.COMMITTED:
+                raise ApplicationError("该文件已经导入过，不能重复导入；如需再次导入请重新上传")
+            raise ApplicationError("该文件校验未通过，不能导入；请修改后重新上传")
+        total = station_import.report.get("counts", {}).get("rows", 0)
+        progress_set(progress_key(station_import), done=0, total=total, phase="queued")
+        transaction.on_commit(
+            lambda: station_import_commit_task.enqueue(
+                import_id=station_import.pk, user_id=user.pk if user else None
+            )
+        )
+    station_import.status = StationImport.Status.COMMITTING
+    station_import.queued_at = now
+    return station_import
+
+
 def station_import_commit(
-    *, station_import: StationImport, user: User | None, scope: Scope
+    *,
+    station_import: StationImport,
+    user: User | None,
+    scope: Scope,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Apply a checked import: every row in one transaction, or nothing.
 
@@ -332,7 +374,7 @@ def station_import_commit(
         locked = StationImport.objects.select_for_update().get(pk=station_import.pk)
         if locked.status == StationImport.Status.COMMITTED:
             raise ApplicationError("该文件已经导入过，不能重复导入；如需再次导入请重新上传")
-        if locked.status != StationImport.Status.VALID:
+        if locked.status not in (StationImport.Status.VALID, StationImport.Status.COMMITTING):
             raise ApplicationError("该文件校验未通过，不能导入；请修改后重新上传")
         report, planned, catalogue = _plan(
             filename=locked.filename,
@@ -347,7 +389,10 @@ def station_import_commit(
             now = timezone.now()
             reason = f"导入 {locked.filename}"[:200]
             outcome = {"created": 0, "updated": 0, "unchanged": 0}
-            for item in planned:
+            total = len(planned)
+            for done, item in enumerate(planned):
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done, total)
                 if item.action == ACTION_UNCHANGED:
                     outcome["unchanged"] += 1
                     continue
@@ -362,10 +407,13 @@ def station_import_commit(
                 )
                 outcome[result] += 1
             report["committed"] = outcome
+            if progress is not None:
+                progress(total, total)
             locked.status = StationImport.Status.COMMITTED
             locked.committed_at = now
             locked.report = report
-            locked.save(update_fields=["status", "committed_at", "report"])
+            locked.commit_error = ""
+            locked.save(update_fields=["status", "committed_at", "report", "commit_error"])
     if failed is not None:
         StationImport.objects.filter(pk=station_import.pk).update(
             status=StationImport.Status.INVALID, report=failed

@@ -330,6 +330,7 @@ class StationImport(models.Model):
     class Status(models.TextChoices):
         VALID = "valid", pgettext_lazy("import status", "校验通过")
         INVALID = "invalid", pgettext_lazy("import status", "有错误")
+        COMMITTING = "committing", pgettext_lazy("import status", "正在导入")
         COMMITTED = "committed", pgettext_lazy("import status", "已导入")
 
     filename = models.CharField(_("文件名"), max_length=200)
@@ -337,6 +338,9 @@ class StationImport(models.Model):
     default_crs = models.CharField(_("默认坐标系"), max_length=8, default="wgs84")
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
     report = models.JSONField(_("校验报告"), default=dict, blank=True)
+    # Set when the officer confirms; the task worker commits the file in the background.
+    queued_at = models.DateTimeField(_("确认导入时间"), null=True, blank=True)
+    commit_error = models.CharField(_("导入失败原因"), max_length=500, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("上传人")
     )

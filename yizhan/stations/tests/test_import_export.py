@@ -768,7 +768,9 @@ IMPORT_URL = "admin:stations_station_import"
 LISTING_URL = "admin:stations_station_listing"
 
 
-def test_import_page_dry_run_then_confirm(client, streets, officer):
+def test_import_page_dry_run_then_confirm(
+    client, streets, officer, django_capture_on_commit_callbacks
+):
     client.force_login(officer)
     url = reverse(IMPORT_URL)
     page = client.get(url)
@@ -788,8 +790,16 @@ def test_import_page_dry_run_then_confirm(client, streets, officer):
     assert 'value="确认导入"' in response.content.decode()
     station_import = StationImport.objects.filter(status="valid").get()
     assert not Station.objects.exists()
-    response = client.post(url, {"import_id": station_import.pk}, follow=True)
-    assert "新增 2" in response.content.decode()
+    # Confirming queues the commit for the task worker; the page shows progress and
+    # refreshes itself until the worker is done.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, {"import_id": station_import.pk}, follow=True)
+        html = response.content.decode()
+        assert "正在导入" in html and '<meta http-equiv="refresh"' in html
+        assert not Station.objects.exists()
+    assert len(callbacks) == 1  # the worker (here: immediate backend) ran the commit
+    done = client.get(url, {"id": station_import.pk}).content.decode()
+    assert "新增 2" in done and "http-equiv" not in done
     assert Station.objects.count() == 2
     report = client.get(url, {"id": station_import.pk, "download": "report"})
     assert "A2" in report.content.decode("utf-8-sig")
@@ -839,3 +849,44 @@ def test_listing_page_lists_downloads_and_marks(client, registry, street_officer
         StationListing.objects.filter(platform="baidu").values_list("station__code", flat=True)
     ) == {"HRB-DL-001", "HRB-DL-002"}
     assert "都已上图" in client.get(url, {"platform": "baidu"}).content.decode()
+
+
+def test_confirming_twice_queues_one_commit(streets, officer, django_capture_on_commit_callbacks):
+    station_import = check(xlsx([HEADER, good_row("A1")]), user=officer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        imports.station_import_enqueue(station_import=station_import, user=officer)
+        with pytest.raises(ApplicationError, match="已在导入中"):
+            imports.station_import_enqueue(station_import=station_import, user=officer)
+    assert len(callbacks) == 1
+
+
+def test_commit_reports_progress_up_to_every_row(streets, officer):
+    rows = [good_row(f"A{i}") for i in range(60)]
+    station_import = check(xlsx([HEADER, *rows]), user=officer)
+    seen = []
+    imports.station_import_commit(
+        station_import=station_import,
+        user=officer,
+        scope=user_scope(user=officer),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen[0] == (0, 60) and seen[-1] == (60, 60)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_commit_that_fails_in_the_worker_writes_nothing_and_says_why(streets, street_officer):
+    from yizhan.stations.tasks import station_import_commit_task
+
+    scope = user_scope(user=street_officer)
+    station_import = check(
+        xlsx([HEADER, good_row("A1"), good_row("Z9")]), user=street_officer, scope=scope
+    )
+    StationImport.objects.filter(pk=station_import.pk).update(status="committing")
+    # Meanwhile another officer registers Z9 in a street this officer does not cover.
+    StationFactory(code="Z9", region=streets["230102010"])
+    result = station_import_commit_task.call(import_id=station_import.pk, user_id=street_officer.pk)
+    assert "error" in result
+    station_import.refresh_from_db()
+    assert station_import.status == StationImport.Status.INVALID
+    assert station_import.commit_error
+    assert not Station.objects.filter(code="A1").exists()
