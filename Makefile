@@ -44,7 +44,8 @@ worker: setup
 test: setup
 	@# Tests first, so that a lint slip does not hide whether they pass; both must pass.
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS); s=$$?; \
-	  $(PY) -m ruff check . && $(PY) -m ruff format --check . && exit $$s
+	  $(PY) -m ruff check . && $(PY) -m ruff format --check . && \
+	  $(PY) -m mypy geoplan yizhan config && exit $$s
 
 lint: setup
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -21,5 +21,5 @@ class User(AbstractUser):
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("用户")  # type: ignore[assignment]
+        verbose_name_plural = _("用户")  # type: ignore[assignment]

@@ -17,6 +17,16 @@ REQUIRED_COLUMNS = ("code", "name")
 
 
 @dataclass(frozen=True)
+class _RegionRow:
+    code: str
+    name: str
+    level: str
+    parent_code: str
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
 class RegionImportResult:
     created: int
     updated: int
@@ -35,7 +45,7 @@ def regions_import(*, rows: Iterable[Mapping[str, str]]) -> RegionImportResult:
     error aborts the whole import.
     """
     errors: list[FieldError] = []
-    parsed: list[dict[str, object]] = []
+    parsed: list[_RegionRow] = []
     seen: set[str] = set()
     rows = list(rows)
     file_codes = {(r.get("code") or "").strip() for r in rows}
@@ -74,16 +84,7 @@ def regions_import(*, rows: Iterable[Mapping[str, str]]) -> RegionImportResult:
         except ValueError:
             errors.append(FieldError("lat", _("坐标须为数字"), number, row.get("lat") or ""))
             lat = lon = None
-        parsed.append(
-            {
-                "code": code,
-                "name": name,
-                "level": level,
-                "parent_code": parent_code,
-                "lat": lat,
-                "lon": lon,
-            }
-        )
+        parsed.append(_RegionRow(code, name, level, parent_code, lat, lon))
     if errors:
         raise ValidationFailed(errors=errors)
 
@@ -91,20 +92,19 @@ def regions_import(*, rows: Iterable[Mapping[str, str]]) -> RegionImportResult:
     with transaction.atomic():
         # Parents first: shorter codes are higher up.
         by_code: dict[str, Region] = {r.code: r for r in Region.objects.filter(code__in=seen)}
-        for item in sorted(parsed, key=lambda p: len(str(p["code"]))):
-            code = str(item["code"])
+        for item in sorted(parsed, key=lambda p: len(p.code)):
+            code = item.code
             parent = None
-            if item["level"] != RegionLevel.PROVINCE:
-                parent_code = str(item["parent_code"])
-                parent = by_code.get(parent_code) or Region.objects.get(code=parent_code)
+            if item.level != RegionLevel.PROVINCE:
+                parent = by_code.get(item.parent_code) or Region.objects.get(code=item.parent_code)
             region, was_created = Region.objects.update_or_create(
                 code=code,
                 defaults={
-                    "name": item["name"],
-                    "level": item["level"],
+                    "name": item.name,
+                    "level": item.level,
                     "parent": parent,
-                    "lat": item["lat"],
-                    "lon": item["lon"],
+                    "lat": item.lat,
+                    "lon": item.lon,
                 },
             )
             by_code[code] = region

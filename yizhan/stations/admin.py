@@ -291,7 +291,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             fmt = "xlsx"
         params = request.GET.copy()
         params.pop("format", None)
-        request.GET = params
+        request.GET = params  # type: ignore[assignment]
         changelist = self.get_changelist_instance(request)
         return self._export(changelist.get_queryset(request), fmt)
 

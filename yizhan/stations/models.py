@@ -219,7 +219,7 @@ class StationPhoto(models.Model):
         ordering = ["station", "sort_order", "id"]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
 class MobileStop(models.Model):
