@@ -6,15 +6,17 @@ from functools import partial
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from geoplan.crs import CRS
+from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.stations.hours import OpeningHours
@@ -142,11 +144,42 @@ class StationChangeInline(admin.TabularInline):
     model = StationChange
     extra = 0
     can_delete = False
-    fields = ("changed_at", "action", "changed_by", "reason", "changes")
+    fields = ("changed_at", "action", "changed_by", "reason", "what_changed")
     readonly_fields = fields
     ordering = ("-changed_at",)
     max_num = 0
     verbose_name_plural = _("变更历史")
+
+    @admin.display(description=_("变更内容"))
+    def what_changed(self, obj: StationChange) -> str:
+        return format_html_join(
+            "",
+            "<div><b>{}</b>：{} → {}</div>",
+            (
+                (_field_label(name), _short(values[0]), _short(values[1]))
+                for name, values in sorted(obj.changes.items())
+            ),
+        )
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Station._meta.get_field(name).verbose_name)
+    except Exception:
+        return {"region_code": str(_("区划代码")), "stops": str(_("停靠点"))}.get(name, name)
+
+
+def _short(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        text = "、".join(
+            " ".join(str(part) for part in item if part) if isinstance(item, list) else str(item)
+            for item in value
+        )
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 class StationListingInline(admin.TabularInline):
@@ -181,7 +214,6 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     filter_horizontal = ("services",)
     fieldsets = (
         (None, {"fields": ("code", "name", "kind", "region", "address")}),
-        (_("位置"), {"fields": ("input_crs", "lon", "lat")}),
         (_("开放"), {"fields": ("opening_hours", "keeps_workday_hours")}),
         (
             _("规模与服务"),
@@ -191,6 +223,8 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             _("状态"),
             {"fields": ("status", "status_reason", "status_changed_at", "last_verified_on")},
         ),
+        # Last, so that the map picker (after the fieldsets) sits right under it.
+        (_("位置"), {"fields": ("input_crs", "lon", "lat")}),
         (_("记录"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = (
@@ -203,6 +237,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     actions = ("export_xlsx", "export_csv", "export_geojson", "mark_verified")
     change_list_template = "admin/stations/station/change_list.html"
+    change_form_template = "admin/stations/station/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Station]:
         return super().get_queryset(request).prefetch_related("station_amenities")
@@ -295,6 +330,65 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         changelist = self.get_changelist_instance(request)
         return self._export(changelist.get_queryset(request), fmt)
 
+    def _map_config(self, request: HttpRequest) -> dict[str, Any]:
+        tiles = settings.YIZHAN
+        scope = user_scope(user=request.user)
+        centre = scope.region if scope.region and scope.region.lat else None
+        return {
+            "tile_url": tiles["TILE_URL"],
+            "tile_attribution": tiles["TILE_ATTRIBUTION"],
+            "tile_crs": tiles["TILE_CRS"],
+            "center": [centre.lat, centre.lon] if centre else [45.76, 126.60],
+            "label": str(_("驿站位置")),
+        }
+
+    def _display_point(self, lon: float, lat: float) -> list[float]:
+        """[lat, lon] in the tiles' coordinate system (markers line up on GCJ-02 tiles)."""
+        x, y = from_wgs84(lon, lat, settings.YIZHAN["TILE_CRS"])
+        return [round(y, 7), round(x, 7)]
+
+    def map_view(self, request: HttpRequest) -> HttpResponse:
+        """The filtered list on a map: same filters and search as the list on screen."""
+        changelist = self.get_changelist_instance(request)
+        stations = (
+            changelist.get_queryset(request)
+            .select_related(None)
+            .prefetch_related(None)
+            .only("pk", "code", "name", "kind", "status", "lat", "lon")
+        )
+        config = self._map_config(request)
+        config["stations"] = [
+            {
+                "code": s.code,
+                "name": s.name,
+                "status": s.status,
+                "status_label": str(s.get_status_display()),
+                "kind_label": str(s.get_kind_display()),
+                "url": reverse("admin:stations_station_change", args=[s.pk]),
+                **dict(zip(("lat", "lon"), self._display_point(s.lon, s.lat), strict=True)),
+            }
+            for s in stations
+        ]
+        query = request.GET.urlencode()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("驿站地图"),
+            "count": len(config["stations"]),
+            "statuses": StationStatus.choices,
+            "map_config": config,
+            "changelist_url": reverse("admin:stations_station_changelist")
+            + ("?" + query if query else ""),
+        }
+        return TemplateResponse(request, "admin/stations/station/map.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # type: ignore[no-untyped-def]
+        config = self._map_config(request)
+        if obj is not None:
+            config["point"] = self._display_point(obj.lon, obj.lat)
+        context["map_config"] = config
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_urls(self):  # type: ignore[no-untyped-def]
         from yizhan.stations.admin_views import station_import_view, station_listing_view
 
@@ -312,6 +406,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 name=f"{prefix}_listing",
             ),
             path("export/", wrap(self.export_view), name=f"{prefix}_export"),
+            path("map/", wrap(self.map_view), name=f"{prefix}_map"),
             *super().get_urls(),
         ]
 
@@ -322,6 +417,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "import_url": reverse(f"admin:{prefix}_import"),
             "listing_url": reverse(f"admin:{prefix}_listing"),
+            "map_url": reverse(f"admin:{prefix}_map") + ("?" + query if query else ""),
             "export_url": reverse(f"admin:{prefix}_export") + ("?" + query if query else "?"),
         }
         return super().changelist_view(request, extra_context)

@@ -1,0 +1,96 @@
+/* Yizhan console maps (Leaflet). Two uses:
+ *  - #yz-station-map on the station list: every station of the filtered list, clustered,
+ *    coloured by status, each linking to its record;
+ *  - #yz-point-map on a station form: shows the point and sets lon/lat on click/drag.
+ * Coordinates are WGS-84; when the tiles are GCJ-02 (Amap, Tianditu in China) the server
+ * sends the shifted display positions and the inverse shift for clicks.
+ * The list and the form keep working without tiles (offline): the map is an aid.
+ */
+(function () {
+  "use strict";
+
+  function config() {
+    var el = document.getElementById("yz-map-config");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function baseMap(container, cfg) {
+    var map = L.map(container, { scrollWheelZoom: false });
+    L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
+    return map;
+  }
+
+  var STATUS_COLOURS = {
+    active: "#1a7f37",
+    planned: "#0969da",
+    suspended: "#bf8700",
+    delisted: "#cf222e"
+  };
+
+  function stationList(cfg) {
+    var container = document.getElementById("yz-station-map");
+    if (!container || !window.L) return;
+    var stations = cfg.stations || [];
+    var map = baseMap(container, cfg);
+    var layer = L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 40 }) : L.layerGroup();
+    var bounds = [];
+    stations.forEach(function (s) {
+      var marker = L.circleMarker([s.lat, s.lon], {
+        radius: 8,
+        color: "#fff",
+        weight: 2,
+        fillColor: STATUS_COLOURS[s.status] || "#57606a",
+        fillOpacity: 0.95
+      });
+      var popup = document.createElement("div");
+      var link = document.createElement("a");
+      link.href = s.url;
+      link.textContent = s.name;
+      popup.appendChild(link);
+      var meta = document.createElement("div");
+      meta.textContent = s.code + " · " + s.kind_label + " · " + s.status_label;
+      popup.appendChild(meta);
+      marker.bindPopup(popup);
+      marker.bindTooltip(s.name);
+      layer.addLayer(marker);
+      bounds.push([s.lat, s.lon]);
+    });
+    map.addLayer(layer);
+    if (bounds.length) {
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+    } else if (cfg.center) {
+      map.setView(cfg.center, 12);
+    }
+    container.setAttribute("data-ready", String(stations.length));
+  }
+
+  function pointPicker(cfg) {
+    var container = document.getElementById("yz-point-map");
+    if (!container || !window.L) return;
+    var lon = document.getElementById("id_lon");
+    var lat = document.getElementById("id_lat");
+    var crs = document.getElementById("id_input_crs");
+    if (!lon || !lat) return;
+    var map = baseMap(container, cfg);
+    // The form's lon/lat are WGS-84; the server sends the same point in the tiles' system.
+    var start = cfg.point || cfg.center;
+    map.setView(start, cfg.point ? 16 : 12);
+    var marker = L.marker(start, { draggable: true, keyboard: true, title: cfg.label }).addTo(map);
+    function put(latlng) {
+      marker.setLatLng(latlng);
+      lat.value = latlng.lat.toFixed(7);
+      lon.value = latlng.lng.toFixed(7);
+      if (crs) crs.value = cfg.tile_crs; // clicks are in the tiles' system; saving converts
+    }
+    map.on("click", function (e) { put(e.latlng); });
+    marker.on("dragend", function () { put(marker.getLatLng()); });
+    container.setAttribute("data-ready", "1");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var cfg = config();
+    if (!cfg) return;
+    stationList(cfg);
+    pointPicker(cfg);
+  });
+})();
