@@ -3,12 +3,14 @@ list, the map on a station's form, and an import from upload to committed."""
 
 from __future__ import annotations
 
+import importlib
 import io
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
@@ -21,9 +23,10 @@ PASSWORD = "daoli-browser-2026"
 
 
 @pytest.fixture
-def demo(transactional_db: None, django_db_serialized_rollback: None, tmp_path: Path) -> None:
-    # Serialized rollback restores the catalogues the data migrations seeded, which the
-    # flush after each transactional test would otherwise remove.
+def demo(transactional_db: None, tmp_path: Path) -> None:
+    # A transactional test's flush removes what data migrations seeded: seed it again.
+    seed = importlib.import_module("yizhan.stations.migrations.0002_amenity_service_catalogue")
+    seed.seed(django_apps, None)
     call_command("demo_city", "--seed", "7", "--credentials-file", str(tmp_path / "c.txt"))
 
 
