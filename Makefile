@@ -54,7 +54,7 @@ typecheck: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m mypy geoplan yizhan config
 
 bench: setup
-	$(PY) bench/run_all.py
+	$(PY) bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) node_modules var/static
