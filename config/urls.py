@@ -11,6 +11,8 @@ from config.api import api
 admin.site.site_header = "驿站 Yizhan"
 admin.site.site_title = _("驿站管理后台")
 admin.site.index_title = _("工会驿站管理")
+# The station list has many columns; the page needs the width more than the side menu.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -67,7 +67,16 @@ class RegionListFilter(admin.SimpleListFilter):
         regions = Region.objects.filter(user_scope(user=request.user).q("")).filter(
             level__in=[RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.STREET]
         )
-        return [(r.code, f"{'　' * (len(r.code) // 3)}{r.name}") for r in regions]
+        # Indent by depth: city, district, then streets.
+        return [
+            (
+                r.code,
+                format_html(
+                    '<span style="padding-left:{}em">{}</span>', len(r.code) // 3 - 1, r.name
+                ),
+            )
+            for r in regions
+        ]
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         if self.value():

@@ -181,7 +181,9 @@ ALLOWED_CHINESE = {"驿站", "简体中文", "坐标系"}
 @pytest.mark.parametrize(
     "path",
     [
+        "/en/console/",
         CHANGELIST_EN,
+        "/en/console/stations/station/map/",
         "/en/console/stations/station/import/",
         "/en/console/stations/station/listing/",
         "/en/console/password_change/",
