@@ -473,7 +473,10 @@ def _replace_children(
 ) -> None:
     """Write only the child lists that changed, keeping what other features hang on
     them (a staff member's account link, a stop's validity dates)."""
-    changed = set(after) if before is None else {k for k in after if before.get(k) != after[k]}
+    if before is None:
+        _create_children(station, data, catalogue)
+        return
+    changed = {k for k in after if before.get(k) != after[k]}
     if "amenities" in changed:
         wanted = {a.code: a for a in data.amenities}
         current = {
@@ -525,6 +528,35 @@ def _replace_children(
             )
             for s in data.stops
         )
+
+
+def _create_children(station: Station, data: StationData, catalogue: Catalogue) -> None:
+    """A new station has no children yet: write each list in one statement."""
+    StationAmenity.objects.bulk_create(
+        StationAmenity(
+            station=station,
+            amenity=catalogue.amenities[a.code],
+            state=a.state,
+            reason=a.reason,
+        )
+        for a in data.amenities
+    )
+    if data.services:
+        station.services.add(*(catalogue.services[c] for c in data.services))
+    StationStaff.objects.bulk_create(
+        StationStaff(station=station, role=p.role, name=p.name, phone=p.phone) for p in data.staff
+    )
+    MobileStop.objects.bulk_create(
+        MobileStop(
+            station=station,
+            place_name=s.place_name,
+            address=s.address,
+            lat=s.lat,
+            lon=s.lon,
+            hours=s.hours,
+        )
+        for s in data.stops or ()
+    )
 
 
 def station_record_change(
