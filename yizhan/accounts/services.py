@@ -85,6 +85,19 @@ def _check_username(username: str) -> str:
     return username
 
 
+def _user_with_password(existing: User | None, *, username: str, password: str | None) -> User:
+    """The existing user or a new one (unsaved), with ``password`` set when given; a new
+    account without one gets an unusable password."""
+    user = existing or User(username=username)
+    if password is not None:
+        if not password:
+            raise ValidationFailed(errors=[FieldError("password", "密码不能为空")])
+        user.set_password(password)
+    elif existing is None:
+        user.set_unusable_password()
+    return user
+
+
 @transaction.atomic
 def officer_create(
     *,
@@ -104,17 +117,10 @@ def officer_create(
     username = _check_username(username)
     if region is None:
         raise ValidationFailed(errors=[FieldError("region", "工会干部必须指定管辖区域")])
-    user = User.objects.select_for_update().filter(username=username).first()
-    if user is not None and user.is_superuser:
+    existing = User.objects.select_for_update().filter(username=username).first()
+    if existing is not None and existing.is_superuser:
         raise ApplicationError(f"用户名 “{username}” 已是超级管理员，不能改为工会干部")
-    if user is None:
-        user = User(username=username)
-        if password is None:
-            user.set_unusable_password()
-    if password is not None:
-        if not password:
-            raise ValidationFailed(errors=[FieldError("password", "密码不能为空")])
-        user.set_password(password)
+    user = _user_with_password(existing, username=username, password=password)
     user.region = region
     user.first_name = first_name
     user.last_name = last_name
@@ -131,15 +137,8 @@ def superuser_ensure(*, username: str, password: str | None, email: str = "") ->
     """Create the superuser ``username`` or make an existing user one; set the password when
     given. Superusers are national: they have no region."""
     username = _check_username(username)
-    user = User.objects.select_for_update().filter(username=username).first()
-    if user is None:
-        user = User(username=username)
-        if password is None:
-            user.set_unusable_password()
-    if password is not None:
-        if not password:
-            raise ValidationFailed(errors=[FieldError("password", "密码不能为空")])
-        user.set_password(password)
+    existing = User.objects.select_for_update().filter(username=username).first()
+    user = _user_with_password(existing, username=username, password=password)
     if email:
         user.email = email
     user.is_staff = True

@@ -66,35 +66,31 @@ def make_station(regions):
     return make
 
 
+def _officer(username: str, region, codenames: list[str]) -> User:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user(
+        username=username, password=f"pw-{username}-1", is_staff=True, region=region
+    )
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="stations", codename__in=codenames)
+    )
+    return user
+
+
 @pytest.fixture
-def officer(regions, django_user_model) -> User:
+def officer(regions) -> User:
     """A district officer of 道里区 with the console permissions."""
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.create_user(
-        username="daoli", password="pw-daoli-1", is_staff=True, region=regions["230102"]
+    return _officer(
+        "daoli",
+        regions["230102"],
+        ["view_station", "change_station", "add_station", "view_stationchange"],
     )
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="stations",
-            codename__in=["view_station", "change_station", "add_station", "view_stationchange"],
-        )
-    )
-    return user
 
 
 @pytest.fixture
-def street_officer(regions, django_user_model) -> User:
+def street_officer(regions) -> User:
     """A street officer of 兆麟街道 only."""
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.create_user(
-        username="zhaolin", password="pw-zhaolin-1", is_staff=True, region=regions["230102001"]
+    return _officer(
+        "zhaolin", regions["230102001"], ["view_station", "change_station", "add_station"]
     )
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="stations",
-            codename__in=["view_station", "change_station", "add_station"],
-        )
-    )
-    return user
