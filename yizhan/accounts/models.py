@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -22,4 +23,4 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")  # type: ignore[assignment]
-        verbose_name_plural = _("用户")  # type: ignore[assignment]
+        verbose_name_plural = pgettext_lazy("plural", "用户")  # type: ignore[assignment]

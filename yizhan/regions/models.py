@@ -47,8 +47,8 @@ class Region(models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name = pgettext_lazy("model", "行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(

@@ -19,6 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
+from yizhan.stations import exports
+from yizhan.stations.admin_views import (
+    CRS_CHOICES,
+    station_import_view,
+    station_listing_view,
+)
 from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import (
     Amenity,
@@ -87,11 +93,7 @@ class RegionListFilter(admin.SimpleListFilter):
 class StationForm(forms.ModelForm):
     input_crs = forms.ChoiceField(
         label=_("录入坐标系"),
-        choices=[
-            (CRS.WGS84.value, "WGS-84 (GPS)"),
-            (CRS.GCJ02.value, "GCJ-02 (高德/腾讯)"),
-            (CRS.BD09.value, "BD-09 (百度)"),
-        ],
+        choices=CRS_CHOICES,
         initial=CRS.WGS84.value,
         help_text=_("按所选坐标系解读下方经纬度，保存时统一转换为 WGS-84。"),
     )
@@ -297,8 +299,6 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def _export(self, queryset: QuerySet[Station], fmt: str) -> HttpResponse:
         stations = list(stations_base().filter(pk__in=queryset.values("pk")).order_by("code"))
-        from yizhan.stations import exports
-
         content, content_type, filename = exports.stations_export(
             stations=stations, fmt=fmt, crs=CRS.WGS84
         )
@@ -399,8 +399,6 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from yizhan.stations.admin_views import station_import_view, station_listing_view
-
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [

@@ -135,7 +135,7 @@ class Station(models.Model):
 
     class Meta:
         verbose_name = _("驿站")
-        verbose_name_plural = _("驿站")
+        verbose_name_plural = pgettext_lazy("plural", "驿站")
         ordering = ["code"]
         indexes = [
             models.Index(fields=["status", "kind"], name="station_status_kind"),
@@ -171,7 +171,7 @@ class StationAmenity(models.Model):
 
     class Meta:
         verbose_name = _("驿站设施")
-        verbose_name_plural = _("驿站设施")
+        verbose_name_plural = pgettext_lazy("plural", "驿站设施")
         constraints = [
             models.UniqueConstraint(fields=["station", "amenity"], name="station_amenity_unique"),
         ]
@@ -198,7 +198,7 @@ class StationStaff(models.Model):
 
     class Meta:
         verbose_name = _("驿站人员")
-        verbose_name_plural = _("驿站人员")
+        verbose_name_plural = pgettext_lazy("plural", "驿站人员")
         ordering = ["station", "role", "name"]
 
     def __str__(self) -> str:
@@ -215,7 +215,7 @@ class StationPhoto(models.Model):
 
     class Meta:
         verbose_name = _("驿站照片")
-        verbose_name_plural = _("驿站照片")
+        verbose_name_plural = pgettext_lazy("plural", "驿站照片")
         ordering = ["station", "sort_order", "id"]
 
     def __str__(self) -> str:
@@ -282,11 +282,11 @@ class StationChange(models.Model):
 
     class Meta:
         verbose_name = _("变更记录")
-        verbose_name_plural = _("变更记录")
+        verbose_name_plural = pgettext_lazy("plural", "变更记录")
         ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.station_id} {self.action} {self.changed_at:%Y-%m-%d}"
+        return f"{self.station} · {self.get_action_display()} · {self.changed_at:%Y-%m-%d}"
 
 
 class MapPlatform(models.TextChoices):
@@ -305,12 +305,16 @@ class StationListing(models.Model):
     fingerprint = models.CharField(_("内容指纹"), max_length=64)
     listed_at = models.DateTimeField(_("上图时间"))
     listed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("操作人"),
     )
 
     class Meta:
         verbose_name = _("上图记录")
-        verbose_name_plural = _("上图记录")
+        verbose_name_plural = pgettext_lazy("plural", "上图记录")
         constraints = [
             models.UniqueConstraint(
                 fields=["station", "platform"], name="listing_station_platform"
@@ -349,7 +353,7 @@ class StationImport(models.Model):
 
     class Meta:
         verbose_name = _("导入记录")
-        verbose_name_plural = _("导入记录")
+        verbose_name_plural = pgettext_lazy("plural", "导入记录")
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:

@@ -198,15 +198,6 @@ def test_english_pages_have_no_chinese_of_ours(superuser_client, path: str) -> N
     assert html.count("驿站") == html.count("驿站 Yizhan"), "驿站 outside the brand"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Chinese has one word for one and many: Station's verbose_name and "
-        "verbose_name_plural are both _('驿站'), one msgid, so English gets one form. "
-        "Fix: verbose_name_plural = pgettext_lazy('plural', '驿站') in the models, then "
-        "translate it; remove this marker then."
-    ),
-)
 @pytest.mark.django_db
 def test_english_model_names_have_plurals(superuser_client) -> None:
     html = superuser_client.get(CHANGELIST_EN).content.decode()
