@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -173,11 +174,18 @@ class StationChangeInline(admin.TabularInline):
         )
 
 
+_EXTRA_LABELS = {"region_code": _("区划代码"), "stops": _("停靠点"), "staff": _("驿站人员")}
+
+
 def _field_label(name: str) -> str:
+    """The translated label of a snapshot key (a Station field or one of the lists)."""
+    if name in _EXTRA_LABELS:
+        return str(_EXTRA_LABELS[name])
     try:
-        return str(Station._meta.get_field(name).verbose_name)
-    except Exception:
-        return {"region_code": str(_("区划代码")), "stops": str(_("停靠点"))}.get(name, name)
+        field = Station._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return str(getattr(field, "verbose_name", name))
 
 
 def _short(value: Any) -> str:
