@@ -43,5 +43,9 @@ TILE_ATTRIBUTION = env_str("YIZHAN_TILE_ATTRIBUTION", "© OpenStreetMap contribu
 # Tiles in GCJ-02 (Amap, Tencent, Tianditu-in-China styles) need markers shifted.
 TILE_CRS = env_str("YIZHAN_TILE_CRS", "wgs84")
 API_ANON_RATE = env_str("YIZHAN_API_ANON_RATE", "120/m")
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (default):
+# the client address is REMOTE_ADDR and the header is ignored, so it cannot be forged to
+# escape the anonymous rate limit.
+NUM_PROXIES = env_int("YIZHAN_NUM_PROXIES", 0)
 MEDIA_ROOT = Path(env_str("YIZHAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = Path(env_str("YIZHAN_STATIC_ROOT", str(VAR_DIR / "static")))

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI's files locally (the docs page works offline and under CSP)
     "django_tasks_db",
     "yizhan.core",
     "yizhan.regions",
@@ -140,6 +141,8 @@ SECURE_CSP = {
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
 }
+
+NINJA_NUM_PROXIES = env.NUM_PROXIES
 
 YIZHAN = {
     "TILE_URL": env.TILE_URL,

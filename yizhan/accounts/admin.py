@@ -17,6 +17,21 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active")
     autocomplete_fields = ("region",)
 
+    # What only a superuser may change: rights, and whether an account is national.
+    PRIVILEGED = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        return readonly + self.PRIVILEGED
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Nobody but a superuser edits their own account here (no self-promotion).
+        if obj is not None and obj.pk == request.user.pk and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).filter(user_scope(user=request.user).q("region"))
 

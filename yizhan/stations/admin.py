@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from geoplan.crs import CRS, from_wgs84
+from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.stations import exports
@@ -35,6 +36,7 @@ from yizhan.stations.models import (
     StationAmenity,
     StationChange,
     StationImport,
+    StationKind,
     StationListing,
     StationPhoto,
     StationStaff,
@@ -74,16 +76,8 @@ class RegionListFilter(admin.SimpleListFilter):
         regions = Region.objects.filter(user_scope(user=request.user).q("")).filter(
             level__in=[RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.STREET]
         )
-        # Indent by depth: city, district, then streets.
-        return [
-            (
-                r.code,
-                format_html(
-                    '<span style="padding-left:{}em">{}</span>', len(r.code) // 3 - 1, r.name
-                ),
-            )
-            for r in regions
-        ]
+        # Indent by depth (plain text: the facet counts escape HTML): district, streets.
+        return [(r.code, "· " * (len(r.code) // 3 - 1) + r.name) for r in regions]
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         if self.value():
@@ -99,6 +93,13 @@ class StationForm(forms.ModelForm):
         help_text=_("按所选坐标系解读下方经纬度，保存时统一转换为 WGS-84。"),
     )
 
+    change_reason = forms.CharField(
+        label=_("修改原因"),
+        required=False,
+        max_length=200,
+        help_text=_("写入变更历史，例如“按3月巡查结果更新开放时间”。"),
+    )
+
     class Meta:
         model = Station
         exclude: list[str] = []
@@ -108,7 +109,9 @@ class StationForm(forms.ModelForm):
         lon, lat = data.get("lon"), data.get("lat")
         if lon is not None and lat is not None:
             try:
-                data["lon"], data["lat"] = coordinates_to_wgs84(lon, lat, data["input_crs"])
+                data["lon"], data["lat"] = coordinates_to_wgs84(
+                    lon, lat, data.get("input_crs") or CRS.WGS84
+                )
             except RuleError as exc:
                 self.add_error(exc.field if exc.field in ("lat", "lon") else "lon", exc.message)
         new_status = data.get("status")
@@ -138,7 +141,14 @@ class StationStaffInline(admin.TabularInline):
     model = StationStaff
     extra = 0
     fields = ("role", "name", "phone", "user")
-    raw_id_fields = ("user",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "user":
+            # Only accounts in the officer's own region, never a superuser.
+            kwargs["queryset"] = User.objects.filter(
+                user_scope(user=request.user).q("region"), is_superuser=False
+            ).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class StationPhotoInline(admin.TabularInline):
@@ -146,10 +156,39 @@ class StationPhotoInline(admin.TabularInline):
     extra = 0
 
 
+class MobileStopForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A stop's point is checked like the station's (in China, not swapped; WGS-84)."""
+
+    class Meta:
+        model = MobileStop
+        fields = ("place_name", "address", "lon", "lat", "hours", "valid_from", "valid_until")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lon, lat = data.get("lon"), data.get("lat")
+        if lon is not None and lat is not None:
+            try:
+                data["lon"], data["lat"] = coordinates_to_wgs84(lon, lat, CRS.WGS84)
+            except RuleError as exc:
+                self.add_error("lon", exc.message)
+        return data
+
+
+class MobileStopFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        super().clean()
+        kind = self.data.get("kind", self.instance.kind)
+        has_stops = any(f.cleaned_data and not f.cleaned_data.get("DELETE") for f in self.forms)
+        if has_stops and kind != StationKind.MOBILE:
+            raise forms.ValidationError(_("只有流动驿站可以有停靠时刻表"))
+
+
 class MobileStopInline(admin.TabularInline):
     model = MobileStop
+    form = MobileStopForm
+    formset = MobileStopFormSet
     extra = 0
-    fields = ("place_name", "address", "lat", "lon", "hours", "valid_from", "valid_until")
+    fields = ("place_name", "address", "lon", "lat", "hours", "valid_from", "valid_until")
 
 
 class StationChangeInline(admin.TabularInline):
@@ -240,7 +279,15 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ),
         (
             _("状态"),
-            {"fields": ("status", "status_reason", "status_changed_at", "last_verified_on")},
+            {
+                "fields": (
+                    "status",
+                    "status_reason",
+                    "status_changed_at",
+                    "last_verified_on",
+                    "change_reason",
+                )
+            },
         ),
         # Last, so that the map picker (after the fieldsets) sits right under it.
         (_("位置"), {"fields": ("input_crs", "lon", "lat")}),
@@ -294,13 +341,14 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)
         station = Station.objects.select_related("region").get(pk=form.instance.pk)
+        status_changed = "status" in form.changed_data
         station_record_change(
             station=station,
             user=request.user,
             before=getattr(request, "_station_before", None),
-            reason=form.cleaned_data.get("status_reason", "")
-            if "status" in form.changed_data
-            else "",
+            action=StationChange.Action.STATUS if status_changed else StationChange.Action.UPDATE,
+            reason=form.cleaned_data.get("change_reason", "")
+            or (form.cleaned_data.get("status_reason", "") if status_changed else ""),
         )
 
     # -- exports and tools ---------------------------------------------------------

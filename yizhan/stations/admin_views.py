@@ -29,7 +29,7 @@ from yizhan.stations import exports, imports
 from yizhan.stations.models import MapPlatform, Station, StationImport
 from yizhan.stations.selectors import stations_list
 from yizhan.stations.services import station_listings_mark
-from yizhan.stations.spreadsheets import MAX_FILE_BYTES
+from yizhan.stations.spreadsheets import MAX_FILE_BYTES, csv_safe
 
 # Rows of a report shown on the page; the full report is a download.
 SHOWN_ROWS = 500
@@ -101,18 +101,30 @@ def _report_csv(station_import: StationImport) -> HttpResponse:
     writer.writerow(["工作表", "行", "列", "值", "问题"])
     for error in station_import.report.get("errors", []):
         writer.writerow(
-            [error["sheet"], error["row"] or "", error["column"], error["value"], error["message"]]
+            [
+                csv_safe(v)
+                for v in (
+                    error["sheet"],
+                    error["row"] or "",
+                    error["column"],
+                    error["value"],
+                    error["message"],
+                )
+            ]
         )
     writer.writerow([])
     writer.writerow(["行", "驿站编号", "名称", "处理", "变更内容"])
     for row in station_import.report.get("rows", []):
         writer.writerow(
             [
-                row["row"],
-                row["code"],
-                row["name"],
-                ACTION_LABELS.get(row["action"], row["action"]),
-                "、".join(row["changes"]),
+                csv_safe(v)
+                for v in (
+                    row["row"],
+                    row["code"],
+                    row["name"],
+                    ACTION_LABELS.get(row["action"], row["action"]),
+                    "、".join(row["changes"]),
+                )
             ]
         )
     response = HttpResponse(
@@ -188,9 +200,12 @@ def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]
                     {**r, "action_label": ACTION_LABELS.get(r["action"], r["action"])}
                     for r in shown
                 ],
-                "can_commit": station_import.status == StationImport.Status.VALID,
+                "can_commit": station_import.status == StationImport.Status.VALID
+                or imports.import_is_stale(station_import),
                 "committed": station_import.status == StationImport.Status.COMMITTED,
-                "committing": station_import.status == StationImport.Status.COMMITTING,
+                "committing": station_import.status == StationImport.Status.COMMITTING
+                and not imports.import_is_stale(station_import),
+                "stale": imports.import_is_stale(station_import),
                 "progress": progress_get(imports.progress_key(station_import)),
             }
         )

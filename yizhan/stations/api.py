@@ -26,6 +26,11 @@ from yizhan.stations.selectors import (
 
 router = Router()
 PUBLIC_MAX_AGE = 60
+PUBLIC_MAX_PAGE_SIZE = 100
+# A row saved at T may commit after rows saved later (a long import). The sync cursor
+# therefore never moves past now − this margin; rows inside it are sent again next time
+# (clients replace by code, so a repeat is harmless). Longer than the longest commit.
+SYNC_SAFETY = dt.timedelta(minutes=10)
 
 
 class ListQuery(Schema):
@@ -125,9 +130,14 @@ def station_out(station: Station, *, crs: CRS, now: dt.datetime, with_staff: boo
     ),
 )
 def stations_list_api(request: HttpRequest, response: HttpResponse, query: Query[ListQuery]):  # type: ignore[no-untyped-def]
-    if query.page < 1 or not 1 <= query.page_size <= 500:
-        raise ValidationFailed(errors=[FieldError("page_size", "page ≥ 1, 1 ≤ page_size ≤ 500")])
     public = _is_public(request)
+    if query.page < 1:
+        raise ValidationFailed(errors=[FieldError("page", "page ≥ 1", value=str(query.page))])
+    most = PUBLIC_MAX_PAGE_SIZE if public else 500
+    if not 1 <= query.page_size <= most:
+        raise ValidationFailed(
+            errors=[FieldError("page_size", f"1 ≤ page_size ≤ {most}", value=str(query.page_size))]
+        )
     scope = user_scope(user=request.user)
     qs = stations_list(
         scope=scope,
@@ -189,7 +199,8 @@ def stations_sync_api(  # type: ignore[no-untyped-def]
     crs: CRS = CRS.WGS84,
     limit: int = 500,
 ):
-    limit = max(1, min(limit, 1000))
+    if not 1 <= limit <= 1000:
+        raise ValidationFailed(errors=[FieldError("limit", "1 ≤ limit ≤ 1000", value=str(limit))])
     public = _is_public(request)
     qs = stations_changed_since(
         after=_parse_cursor(since), scope=user_scope(user=request.user), public=public
@@ -201,19 +212,29 @@ def stations_sync_api(  # type: ignore[no-untyped-def]
     changed, removed = [], []
     for s in rows:
         if public and s.status != StationStatus.ACTIVE:
+            # The status reason is an officer's note, not for the public.
             removed.append(
-                {
-                    "code": s.code,
-                    "status": s.status,
-                    "reason": s.status_reason,
-                    "at": s.status_changed_at or s.updated_at,
-                }
+                {"code": s.code, "status": s.status, "at": s.status_changed_at or s.updated_at}
             )
         else:
             changed.append(station_out(s, crs=crs, now=now, with_staff=not public))
-    next_since = f"{rows[-1].updated_at.isoformat()}~{rows[-1].pk}" if rows else since or None
+    next_since = _next_cursor(rows, has_more=has_more, since=since, now=now)
     response["Cache-Control"] = "private, no-store"
     return {"changed": changed, "removed": removed, "next_since": next_since, "has_more": has_more}
+
+
+def _next_cursor(
+    rows: list[Station], *, has_more: bool, since: str, now: dt.datetime
+) -> str | None:
+    if not rows:
+        return since or None
+    last = rows[-1]
+    horizon = now - SYNC_SAFETY
+    if not has_more and last.updated_at > horizon:
+        # Hold the cursor back: a transaction still open now may commit rows stamped
+        # earlier than the newest row sent.
+        return f"{horizon.isoformat()}~0"
+    return f"{last.updated_at.isoformat()}~{last.pk}"
 
 
 @router.get(

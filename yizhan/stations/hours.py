@@ -109,7 +109,7 @@ def validate(rule: str) -> str:
     >>> validate("Mo-Fx 08:00-18:00")
     Traceback (most recent call last):
     ...
-    yizhan.stations.hours.InvalidOpeningHours: 无法解析开放时间 “Mo-Fx 08:00-18:00”：第 4 个字符处应为星期
+    yizhan.stations.hours.InvalidOpeningHours: 无法解析开放时间 “Mo-Fx 08:00-18:00”：第 4 个字符处应为星期。示例：Mo-Fr 08:00-18:00; Sa 09:00-12:00; PH off
     """
     rule = (rule or "").strip()
     if not rule:
@@ -120,6 +120,15 @@ def validate(rule: str) -> str:
         _compile(rule)
     except Exception as exc:  # the parser raises opening_hours.ParserError
         raise InvalidOpeningHours(_describe_parse_error(rule, str(exc))) from exc
+    if "PH" in rule:
+        # PH is evaluated by putting weekday names in its place (see the module doc):
+        # a form that only PH allows, such as "PH +1 day", cannot be evaluated.
+        try:
+            _compile(_PH_TOKEN.sub("Mo", rule))
+        except Exception as exc:
+            raise InvalidOpeningHours(
+                f"开放时间 “{rule}” 中的 PH 不能带前后偏移（如 PH +1 day），请直接写出日期"
+            ) from exc
     return rule
 
 
@@ -127,17 +136,19 @@ _EXPECTED = {"wday": "星期", "time": "时间", "hour": "小时", "minute": "�
 
 
 def _describe_parse_error(rule: str, message: str) -> str:
+    """Say where the mistake is; name what was expected only when it is a word an
+    officer knows (the parser's own grammar names, e.g. "rules_modifier", are not)."""
     where = re.search(r"--> 1:(\d+)", message)
     expected = re.search(r"= expected ([\w, ]+)", message)
     text = f"无法解析开放时间 “{rule}”"
     if where:
         text += f"：第 {where.group(1)} 个字符处"
-        if expected:
-            words = [_EXPECTED.get(w.strip(), w.strip()) for w in expected.group(1).split(",")]
-            text += "应为" + "或".join(words)
+        words = [w.strip() for w in expected.group(1).split(",")] if expected else []
+        if words and all(w in _EXPECTED for w in words):
+            text += "应为" + "或".join(_EXPECTED[w] for w in words)
         else:
             text += "有误"
-    return text
+    return text + "。示例：Mo-Fr 08:00-18:00; Sa 09:00-12:00; PH off"
 
 
 # ---------------------------------------------------------------------------

@@ -21,11 +21,13 @@ Rules an officer will notice:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yizhan.accounts.models import User
@@ -57,6 +59,8 @@ from yizhan.stations.spreadsheets import (
 )
 
 COORD_NOISE_DEG = 1e-6
+# A commit still "committing" after this long lost its worker (20,000 rows take minutes).
+STALE_AFTER = dt.timedelta(minutes=30)
 # Rows between two progress reports during a commit.
 PROGRESS_EVERY = 25
 ACTION_CREATE, ACTION_UPDATE, ACTION_UNCHANGED, ACTION_INVALID = (
@@ -323,6 +327,17 @@ def progress_key(station_import: StationImport) -> str:
     return f"station_import:{station_import.pk}"
 
 
+def import_is_stale(station_import: StationImport, *, now: dt.datetime | None = None) -> bool:
+    """Queued for the worker so long ago that the worker must have died: the officer may
+    confirm again (nothing was written; the commit is one transaction)."""
+    now = now or timezone.now()
+    return (
+        station_import.status == StationImport.Status.COMMITTING
+        and station_import.queued_at is not None
+        and station_import.queued_at < now - STALE_AFTER
+    )
+
+
 def station_import_enqueue(*, station_import: StationImport, user: User | None) -> StationImport:
     """The officer confirmed a checked import: queue it for the task worker, once.
 
@@ -332,9 +347,13 @@ def station_import_enqueue(*, station_import: StationImport, user: User | None) 
 
     now = timezone.now()
     with transaction.atomic():
-        claimed = StationImport.objects.filter(
-            pk=station_import.pk, status=StationImport.Status.VALID
-        ).update(status=StationImport.Status.COMMITTING, queued_at=now, commit_error="")
+        # A valid import, or one whose worker died (queued long ago, never finished).
+        claimable = Q(status=StationImport.Status.VALID) | Q(
+            status=StationImport.Status.COMMITTING, queued_at__lt=now - STALE_AFTER
+        )
+        claimed = StationImport.objects.filter(claimable, pk=station_import.pk).update(
+            status=StationImport.Status.COMMITTING, queued_at=now, commit_error=""
+        )
         if not claimed:
             current = StationImport.objects.get(pk=station_import.pk)
             if current.status == StationImport.Status.COMMITTING:

@@ -85,7 +85,6 @@ class StationPage(Schema):
 class Tombstone(Schema):
     code: str
     status: str
-    reason: str
     at: dt.datetime
 
 

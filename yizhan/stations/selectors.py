@@ -83,7 +83,11 @@ def stations_changed_since(
     one. Public callers get every station whose record changed, so that a station which
     left the active set can be sent as a tombstone; a first sync (no cursor) gets only
     active ones."""
-    qs = stations_base() if public else stations_base().filter(scope.q("region"))
+    if public:
+        # Stations never shown to the public (still planned) are not news to it.
+        qs = stations_base().exclude(status=StationStatus.PLANNED)
+    else:
+        qs = stations_base().filter(scope.q("region"))
     if after is not None:
         when, last_id = after
         qs = qs.filter(Q(updated_at__gt=when) | Q(updated_at=when, id__gt=last_id))

@@ -345,10 +345,32 @@ def read_upload(
     return _read_csv(content, names)
 
 
+# An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb" of
+# empty rows or one huge string costs gigabytes and minutes inside openpyxl).
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+
+
+def _check_zip_size(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _file_error("无法读取 Excel 文件：文件已损坏，或不是 .xlsx 表格") from exc
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
+        raise _file_error(
+            f"Excel 文件解压后过大（{unpacked / 1024 / 1024:.0f} MB），"
+            "请删除空行、空列后另存，或分批导入"
+        )
+
+
 def _read_xlsx(content: bytes, names: CatalogueNames, default_crs: str) -> Upload:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_zip_size(content)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -911,7 +933,7 @@ def stop_cells(station: Station, *, crs: CRS) -> list[dict[str, Any]]:
     return out
 
 
-def _csv_safe(value: Any) -> str:
+def csv_safe(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
@@ -932,7 +954,7 @@ def write_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header for c in STATION_COLUMNS])
     for row in rows:
-        writer.writerow([_csv_safe(row.get(c.key)) for c in STATION_COLUMNS])
+        writer.writerow([csv_safe(row.get(c.key)) for c in STATION_COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

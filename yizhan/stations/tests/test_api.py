@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
 from geoplan.crs import wgs84_to_gcj02
 from yizhan.accounts.selectors import Scope
@@ -52,6 +55,7 @@ def test_filters_and_pagination(client, stations):
     assert codes(client.get("/api/v1/stations?q=通江").json()["items"]) == ["B1"]
     page = client.get("/api/v1/stations?page_size=3&page=2").json()
     assert page["count"] == 4 and page["pages"] == 2 and len(page["items"]) == 1
+    assert client.get("/api/v1/stations?page_size=101").status_code == 422  # anonymous cap
     bad = client.get("/api/v1/stations?page_size=5000")
     assert bad.status_code == 422
     assert "page_size" in bad.json()["detail"]
@@ -78,36 +82,58 @@ def test_detail_in_gcj02_and_open_now(client, stations):
     assert client.get("/api/v1/stations/NOPE").status_code == 404
 
 
-def test_sync_sends_changes_then_tombstones(client, stations, django_user_model):
-    first = client.get("/api/v1/stations/sync").json()
-    assert codes(first["changed"]) == ["A1", "A2", "B1", "N1"]
-    assert first["removed"] == []
-    cursor = first["next_since"]
+def test_sync_sends_changes_then_tombstones(client, stations):
+    later = timezone.now() + dt.timedelta(minutes=15)
+    with time_machine.travel(later, tick=False):
+        first = client.get("/api/v1/stations/sync").json()
+        assert codes(first["changed"]) == ["A1", "A2", "B1", "N1"]
+        assert first["removed"] == []
+        cursor = first["next_since"]
+        again = client.get("/api/v1/stations/sync", {"since": cursor}).json()
+        assert again["changed"] == [] and again["removed"] == []
 
-    again = client.get("/api/v1/stations/sync", {"since": cursor}).json()
-    assert again["changed"] == [] and again["removed"] == []
-
-    station = Station.objects.select_related("region").get(code="B1")
-    station_status_set(
-        station=station,
-        status="delisted",
-        reason="连续三个月无人使用",
-        user=None,
-        scope=Scope(national=True, region=None),
-    )
-    delta = client.get("/api/v1/stations/sync", {"since": cursor}).json()
+        station = Station.objects.select_related("region").get(code="B1")
+        station_status_set(
+            station=station,
+            status="delisted",
+            reason="连续三个月无人使用（内部备注）",
+            user=None,
+            scope=Scope(national=True, region=None),
+        )
+        delta = client.get("/api/v1/stations/sync", {"since": cursor}).json()
     assert delta["changed"] == []
+    # A tombstone says what happened, not the officer's note about why.
     assert delta["removed"] == [
-        {
-            "code": "B1",
-            "status": "delisted",
-            "reason": "连续三个月无人使用",
-            "at": delta["removed"][0]["at"],
-        }
+        {"code": "B1", "status": "delisted", "at": delta["removed"][0]["at"]}
     ]
-    # The cursor moves on: the tombstone is not sent twice.
-    after = client.get("/api/v1/stations/sync", {"since": delta["next_since"]}).json()
-    assert after["removed"] == []
+    # Once the safety margin has passed, the cursor moves on: nothing is sent twice.
+    with time_machine.travel(later + dt.timedelta(minutes=30), tick=False):
+        settled = client.get("/api/v1/stations/sync", {"since": delta["next_since"]}).json()
+        assert settled["removed"] == [
+            {"code": "B1", "status": "delisted", "at": settled["removed"][0]["at"]}
+        ]
+        after = client.get("/api/v1/stations/sync", {"since": settled["next_since"]}).json()
+    assert after["removed"] == [] and after["changed"] == []
+
+
+def test_sync_picks_up_a_change_that_committed_late(client, stations):
+    """A long transaction (an import) stamps its rows when it saves them but makes them
+    visible only when it commits: the cursor must not have moved past them."""
+    now = timezone.now()
+    first = client.get("/api/v1/stations/sync").json()
+    # Committed just now, stamped two minutes ago (before the newest row already sent).
+    Station.objects.filter(code="A1").update(updated_at=now - dt.timedelta(minutes=2))
+    Station.objects.exclude(code="A1").update(updated_at=now - dt.timedelta(minutes=1))
+    late = client.get("/api/v1/stations/sync", {"since": first["next_since"]}).json()
+    assert "A1" in codes(late["changed"])
+
+
+def test_planned_stations_never_reach_the_public(client, stations):
+    from yizhan.stations.models import StationStatus
+
+    first = client.get("/api/v1/stations/sync", {"since": "2000-01-01T00:00:00+08:00"}).json()
+    assert "P1" not in codes(first["changed"]) + codes(first["removed"])
+    assert Station.objects.get(code="P1").status == StationStatus.PLANNED
 
 
 def test_sync_pages_without_skipping_rows_that_share_a_timestamp(client, stations):
@@ -120,7 +146,7 @@ def test_sync_pages_without_skipping_rows_that_share_a_timestamp(client, station
         since = page["next_since"]
         if not page["has_more"]:
             break
-    assert sorted(seen) == ["A1", "A2", "B1", "N1", "P1"]
+    assert sorted(seen) == ["A1", "A2", "B1", "N1"]  # P1 is planned: not public
 
 
 def test_sync_rejects_a_garbage_cursor(client, stations):
@@ -136,7 +162,11 @@ def test_anonymous_clients_are_rate_limited(client, stations, monkeypatch):
     throttle = api.throttle[0]
     monkeypatch.setattr(throttle, "rate", "3/m")
     monkeypatch.setattr(throttle, "num_requests", 3)
-    statuses = [client.get("/api/v1/stations/A1").status_code for _ in range(5)]
+    # A forged X-Forwarded-For per request does not make a new client.
+    statuses = [
+        client.get("/api/v1/stations/A1", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code
+        for i in range(5)
+    ]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]
 

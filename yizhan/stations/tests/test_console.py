@@ -97,11 +97,18 @@ def _form(station: Station, **changes) -> dict:
 def test_edit_records_who_changed_what(client, stations, officer):
     client.force_login(officer)
     station = Station.objects.get(code="Z1")
-    response = client.post(change_url("Z1"), _form(station, name="兆麟驿站（新）"))
+    response = client.post(
+        change_url("Z1"), _form(station, name="兆麟驿站（新）", change_reason="门牌更名")
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     change = StationChange.objects.filter(station=station).first()
     assert change.changed_by == officer
     assert change.changes["name"] == ["兆麟驿站", "兆麟驿站（新）"]
+    assert change.reason == "门牌更名" and change.action == "update"
+    # Suspending through the form is recorded as a status change with its reason.
+    client.post(change_url("Z1"), _form(station, status="suspended", status_reason="供暖检修"))
+    latest = StationChange.objects.filter(station=station).first()
+    assert (latest.action, latest.reason) == ("status", "供暖检修")
 
 
 def test_gcj02_input_is_stored_as_wgs84(client, stations, officer):
@@ -143,3 +150,24 @@ def test_delisted_cannot_jump_back_to_active(client, stations, officer):
     response = client.post(change_url("Z1"), _form(station, status="active"))
     assert response.status_code == 200
     assert "不能从" in response.content.decode()
+
+
+def test_a_stop_outside_china_or_on_a_fixed_station_is_refused(admin_client, stations):
+    client = admin_client
+    station = Station.objects.get(code="Z1")
+    data = _form(station)
+    data.update(
+        {
+            "stops-TOTAL_FORMS": "1",
+            "stops-0-place_name": "中央大街",
+            "stops-0-lon": "0",
+            "stops-0-lat": "0",
+            "stops-0-hours": "Sa 10:00-12:00",
+        }
+    )
+    page = client.post(change_url("Z1"), data).content.decode()
+    assert "不在中国境内" in page
+    data.update({"stops-0-lon": "126.6175", "stops-0-lat": "45.7733"})
+    page = client.post(change_url("Z1"), data).content.decode()
+    assert "只有流动驿站可以有停靠时刻表" in page
+    assert not station.stops.exists()

@@ -101,8 +101,24 @@ def test_aware_datetimes_in_other_zones_are_converted():
     assert h.is_open(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
 
 
-@pytest.mark.parametrize("bad", ["", "Mo-Fx 08:00-18:00", "08:00-25:61", "every day", "x" * 300])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "Mo-Fx 08:00-18:00",
+        "08:00-25:61",
+        "every day",
+        "x" * 300,
+        "Mo-Su 08:00-20:00; PH +1 day off",
+    ],
+)
 def test_invalid_strings_are_refused_with_a_message(bad):
     with pytest.raises(InvalidOpeningHours) as err:
         validate(bad)
     assert "开放时间" in str(err.value)
+
+
+def test_parser_grammar_names_do_not_reach_officers():
+    with pytest.raises(InvalidOpeningHours) as err:
+        validate("Mo-Fr 25:00-18:00")
+    assert "rules_modifier" not in str(err.value) and "示例" in str(err.value)

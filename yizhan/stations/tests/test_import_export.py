@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from geoplan.crs import from_wgs84
 from yizhan.accounts.selectors import Scope, user_scope
@@ -890,3 +891,21 @@ def test_a_commit_that_fails_in_the_worker_writes_nothing_and_says_why(streets, 
     assert station_import.status == StationImport.Status.INVALID
     assert station_import.commit_error
     assert not Station.objects.filter(code="A1").exists()
+
+
+def test_an_import_whose_worker_died_can_be_confirmed_again(
+    streets, officer, django_capture_on_commit_callbacks
+):
+    station_import = check(xlsx([HEADER, good_row("A1")]), user=officer)
+    with django_capture_on_commit_callbacks(execute=False):
+        imports.station_import_enqueue(station_import=station_import, user=officer)
+    # The worker died: the import stays "committing" with nothing written.
+    long_ago = timezone.now() - imports.STALE_AFTER - dt.timedelta(minutes=1)
+    StationImport.objects.filter(pk=station_import.pk).update(queued_at=long_ago)
+    station_import.refresh_from_db()
+    assert imports.import_is_stale(station_import)
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.station_import_enqueue(station_import=station_import, user=officer)
+    station_import.refresh_from_db()
+    assert station_import.status == StationImport.Status.COMMITTED
+    assert Station.objects.filter(code="A1").exists()

@@ -32,7 +32,19 @@
     if (!container || !window.L) return;
     var stations = cfg.stations || [];
     var map = baseMap(container, cfg);
-    var layer = L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 40 }) : L.layerGroup();
+    // Neutral grey clusters: the default green/yellow would read as the status colours.
+    var layer = L.markerClusterGroup
+      ? L.markerClusterGroup({
+          maxClusterRadius: 40,
+          iconCreateFunction: function (cluster) {
+            return L.divIcon({
+              html: "<span>" + cluster.getChildCount() + "</span>",
+              className: "yz-cluster",
+              iconSize: L.point(34, 34)
+            });
+          }
+        })
+      : L.layerGroup();
     var bounds = [];
     stations.forEach(function (s) {
       var marker = L.circleMarker([s.lat, s.lon], {
@@ -51,7 +63,9 @@
       meta.textContent = s.code + " · " + s.kind_label + " · " + s.status_label;
       popup.appendChild(meta);
       marker.bindPopup(popup);
-      marker.bindTooltip(s.name);
+      var tip = document.createElement("span");
+      tip.textContent = s.name; // never HTML: station names are typed by people
+      marker.bindTooltip(tip);
       layer.addLayer(marker);
       bounds.push([s.lat, s.lon]);
     });
