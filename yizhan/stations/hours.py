@@ -206,15 +206,51 @@ class OpeningHours:
         >>> [(a.strftime("%a %H:%M"), b.strftime("%H:%M")) for a, b in h.day_intervals(date(2026, 2, 14))]
         [('Sat 09:00', '17:00')]
         """
-        if self.workday and is_day_off(day):
-            naive: list[tuple[datetime, datetime]] = []
-        elif self.workday and is_makeup_workday(day):
-            proxy = _regular_workday_before(day)
-            shift = day - proxy
-            naive = [(a + shift, b + shift) for a, b in self._plain_day(proxy)]
+        if self.workday:
+            naive = self._workday_day(day)
         else:
             naive = self._plain_day(day)
         return [(_aware(a), _aware(b)) for a, b in naive]
+
+    def _starting_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Intervals the rule opens on ``day`` (an overnight one runs past midnight)."""
+        start = datetime.combine(day, time())
+        # Read from the day before, so that last night's spill shows as starting then
+        # (the evaluator clips intervals at the start of the window asked for).
+        spans = [
+            (a, b)
+            for a, b, state, _comment in self._variant_for(day).intervals(
+                start - timedelta(days=1), start + timedelta(days=2)
+            )
+            if state == oh_lib.State.OPEN
+        ]
+        return [(a, b) for a, b in spans if start <= a < start + timedelta(days=1)]
+
+    def _effective_starts(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Working-day calendar: nothing opens on a day off; a make-up working day opens
+        as the last regular working day before it did."""
+        if is_day_off(day):
+            return []
+        if is_makeup_workday(day):
+            proxy = _regular_workday_before(day)
+            shift = day - proxy
+            return [(a + shift, b + shift) for a, b in self._starting_on(proxy)]
+        return self._starting_on(day)
+
+    def _workday_day(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's own openings plus the night before's spill past midnight, each
+        taken from the effective (calendar-adjusted) day it belongs to."""
+        start = datetime.combine(day, time())
+        end = start + timedelta(days=1)
+        spans = self._effective_starts(day - timedelta(days=1)) + self._effective_starts(day)
+        clipped = sorted((max(a, start), min(b, end)) for a, b in spans if b > start and a < end)
+        merged: list[tuple[datetime, datetime]] = []
+        for a, b in clipped:
+            if merged and merged[-1][1] >= a:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
 
     def is_open(self, at: datetime) -> bool:
         local = _local_naive(at)

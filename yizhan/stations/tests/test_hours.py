@@ -122,3 +122,17 @@ def test_parser_grammar_names_do_not_reach_officers():
     with pytest.raises(InvalidOpeningHours) as err:
         validate("Mo-Fr 25:00-18:00")
     assert "rules_modifier" not in str(err.value) and "示例" in str(err.value)
+
+
+def test_workday_overnight_hours_follow_the_effective_days():
+    """Night shifts of a working-day station around 调休: 2026-01-04 (Sunday) is a make-up
+    working day, 2026-01-01..03 are days off."""
+    h = OpeningHours.parse("Mo-Fr 22:00-06:00", workday=True)
+    # Saturday 01-03 was a day off: no shift that night, so Sunday 03:00 is closed.
+    assert not h.is_open(at(2026, 1, 4, 3))
+    # The make-up Sunday works a night shift, which runs into Monday morning.
+    assert h.is_open(at(2026, 1, 4, 23))
+    assert h.is_open(at(2026, 1, 5, 3))
+    # An ordinary week: Friday night runs into Saturday, Saturday night has no shift.
+    assert h.is_open(at(2026, 3, 7, 3))
+    assert not h.is_open(at(2026, 3, 8, 3))
