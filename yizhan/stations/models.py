@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from yizhan.stations.validators import (
     validate_opening_hours,
@@ -41,6 +41,12 @@ class StaffRole(models.TextChoices):
     CONTACT = "contact", pgettext_lazy("staff role", "联系人")
 
 
+def catalogue_label(name: str, name_en: str) -> str:
+    """A catalogue entry's name in the active language (the catalogue is data, not code,
+    so it carries its own English rather than going through gettext)."""
+    return name_en if (get_language() or "").startswith("en") and name_en else name
+
+
 class Amenity(models.Model):
     """Catalogue entry: hot water, microwave, charging, AED... (seeded by a data migration)."""
 
@@ -55,7 +61,7 @@ class Amenity(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return catalogue_label(self.name, self.name_en)
 
 
 class Service(models.Model):
@@ -72,7 +78,7 @@ class Service(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return catalogue_label(self.name, self.name_en)
 
 
 class Station(models.Model):

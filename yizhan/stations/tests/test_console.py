@@ -171,3 +171,13 @@ def test_a_stop_outside_china_or_on_a_fixed_station_is_refused(admin_client, sta
     page = client.post(change_url("Z1"), data).content.decode()
     assert "只有流动驿站可以有停靠时刻表" in page
     assert not station.stops.exists()
+
+
+def test_amenity_names_follow_the_console_language(admin_client, stations):
+    client = admin_client
+    station = Station.objects.get(code="Z1")
+    english = client.get("/en" + change_url("Z1")).content.decode()
+    assert "Hot water" in english
+    chinese = client.get(change_url("Z1")).content.decode()
+    assert "热水" in chinese
+    assert station.station_amenities.count() == 2
