@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from yizhan.regions.models import Region
 
@@ -14,11 +14,3 @@ def region_subtree_q(region: Region, *, field: str = "region") -> Q:
     """
     lookup = f"{field}__code__startswith" if field else "code__startswith"
     return Q(**{lookup: region.code})
-
-
-def regions_subtree(*, region: Region) -> QuerySet[Region]:
-    return Region.objects.filter(code__startswith=region.code)
-
-
-def region_get(*, code: str) -> Region | None:
-    return Region.objects.filter(code=code).first()

@@ -54,11 +54,11 @@ class InvalidOpeningHours(ValueError):
 
 
 @cache
-def _china_year(year: int) -> tuple[frozenset[date], frozenset[date], dict[date, str]]:
+def _china_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     cn = holidays.China(years=year)
     days_off = frozenset(d for d in cn if d.year == year)
     makeup = frozenset(d for d in cn.weekend_workdays if d.year == year)
-    return days_off, makeup, {d: str(cn[d]) for d in days_off}
+    return days_off, makeup
 
 
 def is_day_off(day: date) -> bool:
@@ -77,11 +77,6 @@ def is_makeup_workday(day: date) -> bool:
     (True, False)
     """
     return day in _china_year(day.year)[1]
-
-
-def holiday_name(day: date) -> str | None:
-    """The official name of a day off, e.g. "春节", or None."""
-    return _china_year(day.year)[2].get(day)
 
 
 def _regular_workday_before(day: date) -> date:
