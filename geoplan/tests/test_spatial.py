@@ -76,3 +76,41 @@ def test_a_single_station():
     hits = index.nearest(126.6, 45.7, k=5)
     assert hits.index.tolist() == [0] and hits.distance_m[0] == pytest.approx(0, abs=1e-6)
     assert index.nearest(127.6, 45.7, k=5, radius_m=1000).index.tolist() == []
+
+
+def test_pattern_rows_any_bits_and_per_query_rows():
+    # Four stations in a row eastwards; two weekly patterns: row 0 closed, row 1 open.
+    lat = 45.76
+    metres_per_degree = np.pi / 180 * EARTH_RADIUS_M * np.cos(np.radians(lat))
+    lon = 126.6 + np.array([100, 200, 300, 400]) / metres_per_degree
+    patterns = np.array([[False], [True]])
+    fixed, mobile = 0b100, 0b1000
+    index = StationIndex.build(
+        lon_deg=lon,
+        lat_deg=np.full(4, lat),
+        amenity_bits=np.array([fixed, mobile, fixed, mobile], dtype=np.uint64),
+        open_slots=patterns,
+        slot_rows=np.array([0, 1, 1, 0]),
+    )
+    assert index.nearest(126.6, lat, k=4, open_slot=0).index.tolist() == [1, 2]
+    assert index.nearest(126.6, lat, k=4, any_bits=mobile).index.tolist() == [1, 3]
+    assert index.nearest(126.6, lat, k=4, any_bits=fixed | mobile).index.tolist() == [0, 1, 2, 3]
+    # Another map for one query ("present" instead of "open"): everyone on row 1.
+    everyone = np.ones(4, dtype=np.intp)
+    assert index.nearest(126.6, lat, k=4, open_slot=0, slot_rows=everyone).index.tolist() == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    with pytest.raises(ValueError):
+        StationIndex.build(lon_deg=lon, lat_deg=np.full(4, lat), slot_rows=np.zeros(4))
+    with pytest.raises(ValueError):
+        StationIndex.build(
+            lon_deg=lon, lat_deg=np.full(4, lat), open_slots=patterns, slot_rows=np.full(4, 2)
+        )
+
+
+def test_empty_index_answers_nothing():
+    index = StationIndex.build(lon_deg=np.empty(0), lat_deg=np.empty(0))
+    assert index.nearest(126.6, 45.7, k=5).index.tolist() == []
