@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
-from yizhan.core.errors import ApplicationError
+from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 
 api = NinjaAPI(
     title="Yizhan 驿站 API",
@@ -20,7 +21,11 @@ api = NinjaAPI(
         "is given. Anonymous clients see active stations and are rate limited."
     ),
     throttle=[
-        AnonRateThrottle(settings.YIZHAN["API_ANON_RATE"]),
+        *(
+            [AnonRateThrottle(settings.YIZHAN["API_ANON_RATE"])]
+            if settings.YIZHAN["API_ANON_RATE"] != "off"
+            else []
+        ),
         AuthRateThrottle("1200/m"),
     ],
 )
@@ -33,10 +38,26 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
     )
 
 
+@api.exception_handler(NinjaValidationError)
+def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """Type errors caught by the schema get the same shape as the domain's own:
+    ``{"detail": "field: message", "errors": [{"field", "message", ...}]}``."""
+    errors = [
+        FieldError(
+            field=".".join(str(p) for p in e.get("loc", ())[1:]) or "body",
+            message=str(e.get("msg", "")),
+        )
+        for e in exc.errors
+    ]
+    return application_error(request, ValidationFailed(errors=errors))
+
+
 def _register_routers() -> None:
+    from yizhan.finder.api import router as finder_router
     from yizhan.stations.api import router as stations_router
 
     api.add_router("/stations", stations_router, tags=["stations"])
+    api.add_router("/finder", finder_router, tags=["finder"])
 
 
 _register_routers()

@@ -42,7 +42,12 @@ TILE_URL = env_str("YIZHAN_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y
 TILE_ATTRIBUTION = env_str("YIZHAN_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 # Tiles in GCJ-02 (Amap, Tencent, Tianditu-in-China styles) need markers shifted.
 TILE_CRS = env_str("YIZHAN_TILE_CRS", "wgs84")
-API_ANON_RATE = env_str("YIZHAN_API_ANON_RATE", "120/m")
+API_ANON_RATE = env_str("YIZHAN_API_ANON_RATE", "120/m")  # "off": throttled at the proxy
+# How often (seconds) each process asks the database whether the finder index is stale.
+FINDER_RECHECK_SECONDS = float(env_str("YIZHAN_FINDER_RECHECK_SECONDS", "5"))
+# Amap (高德) Web service key: when set, the finder's place search also asks Amap's
+# geocoder for addresses the registry does not know. Empty: registry and regions only.
+AMAP_WEB_KEY = env_str("YIZHAN_AMAP_WEB_KEY")
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (default):
 # the client address is REMOTE_ADDR and the header is ignored, so it cannot be forged to
 # escape the anonymous rate limit.

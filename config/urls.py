@@ -4,7 +4,6 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from config.api import api
 
@@ -17,10 +16,10 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
 ]
 urlpatterns += i18n_patterns(
     path("console/", admin.site.urls),
+    path("", include("yizhan.finder.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "yizhan.regions",
     "yizhan.accounts",
     "yizhan.stations",
+    "yizhan.finder",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ YIZHAN = {
     "TILE_ATTRIBUTION": env.TILE_ATTRIBUTION,
     "TILE_CRS": env.TILE_CRS,
     "API_ANON_RATE": env.API_ANON_RATE,
+    "FINDER_RECHECK_SECONDS": env.FINDER_RECHECK_SECONDS,
+    "AMAP_WEB_KEY": env.AMAP_WEB_KEY,
 }
 
 LOGGING = {

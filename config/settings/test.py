@@ -15,3 +15,5 @@ STORAGES = {
 }
 # One process: an in-memory cache (rate limits, progress) that each test can clear.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every request sees the registry as it is now (tests change it between requests).
+YIZHAN = {**YIZHAN, "FINDER_RECHECK_SECONDS": 0, "AMAP_WEB_KEY": ""}  # noqa: F405

@@ -35,6 +35,7 @@ from yizhan.stations.models import (
     Station,
     StationAmenity,
     StationChange,
+    StationClosure,
     StationImport,
     StationKind,
     StationListing,
@@ -135,6 +136,15 @@ class StationAmenityInline(admin.TabularInline):
     model = StationAmenity
     extra = 0
     fields = ("amenity", "state", "reason", "expected_fix_on")
+
+
+class StationClosureInline(admin.TabularInline):
+    """Temporary closures: the finder shows the station as closed inside each one."""
+
+    model = StationClosure
+    extra = 0
+    fields = ("starts_at", "ends_at", "reason", "source", "created_by")
+    readonly_fields = ("created_by",)
 
 
 class StationStaffInline(admin.TabularInline):
@@ -295,6 +305,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     inlines = (
         StationAmenityInline,
+        StationClosureInline,
         StationStaffInline,
         StationPhotoInline,
         MobileStopInline,
@@ -337,6 +348,17 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             obj.status_changed_at = timezone.now()
         request._station_before = before
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        if formset.model is StationClosure:
+            for closure in formset.save(commit=False):
+                if closure.created_by_id is None:
+                    closure.created_by = request.user
+                closure.save()
+            for gone in formset.deleted_objects:
+                gone.delete()
+            return
+        super().save_formset(request, form, formset, change)
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)

@@ -260,6 +260,55 @@ class MobileStop(models.Model):
         return f"{self.place_name} {self.hours}"
 
 
+class ClosureSource(models.TextChoices):
+    STAFF = "staff", _("驿站人员")
+    OFFICER = "officer", _("工会干部")
+    DEVICE = "device", _("设备数据")
+    REPORT = "report", _("职工反映")
+
+
+class StationClosure(models.Model):
+    """A stretch of time in which the station is shut whatever its hours say: repairs,
+    a padlocked door reported and confirmed, a smart station's device offline. The finder
+    never shows a station as usable inside one. ``ends_at`` empty: until further notice."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="closures", verbose_name=_("驿站")
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(
+        _("结束时间"), null=True, blank=True, help_text=_("留空表示直至另行通知。")
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+    source = models.CharField(
+        _("来源"), max_length=8, choices=ClosureSource.choices, default=ClosureSource.STAFF
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("临时闭站")
+        verbose_name_plural = _("临时闭站")
+        ordering = ["station", "-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="closure_ends_after_start",
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.starts_at:%Y-%m-%d %H:%M} {self.reason}"
+
+
 class StationChange(models.Model):
     """Who changed what, when and why: one row per create, edit, status change or import."""
 

@@ -1,0 +1,195 @@
+"""Worker finder API: nearby, along a route, a station's detail, place search.
+
+Thin: check the input (`params`), ask the index (`selectors`), shape (`cards`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from ninja import Field as NinjaField
+from ninja import Query, Router, Schema
+
+from yizhan.core.errors import NotFound
+from yizhan.finder.cards import station_card
+from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
+from yizhan.finder.index import Query as IndexQuery
+from yizhan.finder.params import route_check, search_check
+from yizhan.finder.schemas import (
+    ErrorOut,
+    NearbyOut,
+    PlaceOut,
+    RouteIn,
+    RouteOut,
+    RouteQuery,
+    StationDetailOut,
+)
+from yizhan.finder.selectors import finder_index, places_search, station_detail
+
+router = Router()
+MAX_AGE = 30
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _cache(response: HttpResponse, seconds: int = MAX_AGE) -> None:
+    response["Cache-Control"] = f"public, max-age={seconds}"
+    response["Vary"] = "Accept-Language"
+
+
+def _index_query(s: Any) -> IndexQuery:
+    return IndexQuery(
+        at=s.at,
+        open_only=s.open_now,
+        always_open=s.always_open,
+        amenities=s.amenities,
+        services=s.services,
+        kinds=s.kinds,
+    )
+
+
+class NearbyQuery(Schema):
+    lat: float | None = NinjaField(None, description="Latitude", examples=[45.7733])
+    lon: float | None = NinjaField(None, description="Longitude", examples=[126.6175])
+    crs: str = NinjaField("wgs84", description="wgs84 (GPS), gcj02 (Amap, Tencent) or bd09 (Baidu)")
+    radius_m: float = NinjaField(20_000, description="Search radius in metres, 10–50,000")
+    limit: int = NinjaField(10, description="How many stations, 1–50")
+    open_now: bool = NinjaField(False, description="Only stations open (and usable) at `at`")
+    at: str = NinjaField("", description="ISO time within the coming 7 days (default: now)")
+    always_open: bool = NinjaField(False, description="Only 24-hour stations")
+    amenity: list[str] = NinjaField([], description="Amenity codes that must work (all of them)")
+    service: list[str] = NinjaField([], description="Service codes (all of them)")
+    kind: list[str] = NinjaField([], description="fixed / mobile / smart (any of them)")
+
+
+def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> dict[str, Any]:
+    s = search_check(
+        lat=q.lat,
+        lon=q.lon,
+        crs=q.crs,
+        at=q.at,
+        radius_m=q.radius_m,
+        limit=q.limit,
+        open_now=q.open_now,
+        always_open=q.always_open,
+        amenities=q.amenity,
+        services=q.service,
+        kinds=q.kind,
+        now=now,
+        known_amenities=index.amenity_codes,
+        known_services=index.service_codes,
+    )
+    found = index.nearby(s.lon, s.lat, _index_query(s), limit=s.limit, radius_m=s.radius_m)
+    labels = index.labels(_english())
+    items = [station_card(f, crs=s.crs, now=s.at, labels=labels) for f in found]
+    return {
+        "at": s.at,
+        "origin": {"lat": q.lat, "lon": q.lon, "crs": s.crs.value},
+        "count": len(items),
+        "items": items,
+    }
+
+
+@router.get(
+    "/nearby",
+    response={200: NearbyOut, 422: ErrorOut},
+    summary="Nearest stations / 附近驿站",
+    description=(
+        "The nearest active stations to a point, nearest first, each with its open state at "
+        "`at` (now by default) and until when, distance and minutes on foot and by e-bike, "
+        "amenities (out-of-order ones marked) and directions links. A station inside a "
+        "temporary closure, or whose equipment asked for is out of order, is never "
+        "returned as usable; mobile stations appear at the stop their timetable gives. "
+        "Example: `/api/v1/finder/nearby?lat=45.7733&lon=126.6175&open_now=true&amenity=charging`."
+    ),
+)
+def nearby_api(request: HttpRequest, response: HttpResponse, q: Query[NearbyQuery]):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    out = nearby_search(finder_index(now=now), q, now)
+    _cache(response)
+    return out
+
+
+def _route(index: FinderIndex, body: RouteIn | RouteQuery, now: dt.datetime) -> dict[str, Any]:
+    r = route_check(
+        route=body.route,
+        crs=body.crs,
+        at=body.at,
+        max_off_m=body.max_off_m,
+        speed=body.speed,
+        open_now=body.open_now,
+        always_open=body.always_open,
+        amenities=body.amenity,
+        services=body.service,
+        kinds=body.kind,
+        now=now,
+        known_amenities=index.amenity_codes,
+        known_services=index.service_codes,
+    )
+    pace = WALK_M_PER_MIN if r.speed == "walk" else EBIKE_M_PER_MIN
+    found = index.along(r.lon, r.lat, _index_query(r), max_off_m=r.max_off_m, speed_m_per_min=pace)
+    labels = index.labels(_english())
+    items = [station_card(f, crs=r.crs, now=r.at, labels=labels) for f in found]
+    return {"at": r.at, "length_m": round(r.length_m), "count": len(items), "items": items}
+
+
+@router.post(
+    "/along-route",
+    response={200: RouteOut, 422: ErrorOut},
+    summary="Stations along a route / 沿途驿站",
+    description=(
+        "Stations within `max_off_m` of a route (a polyline of up to 2,000 points and "
+        "300 km), in route order (`along_m`). With `open_now`, a station must be open when "
+        "the traveller, leaving at `at` on foot or by e-bike, reaches it."
+    ),
+)
+def along_route_api(request: HttpRequest, body: RouteIn):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    return _route(finder_index(now=now), body, now)
+
+
+@router.get(
+    "/along-route",
+    response={200: RouteOut, 422: ErrorOut},
+    summary="Stations along a route (GET) / 沿途驿站",
+    description="As the POST form, with `route=lon,lat;lon,lat;...` in the query string.",
+)
+def along_route_get_api(request: HttpRequest, response: HttpResponse, q: Query[RouteQuery]):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    out = _route(finder_index(now=now), q, now)
+    _cache(response)
+    return out
+
+
+@router.get(
+    "/stations/{code}",
+    response={200: StationDetailOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Station for workers / 驿站详情",
+    description="The station card plus its coming week's hours (holidays and 调休 shown), "
+    "photos, staff in charge and, for a mobile station, its timetable.",
+)
+def station_api(request: HttpRequest, response: HttpResponse, code: str, crs: str = "wgs84"):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    out = station_detail(code=code, crs=crs, now=now, english=_english())
+    if out is None:
+        raise NotFound(f"没有编号为 {code} 的开放驿站 / no active station {code}")
+    _cache(response)
+    return out
+
+
+@router.get(
+    "/places",
+    response=list[PlaceOut],
+    summary="Find a place / 查找地点",
+    description="Stations, mobile-station stops and regions whose name (or address) holds "
+    "`q`; with an Amap key configured, Amap's geocoder fills in other addresses. "
+    "Coordinates are WGS-84.",
+)
+def places_api(request: HttpRequest, response: HttpResponse, q: str = ""):  # type: ignore[no-untyped-def]
+    _cache(response, 300)
+    return [p.__dict__ for p in places_search(text=q[:50])]

@@ -1,0 +1,165 @@
+"""What a worker sees of one station in a result: the same dictionary feeds the JSON API
+and the pages, so that both always say the same thing. Labels are in the active
+language; codes and times are there for programs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from geoplan.crs import CRS, from_wgs84
+from yizhan.finder.index import Found
+from yizhan.stations.hours import SHANGHAI
+
+
+def kind_label(kind: str) -> str:
+    return {
+        "fixed": pgettext("station kind", "固定驿站"),
+        "mobile": pgettext("station kind", "流动驿站"),
+        "smart": pgettext("station kind", "智能驿站"),
+    }.get(kind, kind)
+
+
+def seasonal_badge(day: dt.date, working: set[str]) -> str:
+    """ "summer" (送清凉) from June to September where air conditioning or drinking water
+    works; "winter" (送温暖) from November to March where heating or hot water works.
+
+    Until seasonal modes are set per region (the operations issue), the season follows
+    the calendar.
+
+    >>> seasonal_badge(dt.date(2026, 7, 1), {"ac"}), seasonal_badge(dt.date(2026, 12, 1), {"ac"})
+    ('summer', '')
+    >>> seasonal_badge(dt.date(2026, 1, 10), {"heater", "toilet"})
+    'winter'
+    """
+    if 6 <= day.month <= 9 and working & {"ac", "drinking_water"}:
+        return "summer"
+    if (day.month >= 11 or day.month <= 3) and working & {"heater", "hot_water"}:
+        return "winter"
+    return ""
+
+
+def seasonal_label(code: str) -> str:
+    return {"summer": _("送清凉"), "winter": _("送温暖")}.get(code, "")
+
+
+def when_label(at: dt.datetime, now: dt.datetime) -> str:
+    """ "22:00", "明天 08:00", "周六 09:00" (local time)."""
+    local, today = at.astimezone(SHANGHAI), now.astimezone(SHANGHAI).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return clock
+    if days == 1:
+        if clock == "00:00":
+            return _("午夜")
+        return _("明天 %(time)s") % {"time": clock}
+    weekday = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+    return f"{weekday[local.weekday()]} {clock}"
+
+
+def state_label(found: Found, now: dt.datetime) -> tuple[str, str]:
+    """(css class, words) for the open state: "open", "closed" or "unknown"."""
+    s = found.state
+    if not s.known:
+        return "unknown", _("开放时间未知")
+    if s.is_open:
+        if found.always_open and s.until is None:
+            return "open", _("24小时开放")
+        if s.until is None:
+            return "open", _("开放中")
+        return "open", _("开放中，%(time)s 关门") % {"time": when_label(s.until, now)}
+    if s.closure_reason:
+        text = _("临时关闭：%(reason)s") % {"reason": s.closure_reason}
+        if s.until:
+            text += _("；%(time)s 开门") % {"time": when_label(s.until, now)}
+        return "closed", text
+    if s.until is None:
+        return "closed", _("已关门，7 天内不开")
+    return "closed", _("已关门，%(time)s 开门") % {"time": when_label(s.until, now)}
+
+
+def directions(lon: float, lat: float, name: str) -> dict[str, str]:
+    """Links that open navigation in Amap (GCJ-02), Baidu Maps (BD-09) and any map app
+    (``geo:``, WGS-84 by RFC 5870)."""
+    g_lon, g_lat = from_wgs84(lon, lat, CRS.GCJ02)
+    b_lon, b_lat = from_wgs84(lon, lat, CRS.BD09)
+    amap = "https://uri.amap.com/navigation?" + urlencode(
+        {
+            "to": f"{g_lon:.6f},{g_lat:.6f},{name}",
+            "mode": "ride",
+            "coordinate": "gaode",
+            "callnative": "1",
+            "src": "yizhan",
+        }
+    )
+    baidu = "https://api.map.baidu.com/marker?" + urlencode(
+        {
+            "location": f"{b_lat:.6f},{b_lon:.6f}",
+            "title": name,
+            "content": name,
+            "coord_type": "bd09ll",
+            "output": "html",
+            "src": "webapp.yizhan.finder",
+        }
+    )
+    geo = f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(name)})"
+    return {"amap": amap, "baidu": baidu, "geo": geo}
+
+
+def station_card(
+    found: Found, *, crs: CRS, now: dt.datetime, labels: dict[str, str]
+) -> dict[str, Any]:
+    rec = found.station
+    lon, lat = from_wgs84(found.lon, found.lat, crs)
+    css, words = state_label(found, now)
+    working = {a.code for a in rec.amenities if a.working}
+    season = seasonal_badge(now.astimezone(SHANGHAI).date(), working)
+    return {
+        "code": rec.code,
+        "name": rec.name,
+        "kind": rec.kind,
+        "kind_label": kind_label(rec.kind),
+        "address": rec.address,
+        "region": rec.region_name,
+        "crs": crs.value,
+        "lat": round(lat, 7),
+        "lon": round(lon, 7),
+        "distance_m": round(found.distance_m),
+        "walk_min": found.walk_min,
+        "ebike_min": found.ebike_min,
+        "along_m": None if found.along_m is None else round(found.along_m),
+        "hours_known": found.state.known,
+        "open_now": found.state.is_open if found.state.known else None,
+        "open_until": found.state.until if found.state.is_open else None,
+        "opens_at": found.state.until if not found.state.is_open else None,
+        "state": css,
+        "state_label": words,
+        "closed_reason": found.state.closure_reason,
+        "always_open": found.always_open,
+        "opening_hours": rec.opening_hours,
+        "star_level": rec.star_level,
+        "amenities": [
+            {
+                "code": a.code,
+                "name": labels.get("a:" + a.code, a.code),
+                "working": a.working,
+                "reason": a.reason,
+                "expected_fix_on": a.expected_fix_on,
+            }
+            for a in rec.amenities
+        ],
+        "services": [{"code": s, "name": labels.get("s:" + s, s)} for s in rec.services],
+        "seasonal": season or None,
+        "seasonal_label": seasonal_label(season),
+        "rating": None,
+        "last_verified_on": rec.last_verified_on,
+        "stop": found.stop.place_name if found.stop else None,
+        "url": reverse("finder:station", kwargs={"code": rec.code}),
+        "directions": directions(found.lon, found.lat, rec.name),
+    }

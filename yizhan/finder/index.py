@@ -1,0 +1,521 @@
+"""The finder's in-memory index: every active station and mobile stop, their amenities,
+and when each is open over the coming week — built from plain data, queried without
+touching the database.
+
+A pure module (no Django): `selectors.finder_index` reads the registry into
+`StationRecord`s and builds a `FinderIndex`; the API and pages query it.
+
+Time. The index covers a window of ``WINDOW_DAYS`` local days from today's midnight
+(Asia/Shanghai), cut into ``SLOT_MINUTES`` slots. A station is "open in a slot" when it
+is open at the slot's first instant, by its opening hours on China's official calendar
+(holidays, 调休), minus its temporary closures. Stations share few distinct hours, so the
+slot matrix holds one row per distinct (hours, calendar mode, closures) *pattern*.
+The open/closed state and the times shown to people ("open until 22:00") come from the
+exact intervals of the pattern, so a filter answer can be up to one slot late at the
+moment a station opens or closes (it is then checked against the exact intervals, so a
+closed station is never returned as open).
+
+Entries. A fixed or smart station is one entry at its place. A mobile station is one
+entry per timetable stop, "present" only while its timetable puts it there; it appears
+in a search only where it is at the time asked. Bits per entry: working amenities,
+services, kind, 24-hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geoplan.route import along_route
+from geoplan.spatial import StationIndex
+from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours, validate
+
+SLOT_MINUTES = 5
+WINDOW_DAYS = 8
+SLOTS = WINDOW_DAYS * 24 * 60 // SLOT_MINUTES
+KINDS = ("fixed", "mobile", "smart")
+# Bit layout of an entry's uint64: amenities 0–31, services 32–47, kinds 48–50, 24 h 51.
+AMENITY_BITS, SERVICE_BASE, KIND_BASE, ALWAYS_OPEN_BIT = 32, 32, 48, 51
+# Estimated travel: straight line × detour factor at a pace (metres per minute).
+DETOUR_FACTOR = 1.3
+WALK_M_PER_MIN = 75.0  # 4.5 km/h
+EBIKE_M_PER_MIN = 250.0  # 15 km/h, the speed limit of an e-bike in China (GB 17761)
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class AmenityState:
+    code: str
+    working: bool
+    reason: str = ""
+    expected_fix_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class StopRecord:
+    place_name: str
+    lat: float
+    lon: float
+    hours: str
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class StationRecord:
+    """What the finder knows of one active station (coordinates WGS-84)."""
+
+    code: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    address: str
+    region_name: str
+    opening_hours: str
+    keeps_workday_hours: bool = False
+    amenities: tuple[AmenityState, ...] = ()
+    services: tuple[str, ...] = ()
+    star_level: int | None = None
+    feature: str = ""
+    phone: str = ""
+    last_verified_on: dt.date | None = None
+    stops: tuple[StopRecord, ...] = ()
+    closures: tuple[tuple[dt.datetime, dt.datetime | None, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """Open or closed at a moment, and until when (None: beyond the window / unknown)."""
+
+    known: bool
+    is_open: bool
+    until: dt.datetime | None
+    closure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    station: StationRecord
+    distance_m: float
+    lat: float  # where it is at the time asked (a mobile station's stop)
+    lon: float
+    stop: StopRecord | None
+    state: OpenState
+    always_open: bool
+    along_m: float | None = None
+
+    @property
+    def walk_min(self) -> int:
+        return max(1, math.ceil(self.distance_m * DETOUR_FACTOR / WALK_M_PER_MIN))
+
+    @property
+    def ebike_min(self) -> int:
+        return max(1, math.ceil(self.distance_m * DETOUR_FACTOR / EBIKE_M_PER_MIN))
+
+
+@dataclass(frozen=True)
+class Query:
+    at: dt.datetime
+    open_only: bool = False
+    always_open: bool = False
+    amenities: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+class UnknownCode(ValueError):
+    """An amenity, service or kind the catalogue does not have."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(code)
+        self.field = field
+        self.code = code
+
+
+class OutsideWindow(ValueError):
+    """A time the index does not cover."""
+
+
+@dataclass
+class _Patterns:
+    window_start: dt.datetime
+    keys: dict[tuple[object, ...], int] = field(default_factory=dict)
+    rows: list[NDArray[np.bool_]] = field(default_factory=list)
+    intervals: list[list[Interval]] = field(default_factory=list)
+    known: list[bool] = field(default_factory=list)
+
+    def add(self, key: tuple[object, ...], spans: list[Interval] | None) -> int:
+        if key in self.keys:
+            return self.keys[key]
+        row = np.zeros(SLOTS, dtype=bool)
+        for a, b in spans or []:
+            first = _slot_ceil(self.window_start, a)
+            last = _slot_ceil(self.window_start, b)
+            row[max(first, 0) : max(min(last, SLOTS), 0)] = True
+        self.keys[key] = len(self.rows)
+        self.rows.append(row)
+        self.intervals.append(spans or [])
+        self.known.append(spans is not None)
+        return self.keys[key]
+
+
+def _slot_ceil(start: dt.datetime, at: dt.datetime) -> int:
+    """Index of the first slot whose first instant is at or after ``at``."""
+    seconds = (at - start).total_seconds()
+    return math.ceil(seconds / (SLOT_MINUTES * 60))
+
+
+def _subtract(spans: list[Interval], cuts: Sequence[Interval]) -> list[Interval]:
+    out = spans
+    for c0, c1 in cuts:
+        nxt: list[Interval] = []
+        for a, b in out:
+            if b <= c0 or a >= c1:
+                nxt.append((a, b))
+                continue
+            if a < c0:
+                nxt.append((a, c0))
+            if b > c1:
+                nxt.append((c1, b))
+        out = nxt
+    return out
+
+
+def _valid_days(
+    spans: list[Interval], first: dt.date | None, last: dt.date | None
+) -> list[Interval]:
+    """Clip a stop's spans to its validity dates (local days, inclusive)."""
+    lo = dt.datetime.combine(first, dt.time(), SHANGHAI) if first else None
+    hi = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), SHANGHAI) if last else None
+    out = []
+    for a, b in spans:
+        a2 = max(a, lo) if lo else a
+        b2 = min(b, hi) if hi else b
+        if a2 < b2:
+            out.append((a2, b2))
+    return out
+
+
+@dataclass(frozen=True)
+class FinderIndex:
+    """Built once per registry version and day; immutable, shared by requests."""
+
+    version: str
+    window_start: dt.datetime
+    amenity_codes: tuple[str, ...]
+    service_codes: tuple[str, ...]
+    stations: tuple[StationRecord, ...]
+    spatial: StationIndex
+    station_of: NDArray[np.intp]  # entry → position in stations
+    stop_of: NDArray[np.intp]  # entry → stop position, −1 for a fixed place
+    open_rows: NDArray[np.intp]  # entry → pattern row when open
+    present_rows: NDArray[np.intp]  # entry → pattern row when there at all
+    patterns: NDArray[np.bool_]
+    intervals: tuple[list[Interval], ...]
+    pattern_known: NDArray[np.bool_]
+    always_open: NDArray[np.bool_]  # per station
+    closure_reasons: tuple[tuple[tuple[dt.datetime, dt.datetime, str], ...], ...]
+    # by station
+    # "a:<amenity code>" / "s:<service code>" → (Chinese name, English name)
+    catalogue: dict[str, tuple[str, str]] = field(default_factory=dict)
+    position_of: dict[str, int] = field(default_factory=dict)  # station code → position
+    centre: tuple[float, float] = (116.397, 39.909)  # median lon/lat (Tiananmen when empty)
+
+    def labels(self, english: bool) -> dict[str, str]:
+        return {key: names[1 if english else 0] for key, names in self.catalogue.items()}
+
+    @property
+    def window_end(self) -> dt.datetime:
+        return self.window_start + dt.timedelta(days=WINDOW_DAYS)
+
+    @property
+    def size(self) -> int:
+        return len(self.stations)
+
+    # ---------------------------------------------------------------- building
+
+    @classmethod
+    def build(
+        cls,
+        records: Sequence[StationRecord],
+        *,
+        today: dt.date,
+        amenity_codes: Sequence[str],
+        service_codes: Sequence[str],
+        version: str = "",
+        catalogue: dict[str, tuple[str, str]] | None = None,
+    ) -> FinderIndex:
+        if len(amenity_codes) > AMENITY_BITS or len(service_codes) > KIND_BASE - SERVICE_BASE:
+            raise ValueError("too many amenities or services for the bit layout")
+        start = dt.datetime.combine(today, dt.time(), SHANGHAI)
+        end = start + dt.timedelta(days=WINDOW_DAYS)
+        amenity_bit = {c: 1 << i for i, c in enumerate(amenity_codes)}
+        service_bit = {c: 1 << (SERVICE_BASE + i) for i, c in enumerate(service_codes)}
+        patterns = _Patterns(start)
+        everywhere = patterns.add(("present",), [(start, end)])
+        lon, lat, bits, station_of, stop_of, open_rows, present_rows = [], [], [], [], [], [], []
+        always, closure_reasons = [], []
+        hours_cache: dict[tuple[str, bool], list[Interval] | None] = {}
+
+        def spans_for(rule: str, workday: bool) -> list[Interval] | None:
+            key = (rule, workday)
+            if key not in hours_cache:
+                try:
+                    hours_cache[key] = OpeningHours(validate(rule), workday).intervals(start, end)
+                except (InvalidOpeningHours, ValueError):
+                    hours_cache[key] = None
+            return hours_cache[key]
+
+        for pos, rec in enumerate(records):
+            clipped = [
+                (max(a, start), min(b or end, end), reason)
+                for a, b, reason in rec.closures
+                if (b is None or b > start) and a < end
+            ]
+            cuts = tuple((a, b) for a, b, _reason in clipped)
+            closure_reasons.append(tuple(clipped))
+            is_24h = False
+            try:
+                is_24h = OpeningHours(
+                    validate(rec.opening_hours), rec.keeps_workday_hours
+                ).is_always_open
+            except (InvalidOpeningHours, ValueError):
+                pass
+            always.append(is_24h)
+            b = 1 << (KIND_BASE + KINDS.index(rec.kind)) if rec.kind in KINDS else 0
+            if is_24h:
+                b |= 1 << ALWAYS_OPEN_BIT
+            for a in rec.amenities:
+                if a.working and a.code in amenity_bit:
+                    b |= amenity_bit[a.code]
+            for s in rec.services:
+                b |= service_bit.get(s, 0)
+            places: list[tuple[float, float, int, list[Interval] | None, tuple[object, ...]]] = []
+            if rec.stops:
+                for i, stop in enumerate(rec.stops):
+                    spans = spans_for(stop.hours, rec.keeps_workday_hours)
+                    if spans is not None:
+                        spans = _valid_days(spans, stop.valid_from, stop.valid_until)
+                    key = (
+                        "stop",
+                        stop.hours,
+                        rec.keeps_workday_hours,
+                        stop.valid_from,
+                        stop.valid_until,
+                    )
+                    places.append((stop.lon, stop.lat, i, spans, key))
+            else:
+                spans = spans_for(rec.opening_hours, rec.keeps_workday_hours)
+                places.append(
+                    (
+                        rec.lon,
+                        rec.lat,
+                        -1,
+                        spans,
+                        ("hours", rec.opening_hours, rec.keeps_workday_hours),
+                    )
+                )
+            for p_lon, p_lat, stop_i, spans, key in places:
+                there = spans
+                open_spans = _subtract(spans, cuts) if spans is not None else None
+                lon.append(p_lon)
+                lat.append(p_lat)
+                bits.append(b)
+                station_of.append(pos)
+                stop_of.append(stop_i)
+                open_rows.append(patterns.add((*key, cuts), open_spans))
+                present_rows.append(
+                    everywhere if stop_i < 0 else patterns.add((*key, "present"), there)
+                )
+
+        matrix = np.array(patterns.rows, dtype=bool).reshape(len(patterns.rows), SLOTS)
+        spatial = StationIndex.build(
+            lon_deg=np.array(lon, dtype=np.float64),
+            lat_deg=np.array(lat, dtype=np.float64),
+            amenity_bits=np.array(bits, dtype=np.uint64),
+            open_slots=matrix,
+            slot_rows=np.array(open_rows, dtype=np.intp),
+        )
+        return cls(
+            version=version,
+            window_start=start,
+            amenity_codes=tuple(amenity_codes),
+            service_codes=tuple(service_codes),
+            stations=tuple(records),
+            spatial=spatial,
+            station_of=np.array(station_of, dtype=np.intp),
+            stop_of=np.array(stop_of, dtype=np.intp),
+            open_rows=np.array(open_rows, dtype=np.intp),
+            present_rows=np.array(present_rows, dtype=np.intp),
+            patterns=matrix,
+            intervals=tuple(patterns.intervals),
+            pattern_known=np.array(patterns.known, dtype=bool),
+            always_open=np.array(always, dtype=bool),
+            closure_reasons=tuple(closure_reasons),
+            catalogue=dict(catalogue or {}),
+            position_of={rec.code: i for i, rec in enumerate(records)},
+            centre=(float(np.median(lon)), float(np.median(lat))) if lon else (116.397, 39.909),
+        )
+
+    # ---------------------------------------------------------------- queries
+
+    def slot(self, at: dt.datetime) -> int:
+        """The slot holding ``at``; raises OutsideWindow beyond the index's week."""
+        seconds = (at - self.window_start).total_seconds()
+        s = math.floor(seconds / (SLOT_MINUTES * 60))
+        if not 0 <= s < SLOTS:
+            raise OutsideWindow(at.isoformat())
+        return s
+
+    def bits_for(self, query: Query) -> tuple[int, int]:
+        """(all of, any of) bit masks for the query's filters."""
+        need = 0
+        for code in query.amenities:
+            if code not in self.amenity_codes:
+                raise UnknownCode("amenity", code)
+            need |= 1 << self.amenity_codes.index(code)
+        for code in query.services:
+            if code not in self.service_codes:
+                raise UnknownCode("service", code)
+            need |= 1 << (SERVICE_BASE + self.service_codes.index(code))
+        if query.always_open:
+            need |= 1 << ALWAYS_OPEN_BIT
+        either = 0
+        for kind in query.kinds:
+            if kind not in KINDS:
+                raise UnknownCode("kind", kind)
+            either |= 1 << (KIND_BASE + KINDS.index(kind))
+        return need, either
+
+    def state(self, entry: int, at: dt.datetime) -> OpenState:
+        row = int(self.open_rows[entry])
+        if not self.pattern_known[row]:
+            return OpenState(known=False, is_open=False, until=None)
+        reason = ""
+        for a, b, why in self.closure_reasons[int(self.station_of[entry])]:
+            if a <= at < b:
+                reason = why
+        for a, b in self.intervals[row]:
+            if a <= at < b:
+                return OpenState(True, True, b if b < self.window_end else None)
+            if a > at:
+                return OpenState(True, False, a, reason)
+        return OpenState(True, False, None, reason)
+
+    def _found(
+        self, entry: int, distance_m: float, at: dt.datetime, along_m: float | None = None
+    ) -> Found:
+        pos = int(self.station_of[entry])
+        rec = self.stations[pos]
+        stop_i = int(self.stop_of[entry])
+        stop = rec.stops[stop_i] if stop_i >= 0 else None
+        return Found(
+            station=rec,
+            distance_m=distance_m,
+            lat=stop.lat if stop else rec.lat,
+            lon=stop.lon if stop else rec.lon,
+            stop=stop,
+            state=self.state(entry, at),
+            always_open=bool(self.always_open[pos]),
+            along_m=along_m,
+        )
+
+    def nearby(
+        self, lon: float, lat: float, query: Query, *, limit: int = 10, radius_m: float = math.inf
+    ) -> list[Found]:
+        """Nearest first; one answer per station (a mobile station at one stop)."""
+        need, either = self.bits_for(query)
+        slot = self.slot(query.at)
+        rows = None if query.open_only else self.present_rows
+        want = limit
+        while True:
+            hits = self.spatial.nearest(
+                lon,
+                lat,
+                k=want,
+                radius_m=radius_m,
+                require_bits=need,
+                any_bits=either,
+                open_slot=slot,
+                slot_rows=rows,
+            )
+            out: list[Found] = []
+            seen: set[int] = set()
+            for entry, d in zip(hits.index.tolist(), hits.distance_m.tolist(), strict=True):
+                pos = int(self.station_of[entry])
+                if pos in seen:
+                    continue
+                found = self._found(entry, d, query.at)
+                if query.open_only and not found.state.is_open:
+                    continue  # the slot said open, the exact hours say not (yet)
+                seen.add(pos)
+                out.append(found)
+                if len(out) == limit:
+                    return out
+            if len(hits.index) < want:
+                return out
+            want *= 2
+
+    def along(
+        self,
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+        query: Query,
+        *,
+        max_off_m: float,
+        speed_m_per_min: float = EBIKE_M_PER_MIN,
+        limit: int = 50,
+    ) -> list[Found]:
+        """Stations within ``max_off_m`` of the route, in route order. With ``open_only``
+        a station must be open (a mobile one present) when the traveller, leaving at
+        ``query.at`` at ``speed_m_per_min``, gets there."""
+        need, either = self.bits_for(query)
+        self.slot(query.at)
+        hits = along_route(
+            self.spatial, lon, lat, max_off_m=max_off_m, require_bits=need, any_bits=either
+        )
+        out: list[Found] = []
+        seen: set[int] = set()
+        for entry, off, along in zip(
+            hits.index.tolist(), hits.off_route_m.tolist(), hits.along_m.tolist(), strict=True
+        ):
+            pos = int(self.station_of[entry])
+            if pos in seen:
+                continue
+            arrive = query.at + dt.timedelta(
+                minutes=(along + off * DETOUR_FACTOR) / speed_m_per_min
+            )
+            try:
+                slot = self.slot(arrive)
+            except OutsideWindow:
+                continue
+            if not self.patterns[self.present_rows[entry], slot]:
+                continue
+            found = self._found(entry, off, arrive, along)
+            if query.open_only and not found.state.is_open:
+                continue
+            seen.add(pos)
+            out.append(found)
+            if len(out) == limit:
+                break
+        return out
+
+    def station(self, code: str, at: dt.datetime) -> Found | None:
+        """One active station as a result at distance 0: a mobile station at the stop it
+        stands at ``at`` (or its first stop, closed, when it is at none)."""
+        pos = self.position_of.get(code)
+        if pos is None:
+            return None
+        entries = np.flatnonzero(self.station_of == pos)
+        slot = self.slot(at)
+        for entry in entries.tolist():
+            if self.patterns[self.present_rows[entry], slot]:
+                return self._found(entry, 0.0, at)
+        return self._found(int(entries[0]), 0.0, at) if len(entries) else None

@@ -1,0 +1,324 @@
+"""Checking a finder search, from the API or the page: every mistake is reported with
+the field it is in, and nothing is searched until all fields are right.
+
+A pure module over plain values (strings from a query string or typed values from the
+API), no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from geoplan.crs import CRS
+from geoplan.route import segment_lengths_m
+from yizhan.core.errors import FieldError, ValidationFailed
+from yizhan.finder.index import KINDS
+from yizhan.stations.hours import SHANGHAI
+from yizhan.stations.rules import RuleError, coordinates_to_wgs84, parse_crs
+
+MAX_RADIUS_M = 50_000
+MAX_LIMIT = 50
+MAX_AHEAD = dt.timedelta(days=7)
+MAX_ROUTE_POINTS = 2_000
+MAX_ROUTE_M = 300_000
+MAX_OFF_ROUTE_M = 3_000
+
+
+@dataclass(frozen=True)
+class Search:
+    lon: float  # WGS-84
+    lat: float
+    crs: CRS  # the caller's, for coordinates in the answer
+    at: dt.datetime
+    at_given: bool
+    radius_m: float
+    limit: int
+    open_now: bool
+    always_open: bool
+    amenities: tuple[str, ...]
+    services: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RouteSearch:
+    lon: np.ndarray  # WGS-84 vertices
+    lat: np.ndarray
+    length_m: float
+    crs: CRS
+    at: dt.datetime
+    max_off_m: float
+    speed: str  # "walk" or "ebike"
+    open_now: bool
+    always_open: bool
+    amenities: tuple[str, ...]
+    services: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+
+def _codes(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+    return tuple(out)
+
+
+def _number(
+    errors: list[FieldError], name: str, raw: object, default: float, lo: float, hi: float
+) -> float:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(str(raw))
+    except ValueError:
+        errors.append(FieldError(name, "应为数字 / must be a number", value=str(raw)[:50]))
+        return default
+    if not (math.isfinite(value) and lo <= value <= hi):
+        errors.append(
+            FieldError(
+                name, f"应在 {lo:g} 到 {hi:g} 之间 / must be {lo:g}…{hi:g}", value=str(raw)[:50]
+            )
+        )
+        return default
+    return value
+
+
+def _flag(raw: object) -> bool:
+    return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _time(errors: list[FieldError], raw: object, now: dt.datetime) -> tuple[dt.datetime, bool]:
+    if raw is None or raw == "":
+        return now, False
+    if isinstance(raw, dt.datetime):
+        when = raw
+    else:
+        text = str(raw).strip().replace(" ", "T", 1) if "T" not in str(raw) else str(raw).strip()
+        try:
+            when = dt.datetime.fromisoformat(text)
+        except ValueError:
+            errors.append(
+                FieldError(
+                    "at",
+                    "应为时间，如 2026-11-23T22:30 / must be a time like 2026-11-23T22:30",
+                    value=str(raw)[:50],
+                )
+            )
+            return now, False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=SHANGHAI)
+    today = dt.datetime.combine(now.astimezone(SHANGHAI).date(), dt.time(), SHANGHAI)
+    if not today <= when <= now + MAX_AHEAD:
+        errors.append(
+            FieldError(
+                "at",
+                "只能查询今天起 7 天之内 / must be between today and 7 days ahead",
+                value=str(raw)[:50],
+            )
+        )
+        return now, False
+    return when, True
+
+
+def _filters(
+    errors: list[FieldError],
+    amenities: object,
+    services: object,
+    kinds: object,
+    known_amenities: Iterable[str],
+    known_services: Iterable[str],
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    a, s, k = _codes(amenities), _codes(services), _codes(kinds)  # type: ignore[arg-type]
+    for field, values, known in (
+        ("amenity", a, set(known_amenities)),
+        ("service", s, set(known_services)),
+        ("kind", k, set(KINDS)),
+    ):
+        for v in values:
+            if v not in known:
+                errors.append(
+                    FieldError(
+                        field,
+                        f"未知代码，可选：{', '.join(sorted(known))} / unknown code",
+                        value=v[:50],
+                    )
+                )
+    return a, s, k
+
+
+def search_check(
+    *,
+    lat: object,
+    lon: object,
+    crs: object = "",
+    at: object = None,
+    radius_m: object = None,
+    limit: object = None,
+    open_now: object = False,
+    always_open: object = False,
+    amenities: object = None,
+    services: object = None,
+    kinds: object = None,
+    now: dt.datetime,
+    known_amenities: Iterable[str],
+    known_services: Iterable[str],
+) -> Search:
+    errors: list[FieldError] = []
+    the_crs = CRS.WGS84
+    try:
+        the_crs = crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
+    except RuleError as e:
+        errors.append(FieldError(e.field, e.message, value=str(crs)[:20]))
+    w_lon = w_lat = 0.0
+    if lat in (None, "") or lon in (None, ""):
+        errors.append(
+            FieldError("lat" if lat in (None, "") else "lon", "需要位置 / a location is required")
+        )
+    else:
+        try:
+            w_lon, w_lat = coordinates_to_wgs84(lon, lat, the_crs)
+        except RuleError as e:
+            errors.append(
+                FieldError(e.field, e.message, value=str(lon if e.field == "lon" else lat)[:30])
+            )
+    when, given = _time(errors, at, now)
+    radius = _number(errors, "radius_m", radius_m, 20_000, 10, MAX_RADIUS_M)
+    how_many = _number(errors, "limit", limit, 10, 1, MAX_LIMIT)
+    if how_many != int(how_many):
+        errors.append(FieldError("limit", "应为整数 / must be a whole number", value=str(limit)))
+    a, s, k = _filters(errors, amenities, services, kinds, known_amenities, known_services)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return Search(
+        lon=w_lon,
+        lat=w_lat,
+        crs=the_crs,
+        at=when,
+        at_given=given,
+        radius_m=radius,
+        limit=int(how_many),
+        open_now=_flag(open_now) if not isinstance(open_now, bool) else open_now,
+        always_open=_flag(always_open) if not isinstance(always_open, bool) else always_open,
+        amenities=a,
+        services=s,
+        kinds=k,
+    )
+
+
+def route_points(raw: object) -> list[tuple[object, object]]:
+    """A route as ``[[lon, lat], ...]``, a GeoJSON LineString (or a Feature holding one),
+    or the text ``"lon,lat;lon,lat;..."``. Raises ValueError with a readable message."""
+    value = raw
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("{", "[")):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"不是有效的 JSON / not valid JSON: {exc.msg}") from None
+        else:
+            pairs = [p for p in text.replace("\n", ";").split(";") if p.strip()]
+            value = [p.split(",") for p in pairs]
+    if isinstance(value, dict):
+        if value.get("type") == "Feature":
+            value = value.get("geometry") or {}
+        if value.get("type") == "FeatureCollection":
+            features = value.get("features") or []
+            value = (features[0].get("geometry") or {}) if features else {}
+        if value.get("type") != "LineString":
+            raise ValueError("GeoJSON 应为 LineString / GeoJSON must be a LineString")
+        value = value.get("coordinates")
+    if not isinstance(value, list) or not all(
+        isinstance(p, list | tuple) and len(p) >= 2 for p in value
+    ):
+        raise ValueError("应为 [[经度, 纬度], ...] / must be [[lon, lat], ...]")
+    return [(p[0], p[1]) for p in value]
+
+
+def route_check(
+    *,
+    route: object,
+    crs: object = "",
+    at: object = None,
+    max_off_m: object = None,
+    speed: object = "ebike",
+    open_now: object = False,
+    always_open: object = False,
+    amenities: object = None,
+    services: object = None,
+    kinds: object = None,
+    now: dt.datetime,
+    known_amenities: Iterable[str],
+    known_services: Iterable[str],
+) -> RouteSearch:
+    errors: list[FieldError] = []
+    the_crs = CRS.WGS84
+    try:
+        the_crs = crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
+    except RuleError as e:
+        errors.append(FieldError(e.field, e.message, value=str(crs)[:20]))
+    lons: list[float] = []
+    lats: list[float] = []
+    try:
+        points = route_points(route)
+        if len(points) < 2:
+            raise ValueError("至少需要起点和终点两个点 / needs at least two points")
+        if len(points) > MAX_ROUTE_POINTS:
+            raise ValueError(f"最多 {MAX_ROUTE_POINTS} 个点 / at most {MAX_ROUTE_POINTS} points")
+        for i, (x, y) in enumerate(points):
+            try:
+                w = coordinates_to_wgs84(x, y, the_crs)
+            except RuleError as e:
+                raise ValueError(f"第 {i + 1} 个点 / point {i + 1}: {e.message}") from None
+            lons.append(w[0])
+            lats.append(w[1])
+    except ValueError as exc:
+        errors.append(FieldError("route", str(exc)))
+    length = 0.0
+    if len(lons) >= 2:
+        length = float(segment_lengths_m(np.array(lons), np.array(lats)).sum())
+        if length > MAX_ROUTE_M:
+            errors.append(
+                FieldError(
+                    "route",
+                    f"路线过长：{length / 1000:.0f} 公里，最长 {MAX_ROUTE_M // 1000} 公里 / route too long",
+                    value=f"{length:.0f}",
+                )
+            )
+    when, _given = _time(errors, at, now)
+    off = _number(errors, "max_off_m", max_off_m, 500, 10, MAX_OFF_ROUTE_M)
+    pace = str(speed or "ebike")
+    if pace not in {"walk", "ebike"}:
+        errors.append(
+            FieldError("speed", "应为 walk 或 ebike / must be walk or ebike", value=pace[:20])
+        )
+    a, s, k = _filters(errors, amenities, services, kinds, known_amenities, known_services)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return RouteSearch(
+        lon=np.array(lons),
+        lat=np.array(lats),
+        length_m=length,
+        crs=the_crs,
+        at=when,
+        max_off_m=off,
+        speed=pace,
+        open_now=_flag(open_now) if not isinstance(open_now, bool) else open_now,
+        always_open=_flag(always_open) if not isinstance(always_open, bool) else always_open,
+        amenities=a,
+        services=s,
+        kinds=k,
+    )

@@ -1,0 +1,364 @@
+"""Reading for the worker finder: the in-memory index (rebuilt when the registry
+changes or the day turns), nearby and along-route searches, a station's coming week,
+and place search over the registry and region names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import holidays
+from django.conf import settings
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Length
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from yizhan.finder.index import (
+    AmenityState,
+    FinderIndex,
+    StationRecord,
+    StopRecord,
+)
+from yizhan.regions.models import Region
+from yizhan.stations.hours import (
+    SHANGHAI,
+    InvalidOpeningHours,
+    OpeningHours,
+    is_day_off,
+    is_makeup_workday,
+    validate,
+)
+from yizhan.stations.models import (
+    Amenity,
+    MobileStop,
+    Service,
+    Station,
+    StationAmenity,
+    StationClosure,
+    StationStatus,
+)
+
+_lock = threading.Lock()
+_state: dict[str, object] = {"index": None, "checked": 0.0}
+
+
+def finder_version(*, today: dt.date) -> str:
+    """A stamp that changes whenever anything the index shows changes (or the day)."""
+    s = Station.objects.aggregate(
+        n=Count("id", filter=Q(status=StationStatus.ACTIVE)), t=Max("updated_at")
+    )
+    a = StationAmenity.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    c = StationClosure.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    cat = Amenity.objects.count() + 1000 * Service.objects.count()
+    return f"{today}|{s['n']}|{s['t']}|{a['n']}|{a['t']}|{c['n']}|{c['t']}|{cat}"
+
+
+def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> list[StationRecord]:
+    """Every active station as plain data, in five queries whatever the count."""
+    active = Q(station__status=StationStatus.ACTIVE)
+    amenities: dict[int, list[AmenityState]] = defaultdict(list)
+    for sid, code, state, reason, fix_on in (
+        StationAmenity.objects.filter(active)
+        .order_by("station_id", "amenity__sort_order")
+        .values_list("station_id", "amenity__code", "state", "reason", "expected_fix_on")
+    ):
+        amenities[sid].append(AmenityState(code, state == "working", reason, fix_on))
+    services: dict[int, list[str]] = defaultdict(list)
+    for sid, code in (
+        Station.services.through.objects.filter(active)
+        .order_by("station_id", "service__sort_order")
+        .values_list("station_id", "service__code")
+    ):
+        services[sid].append(code)
+    stops: dict[int, list[StopRecord]] = defaultdict(list)
+    for sid, *fields in (
+        MobileStop.objects.filter(active)
+        .order_by("station_id", "id")
+        .values_list("station_id", "place_name", "lat", "lon", "hours", "valid_from", "valid_until")
+    ):
+        stops[sid].append(StopRecord(*fields))
+    closures: dict[int, list[tuple[dt.datetime, dt.datetime | None, str]]] = defaultdict(list)
+    for sid, a, b, reason in (
+        StationClosure.objects.filter(active, starts_at__lt=window_end)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=window_start))
+        .values_list("station_id", "starts_at", "ends_at", "reason")
+    ):
+        closures[sid].append((a, b, reason))
+    rows = (
+        Station.objects.filter(status=StationStatus.ACTIVE)
+        .order_by("id")
+        .values_list(
+            "id",
+            "code",
+            "name",
+            "kind",
+            "lat",
+            "lon",
+            "address",
+            "region__name",
+            "opening_hours",
+            "keeps_workday_hours",
+            "star_level",
+            "feature",
+            "phone",
+            "last_verified_on",
+        )
+    )
+    out = []
+    for (
+        sid,
+        code,
+        name,
+        kind,
+        lat,
+        lon,
+        address,
+        region,
+        hours,
+        workday,
+        star,
+        feature,
+        phone,
+        seen,
+    ) in rows:
+        out.append(
+            StationRecord(
+                code=code,
+                name=name,
+                kind=kind,
+                lat=lat,
+                lon=lon,
+                address=address,
+                region_name=region,
+                opening_hours=hours,
+                keeps_workday_hours=workday,
+                amenities=tuple(amenities.get(sid, ())),
+                services=tuple(services.get(sid, ())),
+                star_level=star,
+                feature=feature,
+                phone=phone,
+                last_verified_on=seen,
+                stops=tuple(stops.get(sid, ())) if kind == "mobile" else (),
+                closures=tuple(closures.get(sid, ())),
+            )
+        )
+    return out
+
+
+def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
+    start = dt.datetime.combine(today, dt.time(), SHANGHAI)
+    end = start + dt.timedelta(days=8)
+    return FinderIndex.build(
+        finder_records(window_start=start, window_end=end),
+        today=today,
+        amenity_codes=list(
+            Amenity.objects.order_by("sort_order", "id").values_list("code", flat=True)
+        ),
+        service_codes=list(
+            Service.objects.order_by("sort_order", "id").values_list("code", flat=True)
+        ),
+        version=version,
+    )
+
+
+def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
+    """This process's index, checked against the registry at most every
+    ``FINDER_RECHECK_SECONDS`` and rebuilt when it changed or the local day turned."""
+    today = timezone.localtime(now or timezone.now()).date()
+    recheck = settings.YIZHAN["FINDER_RECHECK_SECONDS"]
+    with _lock:
+        index = _state["index"]
+        fresh = time.monotonic() - float(_state["checked"]) < recheck  # type: ignore[arg-type]
+        if isinstance(index, FinderIndex) and fresh and index.window_start.date() == today:
+            return index
+        version = finder_version(today=today)
+        if not (isinstance(index, FinderIndex) and index.version == version):
+            index = finder_index_build(today=today, version=version)
+            _state["index"] = index
+        _state["checked"] = time.monotonic()
+        assert isinstance(index, FinderIndex)
+        return index
+
+
+# --------------------------------------------------------------------------- week
+
+
+@dataclass(frozen=True)
+class DayHours:
+    day: dt.date
+    intervals: list[tuple[dt.datetime, dt.datetime]]
+    holiday: str  # the official name of a holiday or day off, "" on an ordinary day
+    makeup_workday: bool
+    closed_by: str  # reason of a temporary closure covering part of the day
+
+
+def station_week(
+    *,
+    rule: str,
+    workday: bool,
+    closures: list[tuple[dt.datetime, dt.datetime | None, str]],
+    today: dt.date,
+    days: int = 7,
+) -> list[DayHours] | None:
+    """Hours day by day from ``today``; None when the rule cannot be read."""
+    try:
+        hours = OpeningHours(validate(rule), workday)
+    except InvalidOpeningHours:
+        return None
+    names = holidays.China(
+        years=[today.year, today.year + 1],
+        language="en_US" if (get_language() or "").startswith("en") else "zh_CN",
+    )
+    out = []
+    for i in range(days):
+        day = today + dt.timedelta(days=i)
+        start = dt.datetime.combine(day, dt.time(), SHANGHAI)
+        end = start + dt.timedelta(days=1)
+        spans = hours.day_intervals(day)
+        reason = ""
+        for a, b, why in closures:
+            b = b or end
+            if a < end and b > start:
+                reason = why
+                cut: list[tuple[dt.datetime, dt.datetime]] = []
+                for x, y in spans:
+                    if y <= a or x >= b:
+                        cut.append((x, y))
+                        continue
+                    if x < a:
+                        cut.append((x, a))
+                    if y > b:
+                        cut.append((b, y))
+                spans = cut
+        out.append(
+            DayHours(
+                day=day,
+                intervals=spans,
+                holiday=str(names.get(day, "")) if is_day_off(day) else "",
+                makeup_workday=is_makeup_workday(day),
+                closed_by=reason,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- places
+
+
+@dataclass(frozen=True)
+class Place:
+    label: str
+    detail: str
+    lat: float
+    lon: float
+    kind: str  # "station", "stop", "region"
+
+
+def places_search(*, text: str, limit: int = 8) -> list[Place]:
+    """Stations (by name, code or address), mobile stops and regions matching ``text``;
+    exact and prefix matches first."""
+    text = text.strip()
+    if not text:
+        return []
+    out: list[Place] = []
+    stations = (
+        Station.objects.filter(status=StationStatus.ACTIVE)
+        .filter(Q(name__icontains=text) | Q(code__iexact=text) | Q(address__icontains=text))
+        .select_related("region")
+        .order_by("name")[: limit * 3]
+    )
+    for s in sorted(stations, key=lambda s: (not s.name.startswith(text), len(s.name))):
+        out.append(Place(s.name, s.address or s.region.name, s.lat, s.lon, "station"))
+    stops = MobileStop.objects.filter(station__status=StationStatus.ACTIVE).filter(
+        Q(place_name__icontains=text) | Q(address__icontains=text)
+    )[:limit]
+    for p in stops:
+        out.append(Place(p.place_name, p.address, p.lat, p.lon, "stop"))
+    regions = Region.objects.filter(name__icontains=text, lat__isnull=False).order_by(
+        Length("code"), "code"
+    )[:limit]
+    for r in regions:
+        out.append(Place(r.name, r.code, float(r.lat), float(r.lon), "region"))  # type: ignore[arg-type]
+    return out[:limit]
+
+
+# --------------------------------------------------------------------------- detail
+
+
+def station_detail(
+    *, code: str, crs: str, now: dt.datetime, english: bool
+) -> dict[str, object] | None:
+    """Everything the station page and the detail API show, or None when the station is
+    not active (the public sees active stations only)."""
+    from geoplan.crs import from_wgs84
+    from yizhan.finder.cards import station_card
+    from yizhan.finder.params import search_check
+
+    index = finder_index(now=now)
+    found = index.station(code, now)
+    if found is None:
+        return None
+    s = search_check(
+        lat=found.lat, lon=found.lon, crs=crs, now=now, known_amenities=(), known_services=()
+    )
+    station = (
+        Station.objects.filter(code=code, status=StationStatus.ACTIVE)
+        .prefetch_related("photos", "staff", "stops", "closures")
+        .first()
+    )
+    if station is None:
+        return None
+    card = station_card(found, crs=s.crs, now=now, labels=index.labels(english))
+    today = timezone.localtime(now).date()
+    closures = [(c.starts_at, c.ends_at, c.reason) for c in station.closures.all()]
+    week = station_week(
+        rule=station.opening_hours,
+        workday=station.keeps_workday_hours,
+        closures=closures,
+        today=today,
+    )
+    names = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    names_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    def span(a: dt.datetime, b: dt.datetime) -> str:
+        end = b.astimezone(SHANGHAI)
+        stop = "24:00" if end.time() == dt.time() and end > a else end.strftime("%H:%M")
+        return f"{a.astimezone(SHANGHAI):%H:%M}–{stop}"
+
+    def stop_out(p: MobileStop) -> dict[str, str | float]:
+        lon, lat = from_wgs84(p.lon, p.lat, s.crs)
+        return {
+            "place_name": p.place_name,
+            "address": p.address,
+            "hours": p.hours,
+            "lat": round(lat, 7),
+            "lon": round(lon, 7),
+        }
+
+    return {
+        **card,
+        "feature": station.feature,
+        "phone": station.phone,
+        "floor_area_m2": station.floor_area_m2,
+        "capacity": station.capacity,
+        "photos": [p.image.url for p in station.photos.all()],
+        "staff": [{"role": m.get_role_display(), "name": m.name} for m in station.staff.all()],
+        "week": None
+        if week is None
+        else [
+            {
+                "date": d.day,
+                "weekday": (names_en if english else names)[d.day.weekday()],
+                "intervals": [span(a, b) for a, b in d.intervals],
+                "holiday": d.holiday,
+                "makeup_workday": d.makeup_workday,
+                "closed_by": d.closed_by,
+            }
+            for d in week
+        ],
+        "stops": [stop_out(p) for p in station.stops.all()],
+    }

@@ -1,0 +1,199 @@
+/* Worker finder pages. Everything here is an aid: the forms, lists and links work
+ * without it (no JavaScript, no map tiles). Adds: "use my location", one-tap filters
+ * that search at once, the map (clustered markers, pick a point, draw a route), sharing.
+ * Coordinates from the phone are WGS-84; points picked on the map are in the tiles'
+ * coordinate system, which is sent along as `crs` so the server converts them. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function json(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  var MSG = json("finder-messages") || {};
+  var cfg = json("finder-map-config");
+
+  function submit(form) {
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  }
+
+  // ---- location ------------------------------------------------------------
+  var form = document.getElementById("search-form");
+  var locate = document.getElementById("locate");
+  var status = document.getElementById("locate-status");
+  if (form && locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      status.textContent = MSG.locating || "…";
+      locate.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (pos) {
+          document.getElementById("lat").value = pos.coords.latitude.toFixed(6);
+          document.getElementById("lon").value = pos.coords.longitude.toFixed(6);
+          document.getElementById("crs").value = "wgs84";
+          document.getElementById("q").value = "";
+          submit(form);
+        },
+        function (err) {
+          locate.disabled = false;
+          status.textContent = err.code === 1 ? MSG.denied : MSG.failed;
+        },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    });
+  }
+  // A typed place replaces the previous point.
+  var q = document.getElementById("q");
+  if (form && q) {
+    form.addEventListener("submit", function (e) {
+      var submitter = e.submitter;
+      if (submitter && submitter.closest(".place") && q.value.trim()) {
+        document.getElementById("lat").value = "";
+        document.getElementById("lon").value = "";
+      }
+    });
+  }
+
+  // ---- one-tap filters -------------------------------------------------------
+  Array.prototype.forEach.call(document.querySelectorAll("form .filters"), function (box) {
+    var owner = box.closest("form");
+    box.addEventListener("change", function (e) {
+      if (e.target.type !== "checkbox" && e.target.type !== "datetime-local") return;
+      var hasPlace =
+        (owner.querySelector("#lat") && owner.querySelector("#lat").value) ||
+        (owner.querySelector("#q") && owner.querySelector("#q").value) ||
+        (owner.querySelector("#route") && owner.querySelector("#route").value) ||
+        (owner.querySelector("#start") && owner.querySelector("#start").value);
+      if (hasPlace) submit(owner);
+    });
+  });
+
+  // ---- maps ------------------------------------------------------------------
+  function baseMap(el) {
+    var map = L.map(el, { scrollWheelZoom: false, tap: true });
+    L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
+    return map;
+  }
+  function pin(state) {
+    return L.divIcon({ className: "yz-pin marker-" + state, iconSize: [22, 22] });
+  }
+  var mapEl = document.getElementById("map");
+  if (cfg && mapEl && window.L) {
+    mapEl.textContent = "";
+    var map = baseMap(mapEl);
+    var bounds = [];
+    var group = L.markerClusterGroup && cfg.stations.length > 1
+      ? L.markerClusterGroup({
+          maxClusterRadius: 35,
+          iconCreateFunction: function (c) {
+            return L.divIcon({ html: "<span>" + c.getChildCount() + "</span>", className: "yz-cluster", iconSize: [34, 34] });
+          }
+        })
+      : L.layerGroup();
+    cfg.stations.forEach(function (s) {
+      var m = L.marker(s.point, { icon: pin(s.state), title: s.name, keyboard: false });
+      var box = document.createElement("div");
+      var a = document.createElement("a");
+      a.href = s.url;
+      a.textContent = s.name;
+      var p = document.createElement("div");
+      p.textContent = s.label;
+      box.appendChild(a);
+      box.appendChild(p);
+      m.bindPopup(box);
+      group.addLayer(m);
+      bounds.push(s.point);
+    });
+    group.addTo(map);
+    if (cfg.origin) {
+      L.marker(cfg.origin, { icon: L.divIcon({ className: "yz-here", iconSize: [18, 18] }), title: MSG.here, keyboard: false }).addTo(map);
+      bounds.push(cfg.origin);
+    }
+    if (cfg.route && cfg.route.length) {
+      L.polyline(cfg.route, { color: "#0b57d0", weight: 5 }).addTo(map);
+      bounds = bounds.concat(cfg.route);
+    }
+    if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    else if (bounds.length) map.setView(bounds[0], 16);
+    else map.setView([35, 105], 4);
+    if (form && cfg.origin) {
+      // Pick another starting point on the map.
+      map.on("click", function (e) {
+        document.getElementById("lat").value = e.latlng.lat.toFixed(6);
+        document.getElementById("lon").value = e.latlng.lng.toFixed(6);
+        document.getElementById("crs").value = cfg.tile_crs;
+        document.getElementById("q").value = "";
+        submit(form);
+      });
+    }
+  }
+
+  // ---- route drawing and upload ---------------------------------------------
+  var routeBox = document.getElementById("route");
+  var drawEl = document.getElementById("draw-map");
+  var routeCrs = document.getElementById("route-crs");
+  var drawCfg = json("finder-draw-config");
+  if (routeBox && drawEl && window.L && drawCfg) {
+    cfg = cfg || drawCfg;
+    {
+      drawEl.hidden = false;
+      var clear = document.getElementById("draw-clear");
+      var dmap = null;
+      var points = [];
+      var line = null;
+      var details = drawEl.closest("details");
+      var start = function () {
+        if (dmap) return;
+        dmap = baseMap(drawEl);
+        dmap.setView(drawCfg.center || [45.77, 126.62], 13);
+        line = L.polyline([], { color: "#0b57d0", weight: 5 }).addTo(dmap);
+        dmap.on("click", function (e) {
+          points.push([e.latlng.lng, e.latlng.lat]);
+          line.addLatLng(e.latlng);
+          routeBox.value = points.map(function (p) { return p[0].toFixed(6) + "," + p[1].toFixed(6); }).join(";");
+          if (routeCrs) routeCrs.value = drawCfg.tile_crs;
+          clear.hidden = false;
+        });
+      };
+      if (details) details.addEventListener("toggle", function () { if (details.open) start(); });
+      if (!details || details.open) start();
+      clear.addEventListener("click", function () {
+        points = [];
+        if (line) line.setLatLngs([]);
+        routeBox.value = "";
+        clear.hidden = true;
+      });
+    }
+  }
+  var file = document.getElementById("route-file");
+  if (file && routeBox) {
+    file.addEventListener("change", function () {
+      var f = file.files && file.files[0];
+      if (!f) return;
+      if (f.size > 2000000) { alert(MSG.too_big); return; }
+      f.text().then(function (text) {
+        routeBox.value = text;
+        if (routeCrs) routeCrs.value = "wgs84";
+      });
+    });
+  }
+
+  // ---- share -------------------------------------------------------------------
+  var share = document.getElementById("share");
+  var shareStatus = document.getElementById("share-status");
+  if (share && (navigator.share || navigator.clipboard)) {
+    share.hidden = false;
+    share.addEventListener("click", function () {
+      var data = { title: share.dataset.title, url: share.dataset.url };
+      if (navigator.share) {
+        navigator.share(data).catch(function () {});
+      } else {
+        navigator.clipboard.writeText(data.url).then(function () {
+          shareStatus.textContent = MSG.copied;
+        });
+      }
+    });
+  }
+})();

@@ -1,0 +1,304 @@
+"""Worker pages: find a station (nearby or along a route) and see one station.
+
+Server-rendered so that the list works on any phone, without JavaScript and without map
+tiles; `static/finder/finder.js` adds location, the map, one-tap filters and sharing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import translate_url
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from geoplan.crs import CRS, from_wgs84
+from yizhan.core.errors import ValidationFailed
+from yizhan.finder.api import _index_query
+from yizhan.finder.cards import station_card
+from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
+from yizhan.finder.params import route_check, search_check
+from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
+
+# One tap each, in this order (the issue's "common ones").
+QUICK_AMENITIES = ("charging", "hot_water", "microwave", "toilet", "battery_swap", "aed")
+
+
+def _page(request: HttpRequest, nav: str, context: dict[str, Any]) -> dict[str, Any]:
+    here = request.get_full_path()
+    return {
+        **context,
+        "nav": nav,
+        "messages_js": {
+            "locating": _("正在定位…"),
+            "denied": _("没有定位权限。请在手机设置中允许，或在下面输入地点。"),
+            "failed": _("暂时无法定位，请在下面输入地点。"),
+            "here": _("我的位置"),
+            "copied": _("链接已复制"),
+            "too_big": _("文件太大（最大 2 MB）"),
+        },
+        "lang_zh_url": translate_url(here, "zh-hans"),
+        "lang_en_url": translate_url(here, "en"),
+    }
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _map_point(lon: float, lat: float) -> tuple[float, float]:
+    """Position on the configured tiles (shifted when they are GCJ-02)."""
+    x, y = from_wgs84(lon, lat, CRS(settings.YIZHAN["TILE_CRS"]))
+    return round(y, 7), round(x, 7)
+
+
+def _map_config(
+    cards: list[dict[str, Any]],
+    origin: tuple[float, float] | None,
+    route: list[list[float]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "tile_url": settings.YIZHAN["TILE_URL"],
+        "tile_attribution": settings.YIZHAN["TILE_ATTRIBUTION"],
+        "tile_crs": settings.YIZHAN["TILE_CRS"],
+        "origin": list(_map_point(*origin)) if origin else None,
+        "route": [list(_map_point(lon, lat)) for lon, lat in (route or [])],
+        "stations": [
+            {
+                "name": c["name"],
+                "url": c["url"],
+                "state": c["state"],
+                "label": c["state_label"],
+                "point": list(_map_point(c["_lon"], c["_lat"])),
+            }
+            for c in cards
+        ],
+    }
+
+
+def _filters_context(request: HttpRequest, index: FinderIndex) -> dict[str, Any]:
+    labels = index.labels(_english())
+    chosen = set(request.GET.getlist("amenity"))
+    return {
+        "quick_amenities": [
+            (c, labels.get("a:" + c, c), c in chosen)
+            for c in QUICK_AMENITIES
+            if c in index.amenity_codes
+        ],
+        "more_amenities": [
+            (c, labels.get("a:" + c, c), c in chosen)
+            for c in index.amenity_codes
+            if c not in QUICK_AMENITIES
+        ],
+        "services": [
+            (c, labels.get("s:" + c, c), c in request.GET.getlist("service"))
+            for c in index.service_codes
+        ],
+        "kinds": [
+            (k, label, k in request.GET.getlist("kind"))
+            for k, label in (
+                ("fixed", _("固定驿站")),
+                ("mobile", _("流动驿站")),
+                ("smart", _("智能驿站")),
+            )
+        ],
+        "more_open": bool(
+            set(request.GET.getlist("service"))
+            | (chosen - set(QUICK_AMENITIES))
+            | set(request.GET.getlist("kind"))
+        ),
+    }
+
+
+def _length(metres: int) -> str:
+    if metres >= 1000:
+        return _("%(km)s 公里") % {"km": f"{metres / 1000:.1f}"}
+    return _("%(m)s 米") % {"m": metres}
+
+
+def _page_labels(card: dict[str, Any]) -> dict[str, Any]:
+    along = card["along_m"]
+    return {
+        "distance_label": _length(card["distance_m"])
+        if along is None
+        else _("沿途 %(d)s") % {"d": _length(along)},
+        "along_label": ""
+        if along is None
+        else _("离路线 %(d)s") % {"d": _length(card["distance_m"])},
+        "stars": range(card["star_level"] or 0),
+    }
+
+
+def _cards(found: list[Any], crs: CRS, at: dt.datetime, index: FinderIndex) -> list[dict[str, Any]]:
+    labels = index.labels(_english())
+    out = []
+    for f in found:
+        card = station_card(f, crs=crs, now=at, labels=labels)
+        card["_lon"], card["_lat"] = f.lon, f.lat
+        card.update(_page_labels(card))
+        out.append(card)
+    return out
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    index = finder_index(now=now)
+    g = request.GET
+    context: dict[str, Any] = {
+        "q": g.get("q", "")[:50],
+        "at": g.get("at", ""),
+        **_filters_context(request, index),
+    }
+    context["open_now"] = g.get("open_now") == "1"
+    context["always_open"] = g.get("always_open") == "1"
+    lat, lon, crs = g.get("lat", ""), g.get("lon", ""), g.get("crs", "")
+    places: list[Place] = []
+    if not (lat and lon) and context["q"]:
+        places = places_search(text=context["q"])
+        if places:
+            lat, lon, crs = str(places[0].lat), str(places[0].lon), "wgs84"
+            context["place"] = places[0]
+            context["other_places"] = places[1:]
+        else:
+            context["no_place"] = True
+    status = 200
+    if lat and lon:
+        try:
+            s = search_check(
+                lat=lat,
+                lon=lon,
+                crs=crs,
+                at=g.get("at", ""),
+                radius_m=g.get("radius_m"),
+                limit=g.get("limit", "20"),
+                open_now=g.get("open_now", ""),
+                always_open=g.get("always_open", ""),
+                amenities=g.getlist("amenity"),
+                services=g.getlist("service"),
+                kinds=g.getlist("kind"),
+                now=now,
+                known_amenities=index.amenity_codes,
+                known_services=index.service_codes,
+            )
+        except ValidationFailed as exc:
+            context["errors"] = exc.errors
+            status = 422
+        else:
+            found = index.nearby(s.lon, s.lat, _index_query(s), limit=s.limit, radius_m=s.radius_m)
+            cards = _cards(found, s.crs, s.at, index)
+            context.update(
+                searched=True,
+                cards=cards,
+                lat=lat,
+                lon=lon,
+                crs=s.crs.value,
+                at_label=s.at if s.at_given else None,
+                map_config=_map_config(cards, (s.lon, s.lat)),
+            )
+    return render(request, "finder/home.html", _page(request, "home", context), status=status)
+
+
+@require_GET
+def route(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    index = finder_index(now=now)
+    g = request.GET
+    context: dict[str, Any] = {
+        "start": g.get("start", "")[:50],
+        "end": g.get("end", "")[:50],
+        "route_text": g.get("route", "")[:60_000],
+        "max_off_m": g.get("max_off_m", "500"),
+        "speed": g.get("speed", "ebike"),
+        "open_now": g.get("open_now") == "1",
+        "at": g.get("at", ""),
+        "off_choices": (200, 500, 1000, 2000, 3000),
+        "crs": g.get("crs", "wgs84")[:10],
+        "draw_config": {
+            **_map_config([], None),
+            "center": list(_map_point(*index.centre)),
+        },
+        **_filters_context(request, index),
+    }
+    route_value: str = context["route_text"]
+    errors = []
+    if not route_value and (context["start"] or context["end"]):
+        ends = []
+        for name, text in (("start", context["start"]), ("end", context["end"])):
+            hits = places_search(text=text, limit=1) if text else []
+            if not hits:
+                errors.append((name, _("找不到这个地点：%(text)s") % {"text": text or "—"}))
+            else:
+                ends.append(hits[0])
+        if len(ends) == 2:
+            route_value = f"{ends[0].lon},{ends[0].lat};{ends[1].lon},{ends[1].lat}"
+            context["ends"] = ends
+    status = 200
+    if errors:
+        context["place_errors"] = errors
+        status = 422
+    elif route_value:
+        try:
+            r = route_check(
+                route=route_value,
+                crs=g.get("crs", ""),
+                at=g.get("at", ""),
+                max_off_m=g.get("max_off_m", ""),
+                speed=g.get("speed", "ebike"),
+                open_now=g.get("open_now", ""),
+                always_open=g.get("always_open", ""),
+                amenities=g.getlist("amenity"),
+                services=g.getlist("service"),
+                kinds=g.getlist("kind"),
+                now=now,
+                known_amenities=index.amenity_codes,
+                known_services=index.service_codes,
+            )
+        except ValidationFailed as exc:
+            context["errors"] = exc.errors
+            status = 422
+        else:
+            pace = WALK_M_PER_MIN if r.speed == "walk" else EBIKE_M_PER_MIN
+            found = index.along(
+                r.lon, r.lat, _index_query(r), max_off_m=r.max_off_m, speed_m_per_min=pace
+            )
+            cards = _cards(found, r.crs, r.at, index)
+            context.update(
+                searched=True,
+                cards=cards,
+                length_km=round(r.length_m / 1000, 1),
+                map_config=_map_config(
+                    cards, None, list(zip(r.lon.tolist(), r.lat.tolist(), strict=True))
+                ),
+            )
+    return render(request, "finder/route.html", _page(request, "route", context), status=status)
+
+
+@require_GET
+def station(request: HttpRequest, code: str) -> HttpResponse:
+    now = timezone.now()
+    detail = station_detail(code=code[:40], crs="wgs84", now=now, english=_english())
+    if detail is None:
+        raise Http404(_("没有这个驿站，或它暂未开放"))
+    lon, lat = float(detail["lon"]), float(detail["lat"])  # type: ignore[arg-type]
+    detail["_lon"], detail["_lat"] = lon, lat
+    detail.update(_page_labels(detail))
+    return render(
+        request,
+        "finder/station.html",
+        _page(
+            request,
+            "",
+            {
+                "s": detail,
+                "share_url": request.build_absolute_uri(),
+                "map_config": _map_config([detail], None),
+                "today": timezone.localdate(now),
+            },
+        ),
+    )
