@@ -152,16 +152,22 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
 def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
     start = dt.datetime.combine(today, dt.time(), SHANGHAI)
     end = start + dt.timedelta(days=8)
+    amenities = list(
+        Amenity.objects.order_by("sort_order", "id").values_list("code", "name", "name_en")
+    )
+    services = list(
+        Service.objects.order_by("sort_order", "id").values_list("code", "name", "name_en")
+    )
     return FinderIndex.build(
         finder_records(window_start=start, window_end=end),
         today=today,
-        amenity_codes=list(
-            Amenity.objects.order_by("sort_order", "id").values_list("code", flat=True)
-        ),
-        service_codes=list(
-            Service.objects.order_by("sort_order", "id").values_list("code", flat=True)
-        ),
+        amenity_codes=[a[0] for a in amenities],
+        service_codes=[s[0] for s in services],
         version=version,
+        catalogue={
+            **{f"a:{c}": (n, e or n) for c, n, e in amenities},
+            **{f"s:{c}": (n, e or n) for c, n, e in services},
+        },
     )
 
 
