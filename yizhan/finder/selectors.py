@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from yizhan.finder.index import (
     AmenityState,
@@ -331,6 +332,8 @@ def station_detail(
     names_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     def span(a: dt.datetime, b: dt.datetime) -> str:
+        if b - a >= dt.timedelta(days=1):
+            return str(_("全天"))
         end = b.astimezone(SHANGHAI)
         stop = "24:00" if end.time() == dt.time() and end > a else end.strftime("%H:%M")
         return f"{a.astimezone(SHANGHAI):%H:%M}–{stop}"

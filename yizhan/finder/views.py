@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from geoplan.crs import CRS, from_wgs84
 from yizhan.core.errors import ValidationFailed
 from yizhan.finder.api import _index_query
-from yizhan.finder.cards import station_card
+from yizhan.finder.cards import kind_label, station_card
 from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
 from yizhan.finder.params import route_check, search_check
 from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
@@ -100,12 +100,8 @@ def _filters_context(request: HttpRequest, index: FinderIndex) -> dict[str, Any]
             for c in index.service_codes
         ],
         "kinds": [
-            (k, label, k in request.GET.getlist("kind"))
-            for k, label in (
-                ("fixed", _("固定驿站")),
-                ("mobile", _("流动驿站")),
-                ("smart", _("智能驿站")),
-            )
+            (k, kind_label(k), k in request.GET.getlist("kind"))
+            for k in ("fixed", "mobile", "smart")
         ],
         "more_open": bool(
             set(request.GET.getlist("service"))

@@ -1,0 +1,127 @@
+"""A rider on a 360-px phone finds a station the way the issue describes it: locate,
+tap "open now" and "charging", open the nearest station, follow a directions link —
+in Chinese and in English. Screenshots go to var/test-screenshots/finder-*.png."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
+from playwright.sync_api import Page, Route, expect
+
+from geoplan.crs import CRS, from_wgs84
+from yizhan.stations.models import Station
+
+pytestmark = pytest.mark.browser
+# Central Street (中央大街), Harbin: the demo city's busiest corner.
+HERE = {"latitude": 45.7733, "longitude": 126.6175}
+
+WORDS = {
+    "zh": {
+        "prefix": "",
+        "locate": "使用我的位置",
+        "results": "附近驿站",
+        "open_now": "现在开放",
+        "charging": "手机充电",
+        "amap": "高德导航",
+        "week": "未来一周开放时间",
+    },
+    "en": {
+        "prefix": "/en",
+        "locate": "Use my location",
+        "results": "Stations nearby",
+        "open_now": "Open now",
+        "charging": "Phone charging",
+        "amap": "Amap directions",
+        "week": "Opening hours, coming week",
+    },
+}
+
+
+@pytest.fixture
+def demo(transactional_db: None, tmp_path: Path) -> None:
+    # A transactional test's flush removes what data migrations seeded: seed it again.
+    seed = importlib.import_module("yizhan.stations.migrations.0002_amenity_service_catalogue")
+    seed.seed(django_apps, None)
+    call_command("demo_city", "--seed", "7", "--credentials-file", str(tmp_path / "c.txt"))
+
+
+def no_tiles(page: Page) -> None:
+    # No internet here; the list must work without tiles anyway.
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rider_finds_open_station_with_charging_and_gets_directions(
+    mobile_page: Page, demo: None, lang: str, screenshot: Callable[[Page, str], Path]
+) -> None:
+    page, w = mobile_page, WORDS[lang]
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation(HERE)
+    no_tiles(page)
+
+    page.goto(w["prefix"] + "/")
+    page.get_by_role("button", name=w["locate"]).click()
+    expect(page.get_by_role("heading", name=w["results"])).to_be_visible()
+    assert "lat=45.773" in page.url
+    screenshot(page, f"finder-{lang}-1-located")
+
+    for chip in (w["open_now"], w["charging"]):
+        with page.expect_navigation():
+            page.locator("label.chip", has_text=chip).first.click()
+    query = parse_qs(urlparse(page.url).query)
+    assert query["open_now"] == ["1"] and query["amenity"] == ["charging"]
+    cards = page.locator("ol.cards > li")
+    expect(cards.first).to_be_visible()
+    count = cards.count()
+    assert count >= 1
+    # Every result is open now and has a working charger (not struck through).
+    assert page.locator("ol.cards > li.state-open").count() == count
+    for i in range(count):
+        working = cards.nth(i).locator("ul.amenities li:not(.broken)", has_text=w["charging"])
+        expect(working).to_have_count(1)
+    # The 360-px page does not scroll sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, f"finder-{lang}-2-open-charging")
+
+    first = cards.first.locator("h3 a")
+    name = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("heading", name=w["week"])).to_be_visible()
+    expect(page.locator("table.week tbody tr")).to_have_count(7)
+    screenshot(page, f"finder-{lang}-3-station")
+
+    # Directions open Amap with the station in Amap's own coordinates (GCJ-02).
+    station = Station.objects.get(name=name)
+    g_lon, g_lat = from_wgs84(station.lon, station.lat, CRS.GCJ02)
+    asked: list[str] = []
+
+    def amap(route: Route) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>Amap</title>")
+
+    page.route("https://uri.amap.com/**", amap)
+    page.get_by_role("link", name=w["amap"]).first.click()
+    page.wait_for_url("https://uri.amap.com/**")
+    to = parse_qs(urlparse(asked[0]).query)["to"][0].split(",")
+    assert abs(float(to[0]) - g_lon) < 1e-5 and abs(float(to[1]) - g_lat) < 1e-5
+    assert to[2] == name
+
+
+def test_list_works_without_javascript(browser, live_server, demo: None) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport={"width": 360, "height": 740}
+    )
+    page = context.new_page()
+    page.goto("/?q=中央大街")
+    expect(page.locator("ol.cards > li").first).to_be_visible()
+    page.locator("label.chip", has_text="现在开放").click()
+    page.get_by_role("button", name="筛选").click()
+    assert "open_now=1" in page.url
+    context.close()
