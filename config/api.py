@@ -22,7 +22,7 @@ api = NinjaAPI(
     ),
     throttle=[
         *(
-            [AnonRateThrottle(settings.YIZHAN["API_ANON_RATE"])]
+            [AnonRateThrottle(str(settings.YIZHAN["API_ANON_RATE"]))]
             if settings.YIZHAN["API_ANON_RATE"] != "off"
             else []
         ),

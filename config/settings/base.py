@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
@@ -145,7 +147,7 @@ SECURE_CSP = {
 
 NINJA_NUM_PROXIES = env.NUM_PROXIES
 
-YIZHAN = {
+YIZHAN: dict[str, Any] = {
     "TILE_URL": env.TILE_URL,
     "TILE_ATTRIBUTION": env.TILE_ATTRIBUTION,
     "TILE_CRS": env.TILE_CRS,

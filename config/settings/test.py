@@ -16,4 +16,6 @@ STORAGES = {
 # One process: an in-memory cache (rate limits, progress) that each test can clear.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Every request sees the registry as it is now (tests change it between requests).
-YIZHAN = {**YIZHAN, "FINDER_RECHECK_SECONDS": 0, "AMAP_WEB_KEY": ""}  # noqa: F405
+YIZHAN = dict(YIZHAN)  # noqa: F405
+YIZHAN["FINDER_RECHECK_SECONDS"] = 0
+YIZHAN["AMAP_WEB_KEY"] = ""

@@ -303,7 +303,7 @@ class FinderIndex:
                     spans = spans_for(stop.hours, rec.keeps_workday_hours)
                     if spans is not None:
                         spans = _valid_days(spans, stop.valid_from, stop.valid_until)
-                    key = (
+                    key: tuple[object, ...] = (
                         "stop",
                         stop.hours,
                         rec.keeps_workday_hours,

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import holidays
 from django.conf import settings
@@ -44,7 +45,7 @@ from yizhan.stations.models import (
 )
 
 _lock = threading.Lock()
-_state: dict[str, object] = {"index": None, "checked": 0.0}
+_state: dict[str, Any] = {"index": None, "checked": 0.0}
 
 
 def finder_version(*, today: dt.date) -> str:
@@ -76,12 +77,12 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
     ):
         services[sid].append(code)
     stops: dict[int, list[StopRecord]] = defaultdict(list)
-    for sid, *fields in (
+    for sid, place, lat, lon, hours, valid_from, valid_until in (
         MobileStop.objects.filter(active)
         .order_by("station_id", "id")
         .values_list("station_id", "place_name", "lat", "lon", "hours", "valid_from", "valid_until")
     ):
-        stops[sid].append(StopRecord(*fields))
+        stops[sid].append(StopRecord(place, lat, lon, hours, valid_from, valid_until))
     closures: dict[int, list[tuple[dt.datetime, dt.datetime | None, str]]] = defaultdict(list)
     for sid, a, b, reason in (
         StationClosure.objects.filter(active, starts_at__lt=window_end)
@@ -179,7 +180,7 @@ def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
     recheck = settings.YIZHAN["FINDER_RECHECK_SECONDS"]
     with _lock:
         index = _state["index"]
-        fresh = time.monotonic() - float(_state["checked"]) < recheck  # type: ignore[arg-type]
+        fresh = time.monotonic() - float(_state["checked"]) < float(recheck)
         if isinstance(index, FinderIndex) and fresh and index.window_start.date() == today:
             return index
         version = finder_version(today=today)

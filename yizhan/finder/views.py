@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -268,9 +269,7 @@ def route(request: HttpRequest) -> HttpResponse:
                 searched=True,
                 cards=cards,
                 length_km=round(r.length_m / 1000, 1),
-                map_config=_map_config(
-                    cards, None, list(zip(r.lon.tolist(), r.lat.tolist(), strict=True))
-                ),
+                map_config=_map_config(cards, None, np.column_stack((r.lon, r.lat)).tolist()),
             )
     return render(request, "finder/route.html", _page(request, "route", context), status=status)
 

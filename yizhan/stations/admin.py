@@ -431,7 +431,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def _display_point(self, lon: float, lat: float) -> list[float]:
         """[lat, lon] in the tiles' coordinate system (markers line up on GCJ-02 tiles)."""
-        x, y = from_wgs84(lon, lat, settings.YIZHAN["TILE_CRS"])
+        x, y = from_wgs84(lon, lat, str(settings.YIZHAN["TILE_CRS"]))
         return [round(y, 7), round(x, 7)]
 
     def map_view(self, request: HttpRequest) -> HttpResponse:

@@ -6,30 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stations', '0005_stationlisting_listed_by_label'),
+        ("stations", "0005_stationlisting_listed_by_label"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StationClosure',
+            name="StationClosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='开始时间')),
-                ('ends_at', models.DateTimeField(blank=True, help_text='留空表示直至另行通知。', null=True, verbose_name='结束时间')),
-                ('reason', models.CharField(max_length=200, verbose_name='原因')),
-                ('source', models.CharField(choices=[('staff', '驿站人员'), ('officer', '工会干部'), ('device', '设备数据'), ('report', '职工反映')], default='staff', max_length=8, verbose_name='来源')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='stations.station', verbose_name='驿站')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="开始时间")),
+                (
+                    "ends_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="留空表示直至另行通知。",
+                        null=True,
+                        verbose_name="结束时间",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="原因")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("staff", "驿站人员"),
+                            ("officer", "工会干部"),
+                            ("device", "设备数据"),
+                            ("report", "职工反映"),
+                        ],
+                        default="staff",
+                        max_length=8,
+                        verbose_name="来源",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, db_index=True, verbose_name="更新时间"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="stations.station",
+                        verbose_name="驿站",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '临时闭站',
-                'verbose_name_plural': '临时闭站',
-                'ordering': ['station', '-starts_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='closure_ends_after_start')],
+                "verbose_name": "临时闭站",
+                "verbose_name_plural": "临时闭站",
+                "ordering": ["station", "-starts_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ends_at__isnull", True),
+                            ("ends_at__gt", models.F("starts_at")),
+                            _connector="OR",
+                        ),
+                        name="closure_ends_after_start",
+                    )
+                ],
             },
         ),
     ]
