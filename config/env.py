@@ -48,6 +48,8 @@ FINDER_RECHECK_SECONDS = float(env_str("YIZHAN_FINDER_RECHECK_SECONDS", "5"))
 # Amap (高德) Web service key: when set, the finder's place search also asks Amap's
 # geocoder for addresses the registry does not know. Empty: registry and regions only.
 AMAP_WEB_KEY = env_str("YIZHAN_AMAP_WEB_KEY")
+# Finder pages (anonymous) per client address per minute.
+FINDER_PAGE_RATE_PER_MINUTE = env_int("YIZHAN_FINDER_PAGE_RATE_PER_MINUTE", 60)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (default):
 # the client address is REMOTE_ADDR and the header is ignored, so it cannot be forged to
 # escape the anonymous rate limit.

@@ -19,3 +19,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 YIZHAN = dict(YIZHAN)  # noqa: F405
 YIZHAN["FINDER_RECHECK_SECONDS"] = 0
 YIZHAN["AMAP_WEB_KEY"] = ""
+YIZHAN["FINDER_PAGE_RATE_PER_MINUTE"] = 100_000  # a test that checks the limit lowers it

@@ -291,6 +291,12 @@ def places_search(*, text: str, limit: int = 8) -> list[Place]:
     )[:limit]
     for r in regions:
         out.append(Place(r.name, r.code, float(r.lat), float(r.lon), "region"))  # type: ignore[arg-type]
+    key = settings.YIZHAN["AMAP_WEB_KEY"]
+    if key and len(out) < limit:
+        from yizhan.finder.geocode import amap_geocode
+
+        for label, detail, lat, lon in amap_geocode(text=text, key=str(key)):
+            out.append(Place(label, detail, lat, lon, "geocoder"))
     return out[:limit]
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from geoplan.crs import CRS, from_wgs84
 from yizhan.core.errors import ValidationFailed
+from yizhan.core.ratelimit import rate_limited
 from yizhan.finder.api import _index_query
 from yizhan.finder.cards import kind_label, station_card
 from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
@@ -142,8 +143,19 @@ def _cards(found: list[Any], crs: CRS, at: dt.datetime, index: FinderIndex) -> l
     return out
 
 
+def _too_many(request: HttpRequest) -> HttpResponse | None:
+    per_minute = int(settings.YIZHAN["FINDER_PAGE_RATE_PER_MINUTE"])
+    if rate_limited(request, scope="finder-page", per_minute=per_minute):
+        response = render(request, "finder/slow_down.html", _page(request, "", {}), status=429)
+        response["Retry-After"] = "60"
+        return response
+    return None
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    if limited := _too_many(request):
+        return limited
     now = timezone.now()
     index = finder_index(now=now)
     g = request.GET
@@ -203,6 +215,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def route(request: HttpRequest) -> HttpResponse:
+    if limited := _too_many(request):
+        return limited
     now = timezone.now()
     index = finder_index(now=now)
     g = request.GET
@@ -276,6 +290,8 @@ def route(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def station(request: HttpRequest, code: str) -> HttpResponse:
+    if limited := _too_many(request):
+        return limited
     now = timezone.now()
     detail = station_detail(code=code[:40], crs="wgs84", now=now, english=_english())
     if detail is None:
