@@ -48,10 +48,12 @@ from yizhan.regions.services import regions_import_csv
 from yizhan.stations.hours import WEEKDAYS
 from yizhan.stations.models import (
     AmenityState,
+    ClosureSource,
     MobileStop,
     StaffRole,
     Station,
     StationChange,
+    StationClosure,
     StationKind,
     StationStatus,
 )
@@ -963,6 +965,7 @@ def demo_city_generate(
                 outcomes[outcome] += 1
         StationChange.objects.bulk_update(backdated, ["changed_at"], batch_size=500)
         codes = [p.code for p in plans]
+        _closures_ensure(codes=codes, now=now, user=users["daoli"])
         demo = Station.objects.filter(code__in=codes)
         result = DemoResult(
             created=outcomes["created"],
@@ -980,6 +983,43 @@ def demo_city_generate(
             seconds=0.0,
         )
     return replace(result, seconds=round(time.perf_counter() - started, 2))
+
+
+# (code, reason, source, starts − now, length): a repair on a fixed station and a smart
+# station whose door controller went offline — both must show as closed in the finder.
+DEMO_CLOSURES = (
+    (
+        "HRB-DL-F012",
+        "水管维修，暂停开放",
+        ClosureSource.STAFF,
+        dt.timedelta(hours=-20),
+        dt.timedelta(days=3),
+    ),
+    (
+        "HRB-DL-S04",
+        "门禁设备离线，暂停开放",
+        ClosureSource.DEVICE,
+        dt.timedelta(hours=-2),
+        dt.timedelta(hours=30),
+    ),
+)
+
+
+def _closures_ensure(*, codes: Sequence[str], now: dt.datetime, user: Any) -> None:
+    """Give the demo its temporary closures, once (a station that has any keeps them)."""
+    if StationClosure.objects.filter(station__code__in=codes).exists():
+        return
+    stations = {s.code: s for s in Station.objects.filter(code__in=[c[0] for c in DEMO_CLOSURES])}
+    for code, reason, source, offset, length in DEMO_CLOSURES:
+        if code in stations:
+            StationClosure.objects.create(
+                station=stations[code],
+                starts_at=now + offset,
+                ends_at=now + offset + length,
+                reason=reason,
+                source=source,
+                created_by=user,
+            )
 
 
 def _accounts_ensure(

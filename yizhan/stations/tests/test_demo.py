@@ -377,3 +377,16 @@ def test_combine_hours_groups_days_without_overriding() -> None:
     assert demo.combine_hours([("Mo-Su", "05:00", "08:00"), ("Mo-Su", "20:00", "24:00")]) == (
         "Mo-Su 05:00-08:00,20:00-24:00"
     )
+
+
+def test_demo_has_a_repair_closure_and_an_offline_smart_station(city: DemoRun) -> None:
+    from yizhan.stations.models import ClosureSource, StationClosure
+
+    closures = {c.station.code: c for c in StationClosure.objects.select_related("station")}
+    assert closures["HRB-DL-F012"].source == ClosureSource.STAFF
+    assert closures["HRB-DL-S04"].source == ClosureSource.DEVICE
+    # Both are in force on the day the demo is made, and running again adds none.
+    for c in closures.values():
+        assert c.starts_at < timezone.now() < c.ends_at
+    call_command("demo_city", "--credentials-file", str(city.credentials), stdout=io.StringIO())
+    assert StationClosure.objects.count() == 2
