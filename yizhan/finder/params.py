@@ -2,7 +2,7 @@
 the field it is in, and nothing is searched until all fields are right.
 
 A pure module over plain values (strings from a query string or typed values from the
-API), no database.
+API), no database; messages are in the active language.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from geoplan.crs import CRS
 from geoplan.route import segment_lengths_m
@@ -62,6 +63,25 @@ class RouteSearch:
     kinds: tuple[str, ...]
 
 
+def _coordinate_message(e: RuleError, lon: object, lat: object) -> str:
+    """The registry's coordinate rules speak Chinese to officers; workers get the same
+    finding in their own language."""
+    if "填反" in e.message:
+        return _(
+            "经纬度可能填反了：经度 %(lon)s、纬度 %(lat)s（中国境内经度约 73–135，纬度约 4–54）"
+        ) % {
+            "lon": lon,
+            "lat": lat,
+        }
+    if "数字" in e.message:
+        return _("经纬度必须是数字(十进制度)")
+    if "超出" in e.message:
+        return _("超出范围：经度 -180…180，纬度 -90…90")
+    if "中国" in e.message:
+        return _("坐标 (%(lon)s, %(lat)s) 不在中国境内") % {"lon": lon, "lat": lat}
+    return e.message
+
+
 def _codes(values: Iterable[str] | str | None) -> tuple[str, ...]:
     if values is None:
         return ()
@@ -84,12 +104,14 @@ def _number(
     try:
         value = float(str(raw))
     except ValueError:
-        errors.append(FieldError(name, "应为数字 / must be a number", value=str(raw)[:50]))
+        errors.append(FieldError(name, _("应为数字"), value=str(raw)[:50]))
         return default
     if not (math.isfinite(value) and lo <= value <= hi):
         errors.append(
             FieldError(
-                name, f"应在 {lo:g} 到 {hi:g} 之间 / must be {lo:g}…{hi:g}", value=str(raw)[:50]
+                name,
+                _("应在 %(lo)s 到 %(hi)s 之间") % {"lo": f"{lo:g}", "hi": f"{hi:g}"},
+                value=str(raw)[:50],
             )
         )
         return default
@@ -113,7 +135,7 @@ def _time(errors: list[FieldError], raw: object, now: dt.datetime) -> tuple[dt.d
             errors.append(
                 FieldError(
                     "at",
-                    "应为时间，如 2026-11-23T22:30 / must be a time like 2026-11-23T22:30",
+                    _("应为时间，如 2026-11-23T22:30"),
                     value=str(raw)[:50],
                 )
             )
@@ -125,7 +147,7 @@ def _time(errors: list[FieldError], raw: object, now: dt.datetime) -> tuple[dt.d
         errors.append(
             FieldError(
                 "at",
-                "只能查询今天起 7 天之内 / must be between today and 7 days ahead",
+                _("只能查询今天起 7 天之内"),
                 value=str(raw)[:50],
             )
         )
@@ -152,7 +174,7 @@ def _filters(
                 errors.append(
                     FieldError(
                         field,
-                        f"未知代码，可选：{', '.join(sorted(known))} / unknown code",
+                        _("未知代码，可选：%(codes)s") % {"codes": ", ".join(sorted(known))},
                         value=v[:50],
                     )
                 )
@@ -181,24 +203,28 @@ def search_check(
     try:
         the_crs = crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
     except RuleError as e:
-        errors.append(FieldError(e.field, e.message, value=str(crs)[:20]))
+        errors.append(
+            FieldError(e.field, _("未知坐标系，应为 wgs84、gcj02 或 bd09"), value=str(crs)[:20])
+        )
     w_lon = w_lat = 0.0
     if lat in (None, "") or lon in (None, ""):
-        errors.append(
-            FieldError("lat" if lat in (None, "") else "lon", "需要位置 / a location is required")
-        )
+        errors.append(FieldError("lat" if lat in (None, "") else "lon", _("需要位置")))
     else:
         try:
             w_lon, w_lat = coordinates_to_wgs84(lon, lat, the_crs)
         except RuleError as e:
             errors.append(
-                FieldError(e.field, e.message, value=str(lon if e.field == "lon" else lat)[:30])
+                FieldError(
+                    e.field,
+                    _coordinate_message(e, lon, lat),
+                    value=str(lon if e.field == "lon" else lat)[:30],
+                )
             )
     when, given = _time(errors, at, now)
     radius = _number(errors, "radius_m", radius_m, 20_000, 10, MAX_RADIUS_M)
     how_many = _number(errors, "limit", limit, 10, 1, MAX_LIMIT)
     if how_many != int(how_many):
-        errors.append(FieldError("limit", "应为整数 / must be a whole number", value=str(limit)))
+        errors.append(FieldError("limit", _("应为整数"), value=str(limit)))
     a, s, k = _filters(errors, amenities, services, kinds, known_amenities, known_services)
     if errors:
         raise ValidationFailed(errors=errors)
@@ -228,7 +254,7 @@ def route_points(raw: object) -> list[tuple[object, object]]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"不是有效的 JSON / not valid JSON: {exc.msg}") from None
+                raise ValueError(_("不是有效的 JSON：%(why)s") % {"why": exc.msg}) from None
         else:
             pairs = [p for p in text.replace("\n", ";").split(";") if p.strip()]
             value = [p.split(",") for p in pairs]
@@ -239,12 +265,12 @@ def route_points(raw: object) -> list[tuple[object, object]]:
             features = value.get("features") or []
             value = (features[0].get("geometry") or {}) if features else {}
         if value.get("type") != "LineString":
-            raise ValueError("GeoJSON 应为 LineString / GeoJSON must be a LineString")
+            raise ValueError(_("GeoJSON 应为 LineString"))
         value = value.get("coordinates")
     if not isinstance(value, list) or not all(
         isinstance(p, list | tuple) and len(p) >= 2 for p in value
     ):
-        raise ValueError("应为 [[经度, 纬度], ...] / must be [[lon, lat], ...]")
+        raise ValueError(_("应为 [[经度, 纬度], ...]"))
     return [(p[0], p[1]) for p in value]
 
 
@@ -269,20 +295,24 @@ def route_check(
     try:
         the_crs = crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
     except RuleError as e:
-        errors.append(FieldError(e.field, e.message, value=str(crs)[:20]))
+        errors.append(
+            FieldError(e.field, _("未知坐标系，应为 wgs84、gcj02 或 bd09"), value=str(crs)[:20])
+        )
     lons: list[float] = []
     lats: list[float] = []
     try:
         points = route_points(route)
         if len(points) < 2:
-            raise ValueError("至少需要起点和终点两个点 / needs at least two points")
+            raise ValueError(_("至少需要起点和终点两个点"))
         if len(points) > MAX_ROUTE_POINTS:
-            raise ValueError(f"最多 {MAX_ROUTE_POINTS} 个点 / at most {MAX_ROUTE_POINTS} points")
+            raise ValueError(_("最多 %(n)s 个点") % {"n": MAX_ROUTE_POINTS})
         for i, (x, y) in enumerate(points):
             try:
                 w = coordinates_to_wgs84(x, y, the_crs)
             except RuleError as e:
-                raise ValueError(f"第 {i + 1} 个点 / point {i + 1}: {e.message}") from None
+                raise ValueError(
+                    _("第 %(n)s 个点：%(why)s") % {"n": i + 1, "why": _coordinate_message(e, x, y)}
+                ) from None
             lons.append(w[0])
             lats.append(w[1])
     except ValueError as exc:
@@ -294,7 +324,8 @@ def route_check(
             errors.append(
                 FieldError(
                     "route",
-                    f"路线过长：{length / 1000:.0f} 公里，最长 {MAX_ROUTE_M // 1000} 公里 / route too long",
+                    _("路线过长：%(km)s 公里，最长 %(most)s 公里")
+                    % {"km": f"{length / 1000:.0f}", "most": MAX_ROUTE_M // 1000},
                     value=f"{length:.0f}",
                 )
             )
@@ -302,9 +333,7 @@ def route_check(
     off = _number(errors, "max_off_m", max_off_m, 500, 10, MAX_OFF_ROUTE_M)
     pace = str(speed or "ebike")
     if pace not in {"walk", "ebike"}:
-        errors.append(
-            FieldError("speed", "应为 walk 或 ebike / must be walk or ebike", value=pace[:20])
-        )
+        errors.append(FieldError("speed", _("应为 walk 或 ebike"), value=pace[:20]))
     a, s, k = _filters(errors, amenities, services, kinds, known_amenities, known_services)
     if errors:
         raise ValidationFailed(errors=errors)
