@@ -42,13 +42,14 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     """Type errors caught by the schema get the same shape as the domain's own:
     ``{"detail": "field: message", "errors": [{"field", "message", ...}]}``."""
-    errors = [
-        FieldError(
-            field=".".join(str(p) for p in e.get("loc", ())[1:]) or "body",
-            message=str(e.get("msg", "")),
-        )
-        for e in exc.errors
-    ]
+    errors = []
+    for e in exc.errors:
+        # ("query", "lat"), ("body", "body", "max_off_m"): drop where it came from and
+        # the view's own parameter name, keep the field the client sent.
+        loc = [str(p) for p in e.get("loc", ())][1:]
+        if len(loc) > 1 and loc[0] in {"body", "payload", "q", "query", "data"}:
+            loc = loc[1:]
+        errors.append(FieldError(field=".".join(loc) or "body", message=str(e.get("msg", ""))))
     return application_error(request, ValidationFailed(errors=errors))
 
 

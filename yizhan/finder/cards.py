@@ -80,7 +80,7 @@ def state_label(found: Found, now: dt.datetime) -> tuple[str, str]:
             text += _("；%(time)s 开门") % {"time": when_label(s.until, now)}
         return "closed", text
     if s.until is None:
-        return "closed", _("已关门，7 天内不开")
+        return "closed", _("已关门，近 10 天内不开放")
     return "closed", _("已关门，%(time)s 开门") % {"time": when_label(s.until, now)}
 
 

@@ -37,6 +37,9 @@ from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours, v
 
 SLOT_MINUTES = 5
 WINDOW_DAYS = 8
+# Hours are read this many days past the window, so that a time asked at the end of the
+# window still learns when the station next opens (or closes).
+LOOKAHEAD_DAYS = 3
 SLOTS = WINDOW_DAYS * 24 * 60 // SLOT_MINUTES
 KINDS = ("fixed", "mobile", "smart")
 # Bit layout of an entry's uint64: amenities 0–31, services 32–47, kinds 48–50, 24 h 51.
@@ -236,6 +239,11 @@ class FinderIndex:
         return self.window_start + dt.timedelta(days=WINDOW_DAYS)
 
     @property
+    def horizon(self) -> dt.datetime:
+        """How far the exact hours are known."""
+        return self.window_start + dt.timedelta(days=WINDOW_DAYS + LOOKAHEAD_DAYS)
+
+    @property
     def size(self) -> int:
         return len(self.stations)
 
@@ -255,7 +263,7 @@ class FinderIndex:
         if len(amenity_codes) > AMENITY_BITS or len(service_codes) > KIND_BASE - SERVICE_BASE:
             raise ValueError("too many amenities or services for the bit layout")
         start = dt.datetime.combine(today, dt.time(), SHANGHAI)
-        end = start + dt.timedelta(days=WINDOW_DAYS)
+        end = start + dt.timedelta(days=WINDOW_DAYS + LOOKAHEAD_DAYS)
         amenity_bit = {c: 1 << i for i, c in enumerate(amenity_codes)}
         service_bit = {c: 1 << (SERVICE_BASE + i) for i, c in enumerate(service_codes)}
         patterns = _Patterns(start)
@@ -404,7 +412,7 @@ class FinderIndex:
                 reason = why
         for a, b in self.intervals[row]:
             if a <= at < b:
-                return OpenState(True, True, b if b < self.window_end else None)
+                return OpenState(True, True, b if b < self.horizon else None)
             if a > at:
                 return OpenState(True, False, a, reason)
         return OpenState(True, False, None, reason)

@@ -45,7 +45,11 @@ from yizhan.stations.models import (
 )
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"index": None, "checked": 0.0}
+_state: dict[str, Any] = {"index": None, "checked": 0.0, "built": 0.0}
+# The version stamp (counts, newest updated_at) cannot see a row committed late with an
+# older stamp (a long import's transaction); rebuilding at least this often bounds how
+# long such a change can stay unseen.
+MAX_AGE_SECONDS = 600
 
 
 def finder_version(*, today: dt.date) -> str:
@@ -184,9 +188,11 @@ def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
         if isinstance(index, FinderIndex) and fresh and index.window_start.date() == today:
             return index
         version = finder_version(today=today)
-        if not (isinstance(index, FinderIndex) and index.version == version):
+        too_old = time.monotonic() - float(_state["built"]) > MAX_AGE_SECONDS
+        if too_old or not (isinstance(index, FinderIndex) and index.version == version):
             index = finder_index_build(today=today, version=version)
             _state["index"] = index
+            _state["built"] = time.monotonic()
         _state["checked"] = time.monotonic()
         assert isinstance(index, FinderIndex)
         return index

@@ -223,13 +223,6 @@ def test_directions_links(client, harbin):
     assert links["geo"].startswith(f"geo:{ORIGIN_LAT:.6f},{ORIGIN_LON:.6f}?q=")
 
 
-@pytest.mark.xfail(
-    reason="BUG: the API is outside i18n_patterns(prefix_default_language=False), so "
-    "LocaleMiddleware always activates zh-hans for /api/v1/...; Accept-Language is never "
-    "honoured and the English branches of finder/api.py (_english, Vary: Accept-Language) "
-    "are unreachable",
-    strict=True,
-)
 def test_english_labels(client, harbin):
     response = client.get(NEARBY, HERE, HTTP_ACCEPT_LANGUAGE="en")
     a1 = item(response.json(), "A1")
@@ -581,12 +574,6 @@ def test_route_get_mistakes_name_their_field(client, route_stations, params, fie
     assert fields(client.get(ROUTE, params)) == {field}
 
 
-@pytest.mark.xfail(
-    reason="BUG: a type error in the POST body is reported as field 'body.max_off_m' "
-    "(config/api.py schema_error keeps ninja's parameter name), while a range error in "
-    "the same field is reported as 'max_off_m'",
-    strict=True,
-)
 def test_route_post_type_error_names_the_field(client, route_stations):
     response = client.post(
         ROUTE, {"route": ROUTE_LIST, "max_off_m": "wide"}, content_type="application/json"

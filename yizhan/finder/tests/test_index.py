@@ -196,12 +196,6 @@ def test_open_until_and_opens_at() -> None:
     assert h24.is_open and h24.until is None  # never closes: no closing time
 
 
-@pytest.mark.xfail(
-    reason="BUG: the index covers 8 days from today's midnight, so for a time asked near "
-    "the 7-day limit the next opening falls outside it and the station is said not to "
-    "open at all (until=None → '已关门，7 天内不开')",
-    strict=True,
-)
 def test_opens_next_morning_even_when_asked_a_week_ahead() -> None:
     index = build([record("DAY", opening_hours="Mo-Su 08:00-18:00")])
     # Index built on Tuesday 03-10; 03-17 20:00 is within the 7 days a worker may ask.
