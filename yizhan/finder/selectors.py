@@ -5,6 +5,7 @@ and place search over the registry and region names."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 from collections import defaultdict
@@ -59,7 +60,15 @@ def finder_version(*, today: dt.date) -> str:
     )
     a = StationAmenity.objects.aggregate(n=Count("id"), t=Max("updated_at"))
     c = StationClosure.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    cat = Amenity.objects.count() + 1000 * Service.objects.count()
+    # The catalogues are small (tens of rows) and have no timestamps: hash their names.
+    cat = hashlib.sha1(
+        repr(
+            (
+                list(Amenity.objects.order_by("id").values_list("code", "name", "name_en")),
+                list(Service.objects.order_by("id").values_list("code", "name", "name_en")),
+            )
+        ).encode()
+    ).hexdigest()[:12]
     return f"{today}|{s['n']}|{s['t']}|{a['n']}|{a['t']}|{c['n']}|{c['t']}|{cat}"
 
 

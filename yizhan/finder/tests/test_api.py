@@ -443,6 +443,25 @@ def test_a_change_that_committed_late_is_seen(client, harbin):
     assert item(nearby(client), "B1")["open_now"] is False
 
 
+def test_catalogue_rename_is_seen(client, harbin):
+    from yizhan.stations.models import Amenity
+
+    assert "手机充电" in {a["name"] for a in item(nearby(client), "A1")["amenities"]}
+    Amenity.objects.filter(code="charging").update(name="充电宝/手机充电")
+    assert "充电宝/手机充电" in {a["name"] for a in item(nearby(client), "A1")["amenities"]}
+
+
+def test_the_index_follows_the_turn_of_the_day(client, harbin):
+    with time_machine.travel(local(2026, 3, 10, 23, 58)):
+        assert codes(nearby(client, open_now="true")) == ["A2"]
+    with time_machine.travel(local(2026, 3, 11, 0, 2)):
+        # A week from the new day: beyond the week of the index built before midnight.
+        late = nearby(client, at="2026-03-18T00:01")
+    assert codes(late) == ["A1", "A2", "B1"]
+    assert dt.datetime.fromisoformat(item(late, "A1")["opens_at"]) == local(2026, 3, 18, 8, 0)
+    assert item(late, "A2")["open_now"] is True
+
+
 # --------------------------------------------------------------------------- along a route
 
 
@@ -673,6 +692,10 @@ def test_station_with_broken_hours_has_no_week(client, office):
     assert body["state"] == "unknown" and body["state_label"] == "开放时间未知"
     assert codes(listed) == ["W1"]
     assert item(listed, "W1")["state"] == "unknown"
+
+
+def test_station_detail_in_an_unknown_crs_is_refused(client, harbin):
+    assert fields(client.get("/api/v1/finder/stations/A1", {"crs": "mercator"})) == {"crs"}
 
 
 def test_unknown_or_not_active_station_is_404(client, harbin):
