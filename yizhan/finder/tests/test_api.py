@@ -143,6 +143,14 @@ def test_open_now_and_at(client, harbin):
     assert b1["state_label"] == "已关门，周一 09:00 开门"
 
 
+def test_next_opening_known_when_asking_a_week_ahead(client, harbin):
+    with time_machine.travel(local(2026, 3, 10, 21, 0)):
+        body = nearby(client, at="2026-03-17T20:30")
+    a1 = item(body, "A1")
+    assert dt.datetime.fromisoformat(a1["opens_at"]) == local(2026, 3, 18, 8, 0)
+    assert a1["state_label"] == "已关门，明天 08:00 开门"
+
+
 def test_open_until_labels(client, harbin):
     body = nearby(client)
     a1, a2 = item(body, "A1"), item(body, "A2")
@@ -426,20 +434,38 @@ def test_planned_station_appears_once_activated(client, harbin):
     assert codes(nearby(client))[:2] == ["A1", "P1"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: finder_version stamps the registry by row counts and max(updated_at); a "
-    "change stamped before the newest row but committed after it (a long import "
-    "transaction) leaves the stamp as it was, so the index keeps the old data",
-    strict=True,
-)
-def test_a_change_that_committed_late_is_seen(client, harbin):
-    assert item(nearby(client), "B1")["open_now"] is True
+def late_commit() -> None:
+    """B1 becomes a Saturday-only station, stamped a minute before the newest row but
+    visible only now (as when the transaction that wrote it commits late)."""
     newest = Station.objects.order_by("-updated_at").first().updated_at
-    # Stamped a minute before the newest station, visible only now (as when the
-    # transaction that wrote it commits late).
     Station.objects.filter(code="B1").update(
         opening_hours="Sa 09:00-17:00", updated_at=newest - dt.timedelta(minutes=1)
     )
+
+
+@pytest.mark.xfail(
+    reason="BUG (bounded): finder_version stamps the registry by row counts and "
+    "max(updated_at); a change stamped before the newest row but committed after it (a "
+    "long import transaction) leaves the stamp as it was, so it is not seen on the next "
+    "request, only at the next forced rebuild (MAX_AGE_SECONDS = 10 min)",
+    strict=True,
+)
+def test_a_change_that_committed_late_is_seen_at_once(client, harbin):
+    assert item(nearby(client), "B1")["open_now"] is True
+    late_commit()
+    assert item(nearby(client), "B1")["open_now"] is False
+
+
+def test_a_change_that_committed_late_is_seen_within_ten_minutes(client, harbin, monkeypatch):
+    import time
+
+    from yizhan.finder import selectors
+
+    assert item(nearby(client), "B1")["open_now"] is True
+    late_commit()
+    # time-machine leaves the monotonic clock alone: move it on by ten minutes.
+    later = time.monotonic() + 601
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
     assert item(nearby(client), "B1")["open_now"] is False
 
 
