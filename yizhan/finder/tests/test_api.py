@@ -802,3 +802,33 @@ def test_places_finds_stations_regions_and_stops(client, harbin):
     StationFactory(code="P2", name="规划中的驿站", status="planned")
     assert client.get("/api/v1/finder/places", {"q": "规划中"}).json() == []
     assert client.get("/api/v1/finder/places", {"q": "  "}).json() == []
+
+
+# --------------------------------------------------------------------------- seasonal badge
+
+
+def test_seasonal_badge_needs_working_equipment(client, db):
+    StationFactory(code="COOL", lat=ORIGIN_LAT, lon=ORIGIN_LON, amenities=["ac", "heater"])
+    StationFactory(
+        code="HOT",
+        lat=north(100),
+        lon=ORIGIN_LON,
+        amenities=[("ac", "out_of_order", "压缩机坏了"), ("heater", "out_of_order", "")],
+    )
+    with time_machine.travel(local(2026, 7, 1, 10, 0)):
+        summer = nearby(client)
+    assert (item(summer, "COOL")["seasonal"], item(summer, "COOL")["seasonal_label"]) == (
+        "summer",
+        "送清凉",
+    )
+    assert item(summer, "HOT")["seasonal"] is None
+    with time_machine.travel(local(2026, 1, 12, 10, 0)):
+        winter = nearby(client)
+    assert (item(winter, "COOL")["seasonal"], item(winter, "COOL")["seasonal_label"]) == (
+        "winter",
+        "送温暖",
+    )
+    assert item(winter, "HOT")["seasonal"] is None
+    with time_machine.travel(local(2026, 4, 20, 10, 0)):
+        spring = nearby(client)
+    assert item(spring, "COOL")["seasonal"] is None

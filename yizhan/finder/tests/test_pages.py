@@ -385,3 +385,16 @@ def test_route_between_places_ignores_the_drawn_routes_crs(client, corridor):
     plain = page(client, "/route/", {"start": "起点驿站", "end": "终点驿站"})
     shifted = page(client, "/route/", {"start": "起点驿站", "end": "终点驿站", "crs": "gcj02"})
     assert card_codes(shifted) == card_codes(plain) == ["START", "TWO", "FIVE", "END"]
+
+
+def test_unknown_hours_are_said_plainly(client, tuesday):
+    from yizhan.stations.models import Station
+
+    StationFactory(code="ODD", name="时间不明驿站", lat=ORIGIN_LAT, lon=ORIGIN_LON)
+    Station.objects.filter(code="ODD").update(opening_hours="Mo-Fx 08:00-18:00")
+    html = page(client, "/", HERE)
+    (card,) = cards(html)
+    assert card.startswith("state-unknown") and "开放时间未知" in card
+    assert cards(page(client, "/", {**HERE, "open_now": "1"})) == []
+    station = page(client, "/s/ODD/")
+    assert "开放时间未知，请先电话确认。" in station
