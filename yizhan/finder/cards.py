@@ -60,6 +60,8 @@ def when_label(at: dt.datetime, now: dt.datetime) -> str:
             return _("午夜")
         return _("明天 %(time)s") % {"time": clock}
     weekday = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+    if days >= 7:  # not this week's weekday: say the date
+        return f"{local:%m-%d} {weekday[local.weekday()]} {clock}"
     return f"{weekday[local.weekday()]} {clock}"
 
 

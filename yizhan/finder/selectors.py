@@ -21,6 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yizhan.finder.index import (
+    LOOKAHEAD_DAYS,
+    WINDOW_DAYS,
     AmenityState,
     FinderIndex,
     StationRecord,
@@ -166,7 +168,7 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
 
 def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
     start = dt.datetime.combine(today, dt.time(), SHANGHAI)
-    end = start + dt.timedelta(days=8)
+    end = start + dt.timedelta(days=WINDOW_DAYS + LOOKAHEAD_DAYS)
     amenities = list(
         Amenity.objects.order_by("sort_order", "id").values_list("code", "name", "name_en")
     )

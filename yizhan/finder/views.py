@@ -237,6 +237,7 @@ def route(request: HttpRequest) -> HttpResponse:
         **_filters_context(request, index),
     }
     route_value: str = context["route_text"]
+    route_crs = g.get("crs", "")
     errors = []
     if not route_value and (context["start"] or context["end"]):
         ends = []
@@ -248,6 +249,7 @@ def route(request: HttpRequest) -> HttpResponse:
                 ends.append(hits[0])
         if len(ends) == 2:
             route_value = f"{ends[0].lon},{ends[0].lat};{ends[1].lon},{ends[1].lat}"
+            route_crs = "wgs84"  # places are WGS-84, whatever a drawn route set
             context["ends"] = ends
     status = 200
     if errors:
@@ -257,7 +259,7 @@ def route(request: HttpRequest) -> HttpResponse:
         try:
             r = route_check(
                 route=route_value,
-                crs=g.get("crs", ""),
+                crs=route_crs,
                 at=g.get("at", ""),
                 max_off_m=g.get("max_off_m", ""),
                 speed=g.get("speed", "ebike"),

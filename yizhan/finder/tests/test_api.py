@@ -151,12 +151,6 @@ def test_next_opening_known_when_asking_a_week_ahead(client, harbin):
     assert a1["state_label"] == "已关门，明天 08:00 开门"
 
 
-@pytest.mark.xfail(
-    reason="BUG: cards.when_label names only the weekday for anything two or more days "
-    "away; since the index reads hours 3 days past the week (LOOKAHEAD_DAYS), a next "
-    "opening 8-10 days ahead is announced as if it were this week's weekday",
-    strict=True,
-)
 def test_a_tuesday_ten_days_away_is_not_this_tuesday(client, office):
     """Saturday 2026-02-14 18:00, the make-up working day before the Spring Festival:
     the office (working-day hours) next opens on Tuesday 02-24, after nine days off. A
@@ -171,12 +165,6 @@ def test_a_tuesday_ten_days_away_is_not_this_tuesday(client, office):
     assert office_card["state_label"] != tuesday_card["state_label"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: selectors.finder_index_build loads closures starting before today + 8 "
-    "days only, while the index reads hours 3 days further (LOOKAHEAD_DAYS); a closure "
-    "starting in those 3 days is missed and the station is said to open during it",
-    strict=True,
-)
 def test_next_opening_a_week_ahead_respects_a_closure_starting_then(client, harbin):
     StationClosure.objects.create(
         station=Station.objects.get(code="A1"),

@@ -373,12 +373,6 @@ def test_typed_text_is_escaped(client, tuesday):
     assert "<img src=x" not in html
 
 
-@pytest.mark.xfail(
-    reason="BUG: views.route builds the route from places_search results (WGS-84) but "
-    "passes the form's crs (set to the tiles' GCJ-02 by a drawn route) to route_check, "
-    "so the start and end are shifted by the GCJ-02 offset (~500 m in Harbin)",
-    strict=True,
-)
 def test_route_between_places_ignores_the_drawn_routes_crs(client, corridor):
     """Place search answers in WGS-84; a crs left in the form by an earlier drawn route
     (GCJ-02 on Amap tiles) must not shift the start and end."""
