@@ -189,8 +189,8 @@ def main() -> None:
         f"({html_headers.get('content-encoding', 'not compressed')})"
     )
     print(f"{'file':<32} {'plain':>9} {'on the wire':>12} {'encoding':>9} {'gzip -9':>9}")
-    for name, plain, wire, enc, gz9 in weights:
-        print(f"{name:<32} {plain:>9,} {wire:>12,} {enc:>9} {gz9:>9,}")
+    for name, n_plain, n_wire, enc, gz9 in weights:
+        print(f"{name:<32} {n_plain:>9,} {n_wire:>12,} {enc:>9} {gz9:>9,}")
     total_wire = sum(w[2] for w in weights)
     print(
         f"{'JS + CSS total':<32} {sum(w[1] for w in weights):>9,} {total_wire:>12,} "
