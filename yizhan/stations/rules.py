@@ -6,9 +6,15 @@ imports report the same words for the same mistake.
 
 from __future__ import annotations
 
+import logging
 import re
+from functools import cache
+from pathlib import Path
 
+from geoplan.borders import Territory
 from geoplan.crs import CRS, out_of_china, to_wgs84
+
+log = logging.getLogger(__name__)
 
 # Mainland China plus Hainan/South China Sea islands, generously boxed (WGS-84).
 CHINA_LAT = (3.8, 53.6)
@@ -80,7 +86,45 @@ def coordinates_to_wgs84(lon: object, lat: object, crs: CRS | str) -> tuple[floa
         raise RuleError("lat", f"纬度 {lat_f:g} 超出 -90…90")
     if not in_box or out_of_china(lon_f, lat_f):
         raise RuleError("lon", f"坐标 ({lon_f}, {lat_f}) 不在中国境内")
-    return to_wgs84(lon_f, lat_f, crs)
+    wgs = to_wgs84(lon_f, lat_f, crs)
+    if not in_china(*wgs):
+        raise RuleError("lon", f"坐标 ({lon_f}, {lat_f}) 不在中国境内")
+    return wgs
+
+
+# China's outline (Natural Earth 1:50m via the world-atlas npm package: mainland, Hainan,
+# Taiwan, Hong Kong, Macao), with a band along the border for the outline's coarseness.
+CHINA_OUTLINE = (
+    Path(__file__).resolve().parents[2] / "node_modules" / "world-atlas" / "countries-50m.json"
+)
+CHINA_NAMES = {"China", "Taiwan", "Hong Kong", "Macao"}
+BORDER_TOLERANCE_M = 15_000
+# The South China Sea islands (三沙) are too small for the 1:50m outline.
+SOUTH_CHINA_SEA = (109.6, 7.5, 117.0, 17.5)
+
+
+@cache
+def _china() -> Territory | None:
+    try:
+        return Territory.from_topojson(CHINA_OUTLINE, CHINA_NAMES)
+    except OSError:
+        log.warning("China outline %s missing (run npm ci); using a bounding box", CHINA_OUTLINE)
+        return None
+
+
+def in_china(lon: float, lat: float) -> bool:
+    """WGS-84 point in China (within 15 km of its border counts).
+
+    >>> in_china(126.6175, 45.7733), in_china(126.978, 37.5665), in_china(105.834, 21.028)
+    (True, False, False)
+    """
+    w, s, e, n = SOUTH_CHINA_SEA
+    if w <= lon <= e and s <= lat <= n:
+        return True
+    outline = _china()
+    if outline is None:
+        return CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LON[0] <= lon <= CHINA_LON[1]
+    return outline.contains(lon, lat, tolerance_m=BORDER_TOLERANCE_M)
 
 
 def _is_number(value: object) -> bool:

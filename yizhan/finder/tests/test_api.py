@@ -342,12 +342,6 @@ def test_outside_china_is_refused(client, harbin, lat, lon):
     assert fields(response) <= {"lat", "lon"} and fields(response)
 
 
-@pytest.mark.xfail(
-    reason="BUG: coordinates are checked against a box around China only "
-    "(stations/rules.py coordinates_to_wgs84, CHINA_LAT/CHINA_LON), so Seoul, "
-    "Ulaanbaatar or Hanoi are accepted as in China and answer 200 with no stations",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("lat", "lon"),
     [(37.5665, 126.9780), (47.8864, 106.9057), (21.0278, 105.8342)],
