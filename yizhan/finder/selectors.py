@@ -77,13 +77,17 @@ def finder_version(*, today: dt.date) -> str:
 def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> list[StationRecord]:
     """Every active station as plain data, in five queries whatever the count."""
     active = Q(station__status=StationStatus.ACTIVE)
+    # Most stations share their amenity states and service lists: one object each, not
+    # one per station (186,100 stations would otherwise hold over a million).
+    shared: dict[Any, Any] = {}
     amenities: dict[int, list[AmenityState]] = defaultdict(list)
     for sid, code, state, reason, fix_on in (
         StationAmenity.objects.filter(active)
         .order_by("station_id", "amenity__sort_order")
         .values_list("station_id", "amenity__code", "state", "reason", "expected_fix_on")
     ):
-        amenities[sid].append(AmenityState(code, state == "working", reason, fix_on))
+        entry = AmenityState(code, state == "working", reason, fix_on)
+        amenities[sid].append(shared.setdefault(entry, entry))
     services: dict[int, list[str]] = defaultdict(list)
     for sid, code in (
         Station.services.through.objects.filter(active)
@@ -153,8 +157,8 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
                 region_name=region,
                 opening_hours=hours,
                 keeps_workday_hours=workday,
-                amenities=tuple(amenities.get(sid, ())),
-                services=tuple(services.get(sid, ())),
+                amenities=shared.setdefault(t := tuple(amenities.get(sid, ())), t),
+                services=shared.setdefault(u := tuple(services.get(sid, ())), u),
                 star_level=star,
                 feature=feature,
                 phone=phone,
