@@ -45,6 +45,8 @@ TILE_CRS = env_str("YIZHAN_TILE_CRS", "wgs84")
 API_ANON_RATE = env_str("YIZHAN_API_ANON_RATE", "120/m")  # "off": throttled at the proxy
 # How often (seconds) each process asks the database whether the finder index is stale.
 FINDER_RECHECK_SECONDS = float(env_str("YIZHAN_FINDER_RECHECK_SECONDS", "5"))
+# Rebuild the finder index in a background thread (requests keep the old one meanwhile).
+FINDER_BACKGROUND_REBUILD = env_bool("YIZHAN_FINDER_BACKGROUND_REBUILD", True)
 # Amap (高德) Web service key: when set, the finder's place search also asks Amap's
 # geocoder for addresses the registry does not know. Empty: registry and regions only.
 AMAP_WEB_KEY = env_str("YIZHAN_AMAP_WEB_KEY")

@@ -18,5 +18,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Every request sees the registry as it is now (tests change it between requests).
 YIZHAN = dict(YIZHAN)  # noqa: F405
 YIZHAN["FINDER_RECHECK_SECONDS"] = 0
+YIZHAN["FINDER_BACKGROUND_REBUILD"] = False
 YIZHAN["AMAP_WEB_KEY"] = ""
 YIZHAN["FINDER_PAGE_RATE_PER_MINUTE"] = 100_000  # a test that checks the limit lowers it

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -14,6 +15,7 @@ from typing import Any
 
 import holidays
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -48,7 +50,8 @@ from yizhan.stations.models import (
 )
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"index": None, "checked": 0.0, "built": 0.0}
+_state: dict[str, Any] = {"index": None, "checked": 0.0, "built": 0.0, "building": False}
+log = logging.getLogger(__name__)
 # The version stamp (counts, newest updated_at) cannot see a row committed late with an
 # older stamp (a long import's transaction); rebuilding at least this often bounds how
 # long such a change can stay unseen.
@@ -194,23 +197,48 @@ def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
 
 def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
     """This process's index, checked against the registry at most every
-    ``FINDER_RECHECK_SECONDS`` and rebuilt when it changed or the local day turned."""
+    ``FINDER_RECHECK_SECONDS`` and rebuilt when it changed, when it is older than
+    ``MAX_AGE_SECONDS``, or when the local day turned.
+
+    With ``FINDER_BACKGROUND_REBUILD`` (the default outside tests) a change is rebuilt in
+    a background thread while requests keep the index they have — at national scale a
+    build takes seconds and the registry changes all the time. The first build, and the
+    one after midnight (the week the index covers moves), happen in the request."""
     today = timezone.localtime(now or timezone.now()).date()
-    recheck = settings.YIZHAN["FINDER_RECHECK_SECONDS"]
+    recheck = float(settings.YIZHAN["FINDER_RECHECK_SECONDS"])
+    background = bool(settings.YIZHAN["FINDER_BACKGROUND_REBUILD"])
     with _lock:
         index = _state["index"]
-        fresh = time.monotonic() - float(_state["checked"]) < float(recheck)
-        if isinstance(index, FinderIndex) and fresh and index.window_start.date() == today:
-            return index
+        current = isinstance(index, FinderIndex) and index.window_start.date() == today
+        if current and (time.monotonic() - _state["checked"] < recheck or _state["building"]):
+            return index  # type: ignore[no-any-return]
         version = finder_version(today=today)
-        too_old = time.monotonic() - float(_state["built"]) > MAX_AGE_SECONDS
-        if too_old or not (isinstance(index, FinderIndex) and index.version == version):
-            index = finder_index_build(today=today, version=version)
-            _state["index"] = index
-            _state["built"] = time.monotonic()
         _state["checked"] = time.monotonic()
-        assert isinstance(index, FinderIndex)
-        return index
+        too_old = time.monotonic() - _state["built"] > MAX_AGE_SECONDS
+        if current and not too_old and index.version == version:  # type: ignore[union-attr]
+            return index  # type: ignore[no-any-return]
+        if current and background:
+            _state["building"] = True
+            threading.Thread(
+                target=_rebuild_in_background, args=(today, version), daemon=True
+            ).start()
+            return index  # type: ignore[no-any-return]
+        fresh = finder_index_build(today=today, version=version)
+        _state["index"], _state["built"] = fresh, time.monotonic()
+        return fresh
+
+
+def _rebuild_in_background(today: dt.date, version: str) -> None:
+    try:
+        fresh = finder_index_build(today=today, version=version)
+        with _lock:
+            _state["index"], _state["built"] = fresh, time.monotonic()
+    except Exception:  # the old index keeps serving; the next check tries again
+        log.exception("finder index rebuild failed")
+    finally:
+        with _lock:
+            _state["building"] = False
+        connection.close()  # this thread's own database connection
 
 
 # --------------------------------------------------------------------------- week

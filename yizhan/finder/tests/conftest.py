@@ -38,10 +38,10 @@ def local(*args: int) -> dt.datetime:
 @pytest.fixture(autouse=True)
 def _fresh_finder() -> Iterator[None]:
     """Each test builds its own index and starts with no requests counted."""
-    selectors._state.update(index=None, checked=0.0)
+    selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
     cache.clear()
     yield
-    selectors._state.update(index=None, checked=0.0)
+    selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
     cache.clear()
 
 
