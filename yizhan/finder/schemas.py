@@ -122,6 +122,7 @@ class DayOut(Schema):
     holiday: str
     makeup_workday: bool
     closed_by: str
+    closed_until: str = Field("", description="HH:MM when the closure ends that day")
 
 
 class StationDetailOut(CardOut):

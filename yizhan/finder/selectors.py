@@ -251,6 +251,7 @@ class DayHours:
     holiday: str  # the official name of a holiday or day off, "" on an ordinary day
     makeup_workday: bool
     closed_by: str  # reason of a temporary closure covering part of the day
+    closed_until: str = ""  # "HH:MM" when that closure ends within the day
 
 
 def station_week(
@@ -276,11 +277,12 @@ def station_week(
         start = dt.datetime.combine(day, dt.time(), SHANGHAI)
         end = start + dt.timedelta(days=1)
         spans = hours.day_intervals(day)
-        reason = ""
+        reason = until = ""
         for a, b, why in closures:
             b = b or end
             if a < end and b > start:
                 reason = why
+                until = b.astimezone(SHANGHAI).strftime("%H:%M") if b < end else ""
                 cut: list[tuple[dt.datetime, dt.datetime]] = []
                 for x, y in spans:
                     if y <= a or x >= b:
@@ -298,6 +300,7 @@ def station_week(
                 holiday=str(names.get(day, "")) if is_day_off(day) else "",
                 makeup_workday=is_makeup_workday(day),
                 closed_by=reason,
+                closed_until=until,
             )
         )
     return out
@@ -422,6 +425,7 @@ def station_detail(
                 "holiday": d.holiday,
                 "makeup_workday": d.makeup_workday,
                 "closed_by": d.closed_by,
+                "closed_until": d.closed_until,
             }
             for d in week
         ],
