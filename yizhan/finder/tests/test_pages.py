@@ -284,7 +284,7 @@ def test_station_page_week_amenities_directions_share(client, office):
     assert len(rows) == 7
     assert rows[0].startswith("09-28 周一") and "(今天)" in rows[0]
     assert "09:00–17:00" in rows[0]
-    assert "09:00–12:00, 15:00–17:00" in rows[1] and "临时关闭：培训" in rows[1]
+    assert "09:00–12:00, 15:00–17:00" in rows[1] and "临时关闭至 15:00：培训" in rows[1]
     assert "10-01 周四" in rows[3]
     assert "国庆节" in rows[3] and "不开放" in rows[3]
     assert re.search(r'<li class="broken">微波炉<span class="why">（故障：门坏）', html)
