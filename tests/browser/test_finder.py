@@ -5,6 +5,7 @@ in Chinese and in English. Screenshots go to var/test-screenshots/finder-*.png."
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -125,3 +126,67 @@ def test_list_works_without_javascript(browser, live_server, demo: None) -> None
     page.get_by_role("button", name="筛选").click()
     assert "open_now=1" in page.url
     context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_finder_pages_pass_axe_wcag_aa(browser, live_server, demo: None, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    """axe-core (WCAG 2 A and AA, contrast included) finds nothing serious on the pages a
+    worker walks through, at 360 px."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        bypass_csp=True,  # to inject axe; the pages' own scripts run as they would
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    no_tiles(page)
+    problems = []
+    for path in (
+        "/",
+        "/?q=中央大街&open_now=1&amenity=charging",
+        "/s/HRB-DL-S01/",
+        "/route/?start=中央大街&end=群力大道",
+    ):
+        page.goto(prefix + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        )
+        for v in result["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in v["nodes"]][:3]
+                problems.append(f"{prefix}{path}: {v['id']} ({v['impact']}) {targets}")
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_rider_draws_a_route_on_the_map_and_gets_stations_in_route_order(
+    mobile_page: Page, demo: None, screenshot: Callable[[Page, str], Path]
+) -> None:
+    page = mobile_page
+    no_tiles(page)
+    page.goto("/route/")
+    page.get_by_text("或在地图上画路线").click()
+    drawing = page.locator("#draw-map")
+    expect(drawing).to_be_visible()
+    box = drawing.bounding_box()
+    assert box is not None
+    # Two taps across the middle of the map (the demo city's centre): a west–east route.
+    page.mouse.click(box["x"] + 30, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] - 30, box["y"] + box["height"] / 2)
+    assert page.locator("#route").input_value().count(";") == 1
+    page.get_by_label("最多偏离路线（米）").select_option("2000")
+    page.get_by_role("button", name="查找沿途驿站").click()
+    expect(page.get_by_role("heading", name=re.compile("全程"))).to_be_visible()
+    cards = page.locator("ol.cards > li")
+    expect(cards.first).to_be_visible()
+    # "沿途 850 米" / "沿途 1.2 公里": metres from the start of the route.
+    along = [
+        float(number) * (1000 if unit == "公里" else 1)
+        for _, number, unit in (t.split() for t in cards.locator(".dist").all_inner_texts())
+    ]
+    assert along == sorted(along)
+    screenshot(page, "finder-zh-4-route")
