@@ -16,8 +16,7 @@ from ninja import Query, Router, Schema
 from yizhan.core.errors import NotFound
 from yizhan.finder.cards import station_card
 from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
-from yizhan.finder.index import Query as IndexQuery
-from yizhan.finder.params import route_check, search_check
+from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.schemas import (
     ErrorOut,
     NearbyOut,
@@ -42,17 +41,6 @@ def _cache(response: HttpResponse, seconds: int = MAX_AGE) -> None:
     response["Vary"] = "Accept-Language"
 
 
-def _index_query(s: Any) -> IndexQuery:
-    return IndexQuery(
-        at=s.at,
-        open_only=s.open_now,
-        always_open=s.always_open,
-        amenities=s.amenities,
-        services=s.services,
-        kinds=s.kinds,
-    )
-
-
 class NearbyQuery(Schema):
     lat: float | None = NinjaField(None, description="Latitude", examples=[45.7733])
     lon: float | None = NinjaField(None, description="Longitude", examples=[126.6175])
@@ -67,28 +55,34 @@ class NearbyQuery(Schema):
     kind: list[str] = NinjaField([], description="fixed / mobile / smart (any of them)")
 
 
-def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> dict[str, Any]:
-    s = search_check(
-        lat=q.lat,
-        lon=q.lon,
-        crs=q.crs,
+def _asked(q: NearbyQuery | RouteIn | RouteQuery) -> Asked:
+    return Asked(
         at=q.at,
-        radius_m=q.radius_m,
-        limit=q.limit,
         open_now=q.open_now,
         always_open=q.always_open,
         amenities=q.amenity,
         services=q.service,
         kinds=q.kind,
+    )
+
+
+def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> dict[str, Any]:
+    s = search_check(
+        lat=q.lat,
+        lon=q.lon,
+        crs=q.crs,
+        radius_m=q.radius_m,
+        limit=q.limit,
+        asked=_asked(q),
         now=now,
         known_amenities=index.amenity_codes,
         known_services=index.service_codes,
     )
-    found = index.nearby(s.lon, s.lat, _index_query(s), limit=s.limit, radius_m=s.radius_m)
+    found = index.nearby(s.lon, s.lat, s.asking.index_query(), limit=s.limit, radius_m=s.radius_m)
     labels = index.labels(_english())
-    items = [station_card(f, crs=s.crs, now=s.at, labels=labels) for f in found]
+    items = [station_card(f, crs=s.crs, now=s.asking.at, labels=labels) for f in found]
     return {
-        "at": s.at,
+        "at": s.asking.at,
         "origin": {"lat": q.lat, "lon": q.lon, "crs": s.crs.value},
         "count": len(items),
         "items": items,
@@ -119,23 +113,20 @@ def _route(index: FinderIndex, body: RouteIn | RouteQuery, now: dt.datetime) -> 
     r = route_check(
         route=body.route,
         crs=body.crs,
-        at=body.at,
         max_off_m=body.max_off_m,
         speed=body.speed,
-        open_now=body.open_now,
-        always_open=body.always_open,
-        amenities=body.amenity,
-        services=body.service,
-        kinds=body.kind,
+        asked=_asked(body),
         now=now,
         known_amenities=index.amenity_codes,
         known_services=index.service_codes,
     )
     pace = WALK_M_PER_MIN if r.speed == "walk" else EBIKE_M_PER_MIN
-    found = index.along(r.lon, r.lat, _index_query(r), max_off_m=r.max_off_m, speed_m_per_min=pace)
+    found = index.along(
+        r.lon, r.lat, r.asking.index_query(), max_off_m=r.max_off_m, speed_m_per_min=pace
+    )
     labels = index.labels(_english())
-    items = [station_card(f, crs=r.crs, now=r.at, labels=labels) for f in found]
-    return {"at": r.at, "length_m": round(r.length_m), "count": len(items), "items": items}
+    items = [station_card(f, crs=r.crs, now=r.asking.at, labels=labels) for f in found]
+    return {"at": r.asking.at, "length_m": round(r.length_m), "count": len(items), "items": items}
 
 
 @router.post(

@@ -175,7 +175,8 @@ def _slot_ceil(start: dt.datetime, at: dt.datetime) -> int:
     return math.ceil(seconds / (SLOT_MINUTES * 60))
 
 
-def _subtract(spans: list[Interval], cuts: Sequence[Interval]) -> list[Interval]:
+def subtract_intervals(spans: list[Interval], cuts: Sequence[Interval]) -> list[Interval]:
+    """``spans`` with every part inside one of ``cuts`` removed."""
     out = spans
     for c0, c1 in cuts:
         nxt: list[Interval] = []
@@ -332,7 +333,7 @@ class FinderIndex:
                 )
             for p_lon, p_lat, stop_i, spans, key in places:
                 there = spans
-                open_spans = _subtract(spans, cuts) if spans is not None else None
+                open_spans = subtract_intervals(spans, cuts) if spans is not None else None
                 lon.append(p_lon)
                 lat.append(p_lat)
                 bits.append(b)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from geoplan.crs import CRS
 from geoplan.route import segment_lengths_m
 from yizhan.core.errors import FieldError, ValidationFailed
-from yizhan.finder.index import KINDS
+from yizhan.finder.index import KINDS, Query
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.rules import RuleError, coordinates_to_wgs84, parse_crs
 
@@ -32,19 +32,36 @@ MAX_OFF_ROUTE_M = 3_000
 
 
 @dataclass(frozen=True)
-class Search:
-    lon: float  # WGS-84
-    lat: float
-    crs: CRS  # the caller's, for coordinates in the answer
+class Asking:
+    """The checked "when and what" of a search (shared by nearby and along a route)."""
+
     at: dt.datetime
     at_given: bool
-    radius_m: float
-    limit: int
     open_now: bool
     always_open: bool
     amenities: tuple[str, ...]
     services: tuple[str, ...]
     kinds: tuple[str, ...]
+
+    def index_query(self) -> Query:
+        return Query(
+            at=self.at,
+            open_only=self.open_now,
+            always_open=self.always_open,
+            amenities=self.amenities,
+            services=self.services,
+            kinds=self.kinds,
+        )
+
+
+@dataclass(frozen=True)
+class Search:
+    lon: float  # WGS-84
+    lat: float
+    crs: CRS  # the caller's, for coordinates in the answer
+    radius_m: float
+    limit: int
+    asking: Asking
 
 
 @dataclass(frozen=True)
@@ -53,14 +70,9 @@ class RouteSearch:
     lat: np.ndarray
     length_m: float
     crs: CRS
-    at: dt.datetime
     max_off_m: float
     speed: str  # "walk" or "ebike"
-    open_now: bool
-    always_open: bool
-    amenities: tuple[str, ...]
-    services: tuple[str, ...]
-    kinds: tuple[str, ...]
+    asking: Asking
 
 
 def _coordinate_message(e: RuleError, lon: object, lat: object) -> str:
@@ -80,6 +92,60 @@ def _coordinate_message(e: RuleError, lon: object, lat: object) -> str:
     if "中国" in e.message:
         return _("坐标 (%(lon)s, %(lat)s) 不在中国境内") % {"lon": lon, "lat": lat}
     return e.message
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What every finder search asks besides where: raw values from a query string or
+    the API, checked by `search_check` / `route_check`."""
+
+    at: object = None
+    open_now: object = False
+    always_open: object = False
+    amenities: object = None
+    services: object = None
+    kinds: object = None
+
+
+def _check_crs(errors: list[FieldError], crs: object) -> CRS:
+    try:
+        return crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
+    except RuleError as e:
+        errors.append(
+            FieldError(e.field, _("未知坐标系，应为 wgs84、gcj02 或 bd09"), value=str(crs)[:20])
+        )
+        return CRS.WGS84
+
+
+def crs_check(crs: object) -> CRS:
+    """The coordinate system a caller named, or ValidationFailed naming ``crs``."""
+    errors: list[FieldError] = []
+    the_crs = _check_crs(errors, crs)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return the_crs
+
+
+def _check_asked(
+    errors: list[FieldError],
+    asked: Asked,
+    now: dt.datetime,
+    known_amenities: Iterable[str],
+    known_services: Iterable[str],
+) -> Asking:
+    when, given = _time(errors, asked.at, now)
+    a, s, k = _filters(
+        errors, asked.amenities, asked.services, asked.kinds, known_amenities, known_services
+    )
+    return Asking(
+        at=when,
+        at_given=given,
+        open_now=_flag(asked.open_now),
+        always_open=_flag(asked.always_open),
+        amenities=a,
+        services=s,
+        kinds=k,
+    )
 
 
 def _codes(values: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -119,6 +185,8 @@ def _number(
 
 
 def _flag(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
     return str(raw).strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -186,26 +254,15 @@ def search_check(
     lat: object,
     lon: object,
     crs: object = "",
-    at: object = None,
     radius_m: object = None,
     limit: object = None,
-    open_now: object = False,
-    always_open: object = False,
-    amenities: object = None,
-    services: object = None,
-    kinds: object = None,
+    asked: Asked,
     now: dt.datetime,
     known_amenities: Iterable[str],
     known_services: Iterable[str],
 ) -> Search:
     errors: list[FieldError] = []
-    the_crs = CRS.WGS84
-    try:
-        the_crs = crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
-    except RuleError as e:
-        errors.append(
-            FieldError(e.field, _("未知坐标系，应为 wgs84、gcj02 或 bd09"), value=str(crs)[:20])
-        )
+    the_crs = _check_crs(errors, crs)
     w_lon = w_lat = 0.0
     if lat in (None, "") or lon in (None, ""):
         errors.append(FieldError("lat" if lat in (None, "") else "lon", _("需要位置")))
@@ -220,28 +277,14 @@ def search_check(
                     value=str(lon if e.field == "lon" else lat)[:30],
                 )
             )
-    when, given = _time(errors, at, now)
+    c = _check_asked(errors, asked, now, known_amenities, known_services)
     radius = _number(errors, "radius_m", radius_m, 20_000, 10, MAX_RADIUS_M)
     how_many = _number(errors, "limit", limit, 10, 1, MAX_LIMIT)
     if how_many != int(how_many):
         errors.append(FieldError("limit", _("应为整数"), value=str(limit)))
-    a, s, k = _filters(errors, amenities, services, kinds, known_amenities, known_services)
     if errors:
         raise ValidationFailed(errors=errors)
-    return Search(
-        lon=w_lon,
-        lat=w_lat,
-        crs=the_crs,
-        at=when,
-        at_given=given,
-        radius_m=radius,
-        limit=int(how_many),
-        open_now=_flag(open_now) if not isinstance(open_now, bool) else open_now,
-        always_open=_flag(always_open) if not isinstance(always_open, bool) else always_open,
-        amenities=a,
-        services=s,
-        kinds=k,
-    )
+    return Search(lon=w_lon, lat=w_lat, crs=the_crs, radius_m=radius, limit=int(how_many), asking=c)
 
 
 def route_points(raw: object) -> list[tuple[object, object]]:
@@ -278,26 +321,15 @@ def route_check(
     *,
     route: object,
     crs: object = "",
-    at: object = None,
     max_off_m: object = None,
     speed: object = "ebike",
-    open_now: object = False,
-    always_open: object = False,
-    amenities: object = None,
-    services: object = None,
-    kinds: object = None,
+    asked: Asked,
     now: dt.datetime,
     known_amenities: Iterable[str],
     known_services: Iterable[str],
 ) -> RouteSearch:
     errors: list[FieldError] = []
-    the_crs = CRS.WGS84
-    try:
-        the_crs = crs if isinstance(crs, CRS) else parse_crs(str(crs or ""))
-    except RuleError as e:
-        errors.append(
-            FieldError(e.field, _("未知坐标系，应为 wgs84、gcj02 或 bd09"), value=str(crs)[:20])
-        )
+    the_crs = _check_crs(errors, crs)
     lons: list[float] = []
     lats: list[float] = []
     try:
@@ -329,12 +361,11 @@ def route_check(
                     value=f"{length:.0f}",
                 )
             )
-    when, _given = _time(errors, at, now)
+    c = _check_asked(errors, asked, now, known_amenities, known_services)
     off = _number(errors, "max_off_m", max_off_m, 500, 10, MAX_OFF_ROUTE_M)
     pace = str(speed or "ebike")
     if pace not in {"walk", "ebike"}:
         errors.append(FieldError("speed", _("应为 walk 或 ebike"), value=pace[:20]))
-    a, s, k = _filters(errors, amenities, services, kinds, known_amenities, known_services)
     if errors:
         raise ValidationFailed(errors=errors)
     return RouteSearch(
@@ -342,12 +373,7 @@ def route_check(
         lat=np.array(lats),
         length_m=length,
         crs=the_crs,
-        at=when,
         max_off_m=off,
         speed=pace,
-        open_now=_flag(open_now) if not isinstance(open_now, bool) else open_now,
-        always_open=_flag(always_open) if not isinstance(always_open, bool) else always_open,
-        amenities=a,
-        services=s,
-        kinds=k,
+        asking=c,
     )

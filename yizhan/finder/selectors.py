@@ -29,6 +29,7 @@ from yizhan.finder.index import (
     FinderIndex,
     StationRecord,
     StopRecord,
+    subtract_intervals,
 )
 from yizhan.regions.models import Region
 from yizhan.stations.hours import (
@@ -283,16 +284,7 @@ def station_week(
             if a < end and b > start:
                 reason = why
                 until = b.astimezone(SHANGHAI).strftime("%H:%M") if b < end else ""
-                cut: list[tuple[dt.datetime, dt.datetime]] = []
-                for x, y in spans:
-                    if y <= a or x >= b:
-                        cut.append((x, y))
-                        continue
-                    if x < a:
-                        cut.append((x, a))
-                    if y > b:
-                        cut.append((b, y))
-                spans = cut
+                spans = subtract_intervals(spans, [(a, b)])
         out.append(
             DayHours(
                 day=day,
@@ -362,15 +354,13 @@ def station_detail(
     not active (the public sees active stations only)."""
     from geoplan.crs import from_wgs84
     from yizhan.finder.cards import station_card
-    from yizhan.finder.params import search_check
+    from yizhan.finder.params import crs_check
 
     index = finder_index(now=now)
     found = index.station(code, now)
     if found is None:
         return None
-    s = search_check(
-        lat=found.lat, lon=found.lon, crs=crs, now=now, known_amenities=(), known_services=()
-    )
+    the_crs = crs_check(crs)
     station = (
         Station.objects.filter(code=code, status=StationStatus.ACTIVE)
         .prefetch_related("photos", "staff", "stops", "closures")
@@ -378,7 +368,7 @@ def station_detail(
     )
     if station is None:
         return None
-    card = station_card(found, crs=s.crs, now=now, labels=index.labels(english))
+    card = station_card(found, crs=the_crs, now=now, labels=index.labels(english))
     today = timezone.localtime(now).date()
     closures = [(c.starts_at, c.ends_at, c.reason) for c in station.closures.all()]
     week = station_week(
@@ -398,7 +388,7 @@ def station_detail(
         return f"{a.astimezone(SHANGHAI):%H:%M}–{stop}"
 
     def stop_out(p: MobileStop) -> dict[str, str | float]:
-        lon, lat = from_wgs84(p.lon, p.lat, s.crs)
+        lon, lat = from_wgs84(p.lon, p.lat, the_crs)
         return {
             "place_name": p.place_name,
             "address": p.address,

@@ -21,10 +21,9 @@ from django.views.decorators.http import require_GET
 from geoplan.crs import CRS, from_wgs84
 from yizhan.core.errors import ValidationFailed
 from yizhan.core.ratelimit import rate_limited
-from yizhan.finder.api import _index_query
 from yizhan.finder.cards import kind_label, station_card
 from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
-from yizhan.finder.params import route_check, search_check
+from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
 
 # One tap each, in this order (the "common ones").
@@ -81,6 +80,18 @@ def _map_config(
             for c in cards
         ],
     }
+
+
+def _asked(request: HttpRequest) -> Asked:
+    g = request.GET
+    return Asked(
+        at=g.get("at", ""),
+        open_now=g.get("open_now", ""),
+        always_open=g.get("always_open", ""),
+        amenities=g.getlist("amenity"),
+        services=g.getlist("service"),
+        kinds=g.getlist("kind"),
+    )
 
 
 def _filters_context(request: HttpRequest, index: FinderIndex) -> dict[str, Any]:
@@ -183,14 +194,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 lat=lat,
                 lon=lon,
                 crs=crs,
-                at=g.get("at", ""),
                 radius_m=g.get("radius_m"),
                 limit=g.get("limit", "20"),
-                open_now=g.get("open_now", ""),
-                always_open=g.get("always_open", ""),
-                amenities=g.getlist("amenity"),
-                services=g.getlist("service"),
-                kinds=g.getlist("kind"),
+                asked=_asked(request),
                 now=now,
                 known_amenities=index.amenity_codes,
                 known_services=index.service_codes,
@@ -199,15 +205,17 @@ def home(request: HttpRequest) -> HttpResponse:
             context["errors"] = exc.errors
             status = 422
         else:
-            found = index.nearby(s.lon, s.lat, _index_query(s), limit=s.limit, radius_m=s.radius_m)
-            cards = _cards(found, s.crs, s.at, index)
+            found = index.nearby(
+                s.lon, s.lat, s.asking.index_query(), limit=s.limit, radius_m=s.radius_m
+            )
+            cards = _cards(found, s.crs, s.asking.at, index)
             context.update(
                 searched=True,
                 cards=cards,
                 lat=lat,
                 lon=lon,
                 crs=s.crs.value,
-                at_label=s.at if s.at_given else None,
+                at_label=s.asking.at if s.asking.at_given else None,
                 map_config=_map_config(cards, (s.lon, s.lat)),
             )
     return render(request, "finder/home.html", _page(request, "home", context), status=status)
@@ -260,14 +268,9 @@ def route(request: HttpRequest) -> HttpResponse:
             r = route_check(
                 route=route_value,
                 crs=route_crs,
-                at=g.get("at", ""),
                 max_off_m=g.get("max_off_m", ""),
                 speed=g.get("speed", "ebike"),
-                open_now=g.get("open_now", ""),
-                always_open=g.get("always_open", ""),
-                amenities=g.getlist("amenity"),
-                services=g.getlist("service"),
-                kinds=g.getlist("kind"),
+                asked=_asked(request),
                 now=now,
                 known_amenities=index.amenity_codes,
                 known_services=index.service_codes,
@@ -278,9 +281,9 @@ def route(request: HttpRequest) -> HttpResponse:
         else:
             pace = WALK_M_PER_MIN if r.speed == "walk" else EBIKE_M_PER_MIN
             found = index.along(
-                r.lon, r.lat, _index_query(r), max_off_m=r.max_off_m, speed_m_per_min=pace
+                r.lon, r.lat, r.asking.index_query(), max_off_m=r.max_off_m, speed_m_per_min=pace
             )
-            cards = _cards(found, r.crs, r.at, index)
+            cards = _cards(found, r.crs, r.asking.at, index)
             context.update(
                 searched=True,
                 cards=cards,
