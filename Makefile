@@ -53,8 +53,25 @@ lint: setup
 typecheck: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m mypy geoplan yizhan config
 
-bench: setup
+# Benchmarks (results in docs/benchmarks.md). bench-http and bench-finder install wrk,
+# nginx-light and PostGIS with apt when missing; bench-page reads the demo city.
+.PHONY: bench-nearest bench-finder bench-http bench-page
+bench: setup bench-nearest bench-finder bench-http bench-page
 	$(PY) bench/bench_import.py
+
+bench-nearest: setup
+	$(PY) bench/bench_nearest.py
+
+bench-finder: setup
+	$(PY) bench/bench_finder.py
+
+bench-http: setup
+	$(PY) bench/bench_http.py
+
+bench-page: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_city --if-empty
+	$(PY) bench/bench_page.py
 
 clean:
 	rm -rf $(VENV) node_modules var/static
