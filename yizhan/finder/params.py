@@ -192,7 +192,7 @@ def _flag(raw: object) -> bool:
 
 def _time(errors: list[FieldError], raw: object, now: dt.datetime) -> tuple[dt.datetime, bool]:
     if raw is None or raw == "":
-        return now, False
+        return now.astimezone(SHANGHAI), False
     if isinstance(raw, dt.datetime):
         when = raw
     else:
@@ -207,7 +207,7 @@ def _time(errors: list[FieldError], raw: object, now: dt.datetime) -> tuple[dt.d
                     value=str(raw)[:50],
                 )
             )
-            return now, False
+            return now.astimezone(SHANGHAI), False
     if when.tzinfo is None:
         when = when.replace(tzinfo=SHANGHAI)
     today = dt.datetime.combine(now.astimezone(SHANGHAI).date(), dt.time(), SHANGHAI)
@@ -219,7 +219,7 @@ def _time(errors: list[FieldError], raw: object, now: dt.datetime) -> tuple[dt.d
                 value=str(raw)[:50],
             )
         )
-        return now, False
+        return now.astimezone(SHANGHAI), False
     return when, True
 
 
