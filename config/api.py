@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
@@ -10,6 +11,25 @@ from ninja.security import django_auth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
+
+
+class AnonThrottle(AnonRateThrottle):
+    """Anonymous clients, per address, counted in the "ratelimit" cache."""
+
+    cache = caches["ratelimit"]
+
+
+class SignedInThrottle(AuthRateThrottle):
+    """Signed-in users, per user (anonymous clients have their own limit above)."""
+
+    cache = caches["ratelimit"]
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:  # type: ignore[override]
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"user-{user.pk}"}
+
 
 api = NinjaAPI(
     title="Yizhan 驿站 API",
@@ -22,11 +42,11 @@ api = NinjaAPI(
     ),
     throttle=[
         *(
-            [AnonRateThrottle(str(settings.YIZHAN["API_ANON_RATE"]))]
+            [AnonThrottle(str(settings.YIZHAN["API_ANON_RATE"]))]
             if settings.YIZHAN["API_ANON_RATE"] != "off"
             else []
         ),
-        AuthRateThrottle("1200/m"),
+        SignedInThrottle("1200/m"),
     ],
 )
 

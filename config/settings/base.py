@@ -116,12 +116,22 @@ TASKS = {
 # process (web servers, task workers) and must not ride on a job's own transaction:
 # with SQLite (one machine) a file cache beside the database; with PostgreSQL the
 # database cache on a second connection to the same database.
+#
+# Rate-limit counters are written on every anonymous request. With SQLite they live in
+# each process's memory (a file cache lists its whole folder on every write: milliseconds
+# per request at thousands of clients), so a limit holds per server process; with
+# PostgreSQL they share the database cache.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(env.VAR_DIR / "cache"),
-        }
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
     }
 else:
     DATABASES["cache"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
@@ -132,6 +142,7 @@ else:
             "LOCATION": "yizhan_cache",
         }
     }
+    CACHES["ratelimit"] = CACHES["default"]
 
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 

@@ -14,7 +14,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # One process: an in-memory cache (rate limits, progress) that each test can clear.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+}
 # Every request sees the registry as it is now (tests change it between requests).
 YIZHAN = dict(YIZHAN)  # noqa: F405
 YIZHAN["FINDER_RECHECK_SECONDS"] = 0

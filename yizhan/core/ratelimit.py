@@ -1,14 +1,14 @@
 """A fixed-window rate limit for anonymous pages (the API has ninja's throttles).
 
-Counts per client address and scope in the cache, so every app server shares them when
-the cache is shared (database cache on PostgreSQL deployments)."""
+Counts per client address and scope in the "ratelimit" cache: shared by every app
+server on PostgreSQL deployments (database cache), per process with SQLite."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 
 
@@ -26,6 +26,7 @@ def client_address(request: HttpRequest) -> str:
 def rate_limited(request: HttpRequest, *, scope: str, per_minute: int) -> bool:
     """Count this request; True when the address has gone over ``per_minute`` in the
     current minute."""
+    cache = caches["ratelimit"]
     window = int(time.time() // 60)
     key = f"rl:{scope}:{client_address(request)}:{window}"
     if cache.add(key, 1, timeout=90):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import RequestFactory
 
 from yizhan.core.ratelimit import client_address, rate_limited
@@ -12,8 +12,10 @@ from yizhan.core.ratelimit import client_address, rate_limited
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    caches["ratelimit"].clear()
     yield
     cache.clear()
+    caches["ratelimit"].clear()
 
 
 def test_over_the_limit_only_for_that_address():

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from yizhan.finder import selectors
 from yizhan.stations.hours import SHANGHAI
@@ -40,9 +40,11 @@ def _fresh_finder() -> Iterator[None]:
     """Each test builds its own index and starts with no requests counted."""
     selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
     cache.clear()
+    caches["ratelimit"].clear()
     yield
     selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
     cache.clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
