@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Field as NinjaField
@@ -102,11 +103,16 @@ def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> dict[
         "Example: `/api/v1/finder/nearby?lat=45.7733&lon=126.6175&open_now=true&amenity=charging`."
     ),
 )
-def nearby_api(request: HttpRequest, response: HttpResponse, q: Query[NearbyQuery]):  # type: ignore[no-untyped-def]
+def nearby_api(request: HttpRequest, q: Query[NearbyQuery]):  # type: ignore[no-untyped-def]
     now = timezone.now()
     out = nearby_search(finder_index(now=now), q, now)
+    # The hottest call: written straight out (the cards are built to NearbyOut's shape,
+    # which the tests check) instead of validated again field by field (~1 ms).
+    response = JsonResponse(
+        out, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
     _cache(response)
-    return out
+    return response
 
 
 def _route(index: FinderIndex, body: RouteIn | RouteQuery, now: dt.datetime) -> dict[str, Any]:

@@ -5,14 +5,15 @@ language; codes and times are there for programs."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from geoplan.crs import CRS, from_wgs84
+from geoplan.crs import CRS, from_wgs84, gcj02_to_bd09, wgs84_to_gcj02
 from yizhan.finder.index import Found
 from yizhan.stations.hours import SHANGHAI
 
@@ -86,31 +87,22 @@ def state_label(found: Found, now: dt.datetime) -> tuple[str, str]:
     return "closed", _("已关门，%(time)s 开门") % {"time": when_label(s.until, now)}
 
 
+@lru_cache(maxsize=65_536)
 def directions(lon: float, lat: float, name: str) -> dict[str, str]:
     """Links that open navigation in Amap (GCJ-02), Baidu Maps (BD-09) and any map app
-    (``geo:``, WGS-84 by RFC 5870)."""
-    g_lon, g_lat = from_wgs84(lon, lat, CRS.GCJ02)
-    b_lon, b_lat = from_wgs84(lon, lat, CRS.BD09)
-    amap = "https://uri.amap.com/navigation?" + urlencode(
-        {
-            "to": f"{g_lon:.6f},{g_lat:.6f},{name}",
-            "mode": "ride",
-            "coordinate": "gaode",
-            "callnative": "1",
-            "src": "yizhan",
-        }
+    (``geo:``, WGS-84 by RFC 5870). Cached: the same stations come up again and again."""
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    b_lon, b_lat = gcj02_to_bd09(g_lon, g_lat)
+    q = quote(name, safe="")
+    amap = (
+        f"https://uri.amap.com/navigation?to={g_lon:.6f}%2C{g_lat:.6f}%2C{q}"
+        "&mode=ride&coordinate=gaode&callnative=1&src=yizhan"
     )
-    baidu = "https://api.map.baidu.com/marker?" + urlencode(
-        {
-            "location": f"{b_lat:.6f},{b_lon:.6f}",
-            "title": name,
-            "content": name,
-            "coord_type": "bd09ll",
-            "output": "html",
-            "src": "webapp.yizhan.finder",
-        }
+    baidu = (
+        f"https://api.map.baidu.com/marker?location={b_lat:.6f}%2C{b_lon:.6f}&title={q}"
+        f"&content={q}&coord_type=bd09ll&output=html&src=webapp.yizhan.finder"
     )
-    geo = f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(name)})"
+    geo = f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({q})"
     return {"amap": amap, "baidu": baidu, "geo": geo}
 
 

@@ -64,7 +64,9 @@ def finder_version(*, today: dt.date) -> str:
     s = Station.objects.aggregate(
         n=Count("id", filter=Q(status=StationStatus.ACTIVE)), t=Max("updated_at")
     )
-    a = StationAmenity.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    # Amenity rows are only added or removed with their station (whose updated_at moves);
+    # their own state changes move their indexed updated_at.
+    a = StationAmenity.objects.aggregate(t=Max("updated_at"))
     c = StationClosure.objects.aggregate(n=Count("id"), t=Max("updated_at"))
     # The catalogues are small (tens of rows) and have no timestamps: hash their names.
     cat = hashlib.sha1(
@@ -75,7 +77,7 @@ def finder_version(*, today: dt.date) -> str:
             )
         ).encode()
     ).hexdigest()[:12]
-    return f"{today}|{s['n']}|{s['t']}|{a['n']}|{a['t']}|{c['n']}|{c['t']}|{cat}"
+    return f"{today}|{s['n']}|{s['t']}|{a['t']}|{c['n']}|{c['t']}|{cat}"
 
 
 def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> list[StationRecord]:
@@ -201,10 +203,11 @@ def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
     ``FINDER_RECHECK_SECONDS`` and rebuilt when it changed, when it is older than
     ``MAX_AGE_SECONDS``, or when the local day turned.
 
-    With ``FINDER_BACKGROUND_REBUILD`` (the default outside tests) a change is rebuilt in
-    a background thread while requests keep the index they have — at national scale a
-    build takes seconds and the registry changes all the time. The first build, and the
-    one after midnight (the week the index covers moves), happen in the request."""
+    With ``FINDER_BACKGROUND_REBUILD`` (the default outside tests) the check and any
+    rebuild run in a background thread while requests keep the index they have: at
+    national scale a build takes seconds, the registry changes all the time, and even the
+    check's few queries should not sit in a request. The first build, and the one after
+    midnight (the week the index covers moves), happen in the request."""
     today = timezone.localtime(now or timezone.now()).date()
     recheck = float(settings.YIZHAN["FINDER_RECHECK_SECONDS"])
     background = bool(settings.YIZHAN["FINDER_BACKGROUND_REBUILD"])
@@ -213,33 +216,34 @@ def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
         current = isinstance(index, FinderIndex) and index.window_start.date() == today
         if current and (time.monotonic() - _state["checked"] < recheck or _state["building"]):
             return index  # type: ignore[no-any-return]
-        version = finder_version(today=today)
         _state["checked"] = time.monotonic()
-        too_old = time.monotonic() - _state["built"] > MAX_AGE_SECONDS
-        if current and not too_old and index.version == version:  # type: ignore[union-attr]
-            return index  # type: ignore[no-any-return]
         if current and background:
             _state["building"] = True
-            threading.Thread(
-                target=_rebuild_in_background, args=(today, version), daemon=True
-            ).start()
+            threading.Thread(target=_refresh_in_background, args=(today,), daemon=True).start()
             return index  # type: ignore[no-any-return]
-        fresh = finder_index_build(today=today, version=version)
-        _state["index"], _state["built"] = fresh, time.monotonic()
-        return fresh
+        return _refresh(today, index if current else None)
 
 
-def _rebuild_in_background(today: dt.date, version: str) -> None:
+def _refresh(today: dt.date, index: FinderIndex | None) -> FinderIndex:
+    """The index, rebuilt if the registry's stamp moved or it is too old."""
+    version = finder_version(today=today)
+    too_old = time.monotonic() - _state["built"] > MAX_AGE_SECONDS
+    if index is not None and not too_old and index.version == version:
+        return index
+    fresh = finder_index_build(today=today, version=version)
+    _state["index"], _state["built"] = fresh, time.monotonic()
+    return fresh
+
+
+def _refresh_in_background(today: dt.date) -> None:
     try:
-        fresh = finder_index_build(today=today, version=version)
-        with _lock:
-            _state["index"], _state["built"] = fresh, time.monotonic()
+        index = _state["index"]
+        _refresh(today, index if isinstance(index, FinderIndex) else None)
     except Exception:  # the old index keeps serving; the next check tries again
-        log.exception("finder index rebuild failed")
+        log.exception("finder index refresh failed")
     finally:
-        with _lock:
-            _state["building"] = False
         connection.close()  # this thread's own database connection
+        _state["building"] = False
 
 
 # --------------------------------------------------------------------------- week

@@ -173,7 +173,7 @@ class StationAmenity(models.Model):
     )
     reason = models.CharField(_("故障原因"), max_length=200, blank=True)
     expected_fix_on = models.DateField(_("预计修复日期"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("驿站设施")

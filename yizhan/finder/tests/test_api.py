@@ -814,3 +814,19 @@ def test_seasonal_badge_needs_working_equipment(client, db):
     with time_machine.travel(local(2026, 4, 20, 10, 0)):
         spring = nearby(client)
     assert item(spring, "COOL")["seasonal"] is None
+
+
+def test_nearby_answers_match_the_documented_schema(client, harbin):
+    """nearby is written straight out for speed: its answer must still be exactly the
+    shape the OpenAPI document promises (NearbyOut), with times in Beijing time."""
+    from yizhan.finder.schemas import NearbyOut
+
+    response = client.get("/api/v1/finder/nearby", {"lat": ORIGIN_LAT, "lon": ORIGIN_LON})
+    body = response.json()
+    parsed = NearbyOut.model_validate(body)
+    assert parsed.count == len(body["items"]) > 0
+    assert set(body["items"][0]) == set(
+        NearbyOut.model_fields["items"].annotation.__args__[0].model_fields
+    )
+    assert body["at"].endswith("+08:00")
+    assert "通江驿站" in response.content.decode()  # Chinese as UTF-8, not \\u escapes
