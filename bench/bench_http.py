@@ -16,21 +16,27 @@ all answer fast, and only then is anything measured.
 
 Load: Debian's `wrk` from a second process, one thread, `bench/wrk-nearby.lua`:
 GET /api/v1/finder/nearby?lat=…&lon=…&open_now=true&amenity=charging&limit=5 at one of
-2,000 points near random stations. wrk is closed-loop, so each of N connections pauses a
-random (exponential) time between requests, which holds the offered rate near the
-target; the rate achieved is reported. Each request carries a client address from
-10.0.0.0/16 in X-Real-IP, which nginx's realip module makes the client's (65,536 phones
-seen through the proxy; without it every request is one client and the API's per-address
-limits answer 429). Latencies are wrk's: from writing the request to the end of the
-response, with wrk's own correction for coordinated omission (a stall longer than twice
-the per-connection interval also counts the requests that would have been sent during
-it, `stats_correct` in wrk.c).
+2,000 points near random stations. wrk is closed-loop, so each of its 400 connections
+(people) pauses a random, exponentially distributed time of ~1 s between a response and
+its next request: arrivals close to a Poisson stream at the target rate, which slows only
+by the latency over the pause (a 50 ms answer costs 5 %); the rate achieved is reported.
+Each request carries a client address from 10.0.0.0/16 in X-Real-IP, which nginx's
+realip module makes the client's (65,536 phones seen through the proxy; without it every
+request is one client and the API's per-address limits answer 429). Latencies are wrk's:
+from writing the request to the end of the response, with wrk's own correction for
+coordinated omission (a stall longer than twice a connection's mean interval, ~2 s here,
+also counts the requests that would have been sent during it: `stats_correct` in wrk.c).
 
 Runs (``--runs``, comma-separated):
 
 * ``paced``: the target, ~400 req/s for ``--duration`` s, for each ``--workers`` count,
   YIZHAN_API_ANON_RATE=off;
 * ``max``: no pauses, 8 connections, 20 s: the throughput ceiling of each worker count;
+* ``sweep``: paced at each of ``--sweep`` rates (30 s each) with the best worker count:
+  the rate this machine holds within the latency target;
+* ``sweep-no-recheck``: the sweep and the target rate with
+  YIZHAN_FINDER_RECHECK_SECONDS=3600, i.e. without the index's staleness check (every
+  5 s per worker by default), to show what that check costs;
 * ``throttled``: paced, with the anonymous limit on at 1000000/m (never reached: its
   cost only);
 * ``one-address``: paced, limit off, no client addresses: every request from 127.0.0.1;
@@ -85,7 +91,8 @@ worker_processes 1;
 daemon off;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
-events {{ worker_connections 1024; }}
+worker_rlimit_nofile 8192;
+events {{ worker_connections 4096; }}
 http {{
   access_log off;
   client_body_temp_path {dir}/body;
@@ -210,7 +217,9 @@ class Server:
         _stop(self.gunicorn)
 
 
-def server_start(*, workers: int, port: int, anon_rate: str, proxied: bool = True) -> Server:
+def server_start(
+    *, workers: int, port: int, anon_rate: str, proxied: bool = True, recheck_s: float = 5
+) -> Server:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -221,6 +230,7 @@ def server_start(*, workers: int, port: int, anon_rate: str, proxied: bool = Tru
         "YIZHAN_VAR_DIR": str(BENCH),
         "YIZHAN_API_ANON_RATE": anon_rate,
         "YIZHAN_NUM_PROXIES": "1",
+        "YIZHAN_FINDER_RECHECK_SECONDS": f"{recheck_s:g}",
     }
     log = BENCH / f"gunicorn-{workers}w.log"
     shutil.rmtree(BENCH / "cache", ignore_errors=True)  # rate-limit counters of earlier runs
@@ -392,7 +402,7 @@ def wrk_run(
 
 def show(r: WrkResult) -> str:
     return (
-        f"{r.label:<30} {r.workers}w {r.connections:>2}c {r.rate:6.1f} req/s  "
+        f"{r.label:<32} {r.workers}w {r.connections:>3}c {r.rate:6.1f} req/s  "
         f"p50 {r.p50_ms:6.2f}  p75 {r.p75_ms:6.2f}  p90 {r.p90_ms:6.2f}  "
         f"p99 {r.p99_ms:7.2f}  p99.9 {r.p999_ms:7.2f}  max {r.max_ms:7.1f} ms  "
         f"non-2xx {r.non2xx}  errors {r.errors}  CPU {r.cpu_ms_per_req:.2f} ms/req  "
@@ -404,9 +414,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", default="2,3,4", help="sync worker counts to try")
     parser.add_argument("--rate", type=float, default=400, help="target requests per second")
-    parser.add_argument("--connections", type=int, default=40)
+    parser.add_argument("--connections", type=int, default=400)
     parser.add_argument("--duration", type=int, default=60, help="seconds per paced run")
-    parser.add_argument("--runs", default="paced,max,throttled,one-address")
+    parser.add_argument("--runs", default="paced,max,sweep,sweep-no-recheck,throttled,one-address")
+    parser.add_argument("--sweep", default="100,200,300", help="rates for the sweep run")
     parser.add_argument("--port", type=int, default=8600)
     parser.add_argument("--show-wrk", action="store_true", help="print wrk's own output too")
     args = parser.parse_args()
@@ -446,8 +457,10 @@ def main() -> None:
     delay_ms = max(args.connections / args.rate * 1000 - 5, 0)
     results: list[WrkResult] = []
 
-    def session(w: int, anon_rate: str, proxied: bool = True) -> Server:
-        server = server_start(workers=w, port=args.port, anon_rate=anon_rate, proxied=proxied)
+    def session(w: int, anon_rate: str, proxied: bool = True, recheck_s: float = 5) -> Server:
+        server = server_start(
+            workers=w, port=args.port, anon_rate=anon_rate, proxied=proxied, recheck_s=recheck_s
+        )
         try:
             first, warm = warm_up(server, points)
         except BaseException:
@@ -492,6 +505,27 @@ def main() -> None:
     paced_runs = [r for r in results if r.label.startswith("paced")]
     if paced_runs:
         best = min(paced_runs, key=lambda r: r.p99_ms).workers
+    for sweep, recheck_s in (("sweep", 5), ("sweep-no-recheck", 3600)):
+        if sweep not in runs:
+            continue
+        server = session(best, "off", recheck_s=recheck_s)
+        rates = [float(r) for r in args.sweep.split(",")]
+        if recheck_s != 5:
+            rates.append(args.rate)
+        try:
+            for rate in rates:
+                r = wrk_run(
+                    server,
+                    f"paced {rate:.0f}/s" + (", recheck 1 h" if recheck_s != 5 else ""),
+                    connections=args.connections,
+                    delay_ms=max(args.connections / rate * 1000 - 5, 0),
+                    seconds=30,
+                    address_header="X-Real-IP",
+                )
+                results.append(r)
+                print("  " + show(r), flush=True)
+        finally:
+            server.stop()
     if "throttled" in runs:
         server = session(best, "1000000/m")
         try:

@@ -394,9 +394,9 @@ def national_db(path: Path, *, n: int = STATIONS, seed: int = SEED, force: bool 
     today = dt.datetime.now(SHANGHAI).date()
     records, extra = national_records(n, seed=seed, today=today)
     t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)  # also brings a cached file up to date
+    call_command("createcachetable", verbosity=0)
     if not cached:
-        call_command("migrate", verbosity=0)
-        call_command("createcachetable", verbosity=0)
         amenity_id = dict(Amenity.objects.values_list("code", "id"))
         service_id = dict(Service.objects.values_list("code", "id"))
         with transaction.atomic():
