@@ -148,8 +148,8 @@ class StationIndex:
             chord, idx = self.tree.query(point, k=batch, distance_upper_bound=bound)
             if batch == 1:
                 chord, idx = np.array([chord]), np.array([idx])
-            found = idx < self.size  # misses beyond the bound come back as n
-            if not found.all():
+            if idx[-1] >= self.size:  # misses beyond the bound come back last, as n
+                found = idx < self.size
                 chord, idx = chord[found], idx[found]
             keep = (self.amenity_bits[idx] & mask) == mask if require_bits else None
             if any_bits:
@@ -158,8 +158,10 @@ class StationIndex:
             if slots is not None:
                 is_open = slots[idx if rows is None else rows[idx], open_slot]
                 keep = is_open if keep is None else keep & is_open
-            chosen = np.arange(len(idx)) if keep is None else np.flatnonzero(keep)
+            chosen = np.arange(len(idx)) if keep is None else keep.nonzero()[0]
             if len(chosen) >= k or batch >= self.size or len(idx) < batch:
                 chosen = chosen[:k]
-                return Hits(idx[chosen].astype(np.intp), chord_to_metres(chord[chosen]))
+                # chord → metres (as chord_to_metres, without its generic clipping)
+                metres = (2.0 * EARTH_RADIUS_M) * np.arcsin(np.minimum(chord[chosen] * 0.5, 1.0))
+                return Hits(idx[chosen].astype(np.intp), metres)
             batch *= 4

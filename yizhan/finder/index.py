@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -230,6 +231,10 @@ class FinderIndex:
     # "a:<amenity code>" / "s:<service code>" → (Chinese name, English name)
     catalogue: dict[str, tuple[str, str]] = field(default_factory=dict)
     position_of: dict[str, int] = field(default_factory=dict)  # station code → position
+    # Each pattern's spans as POSIX seconds, for bisecting (state() runs per result).
+    interval_starts: tuple[list[float], ...] = ()
+    interval_ends: tuple[list[float], ...] = ()
+    horizon: dt.datetime = dt.datetime.max.replace(tzinfo=dt.UTC)  # exact hours known until
     centre: tuple[float, float] = (116.397, 39.909)  # median lon/lat (Tiananmen when empty)
 
     def labels(self, english: bool) -> dict[str, str]:
@@ -238,11 +243,6 @@ class FinderIndex:
     @property
     def window_end(self) -> dt.datetime:
         return self.window_start + dt.timedelta(days=WINDOW_DAYS)
-
-    @property
-    def horizon(self) -> dt.datetime:
-        """How far the exact hours are known."""
-        return self.window_start + dt.timedelta(days=WINDOW_DAYS + LOOKAHEAD_DAYS)
 
     @property
     def size(self) -> int:
@@ -370,6 +370,9 @@ class FinderIndex:
             closure_reasons=tuple(closure_reasons),
             catalogue=dict(catalogue or {}),
             position_of={rec.code: i for i, rec in enumerate(records)},
+            interval_starts=tuple([a.timestamp() for a, _b in row] for row in patterns.intervals),
+            interval_ends=tuple([b.timestamp() for _a, b in row] for row in patterns.intervals),
+            horizon=end,
             centre=(float(np.median(lon)), float(np.median(lat))) if lon else (116.397, 39.909),
         )
 
@@ -408,14 +411,19 @@ class FinderIndex:
         if not self.pattern_known[row]:
             return OpenState(known=False, is_open=False, until=None)
         reason = ""
-        for a, b, why in self.closure_reasons[int(self.station_of[entry])]:
-            if a <= at < b:
-                reason = why
-        for a, b in self.intervals[row]:
-            if a <= at < b:
-                return OpenState(True, True, b if b < self.horizon else None)
-            if a > at:
-                return OpenState(True, False, a, reason)
+        closures = self.closure_reasons[int(self.station_of[entry])]
+        if closures:
+            for a, b, why in closures:
+                if a <= at < b:
+                    reason = why
+        spans = self.intervals[row]
+        t = at.timestamp()
+        i = bisect_right(self.interval_starts[row], t) - 1  # the last span starting ≤ at
+        if i >= 0 and t < self.interval_ends[row][i]:
+            end = spans[i][1]
+            return OpenState(True, True, end if end < self.horizon else None)
+        if i + 1 < len(spans):
+            return OpenState(True, False, spans[i + 1][0], reason)
         return OpenState(True, False, None, reason)
 
     def _found(
