@@ -37,6 +37,9 @@ Runs (``--runs``, comma-separated):
 * ``sweep-no-recheck``: the sweep and the target rate with
   YIZHAN_FINDER_RECHECK_SECONDS=3600, i.e. without the index's staleness check (every
   5 s per worker by default), to show what that check costs;
+* ``registry-change``: paced at ``--change-rate`` for ``--duration`` s, and 15 s in one
+  station is touched (its ``updated_at``), as an officer's edit would: every worker
+  notices within FINDER_RECHECK_SECONDS and rebuilds its index while serving;
 * ``throttled``: paced, with the anonymous limit on at 1000000/m (never reached: its
   cost only);
 * ``one-address``: paced, limit off, no client addresses: every request from 127.0.0.1;
@@ -54,6 +57,7 @@ Every server started here (gunicorn, nginx) is stopped before the script exits.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import os
 import platform
@@ -63,6 +67,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -416,8 +421,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=400, help="target requests per second")
     parser.add_argument("--connections", type=int, default=400)
     parser.add_argument("--duration", type=int, default=60, help="seconds per paced run")
-    parser.add_argument("--runs", default="paced,max,sweep,sweep-no-recheck,throttled,one-address")
+    parser.add_argument(
+        "--runs",
+        default="paced,max,sweep,sweep-no-recheck,registry-change,throttled,one-address",
+    )
     parser.add_argument("--sweep", default="100,200,300", help="rates for the sweep run")
+    parser.add_argument("--change-rate", type=float, default=200, help="rate of registry-change")
     parser.add_argument("--port", type=int, default=8600)
     parser.add_argument("--show-wrk", action="store_true", help="print wrk's own output too")
     args = parser.parse_args()
@@ -525,6 +534,33 @@ def main() -> None:
                 results.append(r)
                 print("  " + show(r), flush=True)
         finally:
+            server.stop()
+    if "registry-change" in runs:
+        server = session(best, "off")
+
+        def touch() -> None:
+            time.sleep(15)
+            with sqlite3.connect(DB, timeout=30) as db:
+                db.execute(
+                    "UPDATE stations_station SET updated_at = ? WHERE id = 1",
+                    (dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" "),),
+                )
+
+        toucher = threading.Thread(target=touch)
+        try:
+            toucher.start()
+            r = wrk_run(
+                server,
+                f"paced {args.change_rate:.0f}/s, registry edit",
+                connections=args.connections,
+                delay_ms=max(args.connections / args.change_rate * 1000 - 5, 0),
+                seconds=args.duration,
+                address_header="X-Real-IP",
+            )
+            results.append(r)
+            print("  " + show(r), flush=True)
+        finally:
+            toucher.join()
             server.stop()
     if "throttled" in runs:
         server = session(best, "1000000/m")

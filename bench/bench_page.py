@@ -32,6 +32,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -184,6 +185,10 @@ def main() -> None:
         f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{chromium_version()}"
     )
+    sys.path.insert(0, str(ROOT / "bench"))
+    from national import code_version
+
+    print(code_version())
     print(
         f"page {PAGE}: HTML {len(html):,} B plain, {len(html_wire):,} B on the wire "
         f"({html_headers.get('content-encoding', 'not compressed')})"
