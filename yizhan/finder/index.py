@@ -28,6 +28,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,9 +95,9 @@ class StationRecord:
     closures: tuple[tuple[dt.datetime, dt.datetime | None, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class OpenState:
-    """Open or closed at a moment, and until when (None: beyond the window / unknown)."""
+class OpenState(NamedTuple):
+    """Open or closed at a moment, and until when (None: beyond the window / unknown).
+    (Named tuples: several are made per query, and they are cheap to make.)"""
 
     known: bool
     is_open: bool
@@ -104,8 +105,7 @@ class OpenState:
     closure_reason: str = ""
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     station: StationRecord
     distance_m: float
     lat: float  # where it is at the time asked (a mobile station's stop)
@@ -406,7 +406,8 @@ class FinderIndex:
             either |= 1 << (KIND_BASE + KINDS.index(kind))
         return need, either
 
-    def state(self, entry: int, at: dt.datetime) -> OpenState:
+    def state(self, entry: int, at: dt.datetime, t: float | None = None) -> OpenState:
+        """Open or closed at ``at`` (``t``: the same instant in POSIX seconds, if known)."""
         row = int(self.open_rows[entry])
         if not self.pattern_known[row]:
             return OpenState(known=False, is_open=False, until=None)
@@ -417,7 +418,8 @@ class FinderIndex:
                 if a <= at < b:
                     reason = why
         spans = self.intervals[row]
-        t = at.timestamp()
+        if t is None:
+            t = at.timestamp()
         i = bisect_right(self.interval_starts[row], t) - 1  # the last span starting ≤ at
         if i >= 0 and t < self.interval_ends[row][i]:
             end = spans[i][1]
@@ -427,7 +429,12 @@ class FinderIndex:
         return OpenState(True, False, None, reason)
 
     def _found(
-        self, entry: int, distance_m: float, at: dt.datetime, along_m: float | None = None
+        self,
+        entry: int,
+        distance_m: float,
+        at: dt.datetime,
+        along_m: float | None = None,
+        t: float | None = None,
     ) -> Found:
         pos = int(self.station_of[entry])
         rec = self.stations[pos]
@@ -439,7 +446,7 @@ class FinderIndex:
             lat=stop.lat if stop else rec.lat,
             lon=stop.lon if stop else rec.lon,
             stop=stop,
-            state=self.state(entry, at),
+            state=self.state(entry, at, t),
             always_open=bool(self.always_open[pos]),
             along_m=along_m,
         )
@@ -450,6 +457,7 @@ class FinderIndex:
         """Nearest first; one answer per station (a mobile station at one stop)."""
         need, either = self.bits_for(query)
         slot = self.slot(query.at)
+        t = query.at.timestamp()
         rows = None if query.open_only else self.present_rows
         want = limit
         while True:
@@ -469,7 +477,7 @@ class FinderIndex:
                 pos = int(self.station_of[entry])
                 if pos in seen:
                     continue
-                found = self._found(entry, d, query.at)
+                found = self._found(entry, d, query.at, t=t)
                 if query.open_only and not found.state.is_open:
                     continue  # the slot said open, the exact hours say not (yet)
                 seen.add(pos)

@@ -5,6 +5,7 @@ and place search over the registry and region names."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import logging
 import threading
@@ -92,8 +93,11 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
         .order_by("station_id", "amenity__sort_order")
         .values_list("station_id", "amenity__code", "state", "reason", "expected_fix_on")
     ):
-        entry = AmenityState(code, state == "working", reason, fix_on)
-        amenities[sid].append(shared.setdefault(entry, entry))
+        key = (code, state, reason, fix_on)
+        entry = shared.get(key)
+        if entry is None:
+            entry = shared[key] = AmenityState(code, state == "working", reason, fix_on)
+        amenities[sid].append(entry)
     services: dict[int, list[str]] = defaultdict(list)
     for sid, code in (
         Station.services.through.objects.filter(active)
@@ -231,6 +235,10 @@ def _refresh(today: dt.date, index: FinderIndex | None) -> FinderIndex:
     if index is not None and not too_old and index.version == version:
         return index
     fresh = finder_index_build(today=today, version=version)
+    # The index is millions of long-lived objects: keep the collector from walking them
+    # again and again (a full collection after a build took ~0.2 s). They hold no
+    # reference cycles, so reference counting still frees the old index.
+    gc.freeze()
     _state["index"], _state["built"] = fresh, time.monotonic()
     return fresh
 
