@@ -224,7 +224,7 @@ class FinderIndex:
     present_rows: NDArray[np.intp]  # entry → pattern row when there at all
     patterns: NDArray[np.bool_]
     intervals: tuple[list[Interval], ...]
-    pattern_known: NDArray[np.bool_]
+    pattern_known: list[bool]
     always_open: NDArray[np.bool_]  # per station
     closure_reasons: tuple[tuple[tuple[dt.datetime, dt.datetime, str], ...], ...]
     # by station
@@ -365,7 +365,7 @@ class FinderIndex:
             present_rows=np.array(present_rows, dtype=np.intp),
             patterns=matrix,
             intervals=tuple(patterns.intervals),
-            pattern_known=np.array(patterns.known, dtype=bool),
+            pattern_known=list(patterns.known),
             always_open=np.array(always, dtype=bool),
             closure_reasons=tuple(closure_reasons),
             catalogue=dict(catalogue or {}),
@@ -408,18 +408,23 @@ class FinderIndex:
 
     def state(self, entry: int, at: dt.datetime, t: float | None = None) -> OpenState:
         """Open or closed at ``at`` (``t``: the same instant in POSIX seconds, if known)."""
-        row = int(self.open_rows[entry])
+        return self._state(
+            int(self.open_rows[entry]),
+            int(self.station_of[entry]),
+            at,
+            at.timestamp() if t is None else t,
+        )
+
+    def _state(self, row: int, pos: int, at: dt.datetime, t: float) -> OpenState:
         if not self.pattern_known[row]:
             return OpenState(known=False, is_open=False, until=None)
         reason = ""
-        closures = self.closure_reasons[int(self.station_of[entry])]
+        closures = self.closure_reasons[pos]
         if closures:
             for a, b, why in closures:
                 if a <= at < b:
                     reason = why
         spans = self.intervals[row]
-        if t is None:
-            t = at.timestamp()
         i = bisect_right(self.interval_starts[row], t) - 1  # the last span starting ≤ at
         if i >= 0 and t < self.interval_ends[row][i]:
             end = spans[i][1]
@@ -473,18 +478,39 @@ class FinderIndex:
             )
             out: list[Found] = []
             seen: set[int] = set()
-            for entry, d in zip(hits.index.tolist(), hits.distance_m.tolist(), strict=True):
-                pos = int(self.station_of[entry])
+            # The hits' lookups in one go each (per-item numpy indexing costs more).
+            entries = hits.index
+            positions = self.station_of[entries].tolist()
+            for d, pos, stop_i, row, always in zip(
+                hits.distance_m.tolist(),
+                positions,
+                self.stop_of[entries].tolist(),
+                self.open_rows[entries].tolist(),
+                self.always_open[positions].tolist(),
+                strict=True,
+            ):
                 if pos in seen:
                     continue
-                found = self._found(entry, d, query.at, t=t)
-                if query.open_only and not found.state.is_open:
+                state = self._state(row, pos, query.at, t)
+                if query.open_only and not state.is_open:
                     continue  # the slot said open, the exact hours say not (yet)
+                rec = self.stations[pos]
+                stop = rec.stops[stop_i] if stop_i >= 0 else None
                 seen.add(pos)
-                out.append(found)
+                out.append(
+                    Found(
+                        rec,
+                        d,
+                        stop.lat if stop else rec.lat,
+                        stop.lon if stop else rec.lon,
+                        stop,
+                        state,
+                        always,
+                    )
+                )
                 if len(out) == limit:
                     return out
-            if len(hits.index) < want:
+            if len(entries) < want:
                 return out
             want *= 2
 
