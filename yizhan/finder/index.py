@@ -235,7 +235,11 @@ class FinderIndex:
     interval_starts: tuple[list[float], ...] = ()
     interval_ends: tuple[list[float], ...] = ()
     horizon: dt.datetime = dt.datetime.max.replace(tzinfo=dt.UTC)  # exact hours known until
+    window_start_ts: float = 0.0  # window_start as POSIX seconds
     centre: tuple[float, float] = (116.397, 39.909)  # median lon/lat (Tiananmen when empty)
+    _bits_memo: dict[tuple[object, ...], tuple[int, int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def labels(self, english: bool) -> dict[str, str]:
         return {key: names[1 if english else 0] for key, names in self.catalogue.items()}
@@ -373,6 +377,7 @@ class FinderIndex:
             interval_starts=tuple([a.timestamp() for a, _b in row] for row in patterns.intervals),
             interval_ends=tuple([b.timestamp() for _a, b in row] for row in patterns.intervals),
             horizon=end,
+            window_start_ts=start.timestamp(),
             centre=(float(np.median(lon)), float(np.median(lat))) if lon else (116.397, 39.909),
         )
 
@@ -387,7 +392,17 @@ class FinderIndex:
         return s
 
     def bits_for(self, query: Query) -> tuple[int, int]:
-        """(all of, any of) bit masks for the query's filters."""
+        """(all of, any of) bit masks for the query's filters (remembered: the same few
+        filter sets come again and again)."""
+        key = (query.amenities, query.services, query.kinds, query.always_open)
+        known = self._bits_memo.get(key)
+        if known is None:
+            known = self._bits_memo[key] = self._bits_for(query)
+            if len(self._bits_memo) > 4096:
+                self._bits_memo.clear()
+        return known
+
+    def _bits_for(self, query: Query) -> tuple[int, int]:
         need = 0
         for code in query.amenities:
             if code not in self.amenity_codes:
@@ -461,8 +476,10 @@ class FinderIndex:
     ) -> list[Found]:
         """Nearest first; one answer per station (a mobile station at one stop)."""
         need, either = self.bits_for(query)
-        slot = self.slot(query.at)
         t = query.at.timestamp()
+        slot = int((t - self.window_start_ts) // (SLOT_MINUTES * 60))
+        if not 0 <= slot < SLOTS:
+            raise OutsideWindow(query.at.isoformat())
         rows = None if query.open_only else self.present_rows
         want = limit
         while True:
