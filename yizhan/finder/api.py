@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema
 
 from yizhan.core.errors import NotFound
 from yizhan.finder.cards import station_card
-from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
+from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.schemas import (
     ErrorOut,
@@ -126,9 +126,12 @@ def _route(index: FinderIndex, body: RouteIn | RouteQuery, now: dt.datetime) -> 
         known_amenities=index.amenity_codes,
         known_services=index.service_codes,
     )
-    pace = WALK_M_PER_MIN if r.speed == "walk" else EBIKE_M_PER_MIN
     found = index.along(
-        r.lon, r.lat, r.asking.index_query(), max_off_m=r.max_off_m, speed_m_per_min=pace
+        r.lon,
+        r.lat,
+        r.asking.index_query(),
+        max_off_m=r.max_off_m,
+        speed_m_per_min=r.speed_m_per_min,
     )
     labels = index.labels(_english())
     items = [station_card(f, crs=r.crs, now=r.asking.at, labels=labels) for f in found]

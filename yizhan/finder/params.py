@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from geoplan.crs import CRS
 from geoplan.route import segment_lengths_m
 from yizhan.core.errors import FieldError, ValidationFailed
-from yizhan.finder.index import KINDS, Query
+from yizhan.finder.index import EBIKE_M_PER_MIN, KINDS, WALK_M_PER_MIN, Query
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.rules import RuleError, coordinates_to_wgs84, parse_crs
 
@@ -73,6 +73,10 @@ class RouteSearch:
     max_off_m: float
     speed: str  # "walk" or "ebike"
     asking: Asking
+
+    @property
+    def speed_m_per_min(self) -> float:
+        return WALK_M_PER_MIN if self.speed == "walk" else EBIKE_M_PER_MIN
 
 
 def _coordinate_message(e: RuleError, lon: object, lat: object) -> str:

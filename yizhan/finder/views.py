@@ -6,6 +6,7 @@ tiles; `static/finder/finder.js` adds location, the map, one-tap filters and sha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from geoplan.crs import CRS, from_wgs84
-from yizhan.core.errors import ValidationFailed
+from yizhan.core.errors import FieldError, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.finder.cards import kind_label, station_card
-from yizhan.finder.index import EBIKE_M_PER_MIN, WALK_M_PER_MIN, FinderIndex
+from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
 
@@ -92,6 +93,27 @@ def _asked(request: HttpRequest) -> Asked:
         services=g.getlist("service"),
         kinds=g.getlist("kind"),
     )
+
+
+def _checked[T](
+    check: Callable[..., T],
+    request: HttpRequest,
+    index: FinderIndex,
+    now: dt.datetime,
+    **fields: Any,
+) -> tuple[T | None, list[FieldError]]:
+    """Run a search check with the page's filters: (the search, []) or (None, errors)."""
+    try:
+        checked = check(
+            **fields,
+            asked=_asked(request),
+            now=now,
+            known_amenities=index.amenity_codes,
+            known_services=index.service_codes,
+        )
+    except ValidationFailed as exc:
+        return None, exc.errors
+    return checked, []
 
 
 def _filters_context(request: HttpRequest, index: FinderIndex) -> dict[str, Any]:
@@ -189,20 +211,18 @@ def home(request: HttpRequest) -> HttpResponse:
             context["no_place"] = True
     status = 200
     if lat and lon:
-        try:
-            s = search_check(
-                lat=lat,
-                lon=lon,
-                crs=crs,
-                radius_m=g.get("radius_m"),
-                limit=g.get("limit", "20"),
-                asked=_asked(request),
-                now=now,
-                known_amenities=index.amenity_codes,
-                known_services=index.service_codes,
-            )
-        except ValidationFailed as exc:
-            context["errors"] = exc.errors
+        s, context["errors"] = _checked(
+            search_check,
+            request,
+            index,
+            now,
+            lat=lat,
+            lon=lon,
+            crs=crs,
+            radius_m=g.get("radius_m"),
+            limit=g.get("limit", "20"),
+        )
+        if s is None:
             status = 422
         else:
             found = index.nearby(
@@ -264,24 +284,25 @@ def route(request: HttpRequest) -> HttpResponse:
         context["place_errors"] = errors
         status = 422
     elif route_value:
-        try:
-            r = route_check(
-                route=route_value,
-                crs=route_crs,
-                max_off_m=g.get("max_off_m", ""),
-                speed=g.get("speed", "ebike"),
-                asked=_asked(request),
-                now=now,
-                known_amenities=index.amenity_codes,
-                known_services=index.service_codes,
-            )
-        except ValidationFailed as exc:
-            context["errors"] = exc.errors
+        r, context["errors"] = _checked(
+            route_check,
+            request,
+            index,
+            now,
+            route=route_value,
+            crs=route_crs,
+            max_off_m=g.get("max_off_m", ""),
+            speed=g.get("speed", "ebike"),
+        )
+        if r is None:
             status = 422
         else:
-            pace = WALK_M_PER_MIN if r.speed == "walk" else EBIKE_M_PER_MIN
             found = index.along(
-                r.lon, r.lat, r.asking.index_query(), max_off_m=r.max_off_m, speed_m_per_min=pace
+                r.lon,
+                r.lat,
+                r.asking.index_query(),
+                max_off_m=r.max_off_m,
+                speed_m_per_min=r.speed_m_per_min,
             )
             cards = _cards(found, r.crs, r.asking.at, index)
             context.update(
