@@ -75,10 +75,18 @@ def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
 
 def _register_routers() -> None:
     from yizhan.finder.api import router as finder_router
+    from yizhan.operations.api import router as operations_router
+    from yizhan.signage.api import router as signage_router
     from yizhan.stations.api import router as stations_router
+    from yizhan.supplies.api import router as supplies_router
+    from yizhan.volunteers.api import router as volunteers_router
 
     api.add_router("/stations", stations_router, tags=["stations"])
     api.add_router("/finder", finder_router, tags=["finder"])
+    api.add_router("/operations", operations_router, tags=["operations"])
+    api.add_router("/supplies", supplies_router, tags=["supplies"])
+    api.add_router("/shifts", volunteers_router, tags=["shifts"])
+    api.add_router("/boards", signage_router, tags=["boards"])
 
 
 _register_routers()

@@ -58,3 +58,13 @@ FINDER_PAGE_RATE_PER_MINUTE = env_int("YIZHAN_FINDER_PAGE_RATE_PER_MINUTE", 60)
 NUM_PROXIES = env_int("YIZHAN_NUM_PROXIES", 0)
 MEDIA_ROOT = Path(env_str("YIZHAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = Path(env_str("YIZHAN_STATIC_ROOT", str(VAR_DIR / "static")))
+
+# Notifications. E-mail goes through Django's mailer (console by default: printed, not
+# sent); SMS through a dotted-path backend class (console by default).
+EMAIL_BACKEND = env_str("YIZHAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("YIZHAN_FROM_EMAIL", "yizhan@localhost")
+SMS_BACKEND = env_str("YIZHAN_SMS_BACKEND", "yizhan.notifications.sms.ConsoleSmsBackend")
+# The address printed on QR codes and in notifications (no trailing slash).
+SITE_URL = env_str("YIZHAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The union's complaint line printed on every responsibility board (12351: ACFTU hotline).
+COMPLAINT_LINE = env_str("YIZHAN_COMPLAINT_LINE", "12351")

@@ -19,6 +19,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 urlpatterns += i18n_patterns(
     path("console/", admin.site.urls),
+    path("staff/notices/", include("yizhan.notifications.urls")),
+    path("staff/supplies/", include("yizhan.supplies.urls")),
+    path("staff/shifts/", include("yizhan.volunteers.urls")),
+    path("staff/boards/", include("yizhan.signage.urls")),
+    path("staff/", include("yizhan.operations.urls")),
+    path("q/", include("yizhan.signage.qr_urls")),
     path("", include("yizhan.finder.urls")),
     prefix_default_language=False,
 )

@@ -29,6 +29,11 @@ INSTALLED_APPS = [
     "yizhan.accounts",
     "yizhan.stations",
     "yizhan.finder",
+    "yizhan.notifications",
+    "yizhan.operations",
+    "yizhan.supplies",
+    "yizhan.volunteers",
+    "yizhan.signage",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "yizhan.notifications.context.notices",
             ],
         },
     },
@@ -83,7 +89,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "operations:login"
+LOGIN_REDIRECT_URL = "operations:home"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -144,7 +151,8 @@ else:
     }
     CACHES["ratelimit"] = CACHES["default"]
 
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+MAILERS = {"default": {"BACKEND": env.EMAIL_BACKEND}}
+DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -168,6 +176,9 @@ YIZHAN: dict[str, Any] = {
     "FINDER_BACKGROUND_REBUILD": env.FINDER_BACKGROUND_REBUILD,
     "AMAP_WEB_KEY": env.AMAP_WEB_KEY,
     "FINDER_PAGE_RATE_PER_MINUTE": env.FINDER_PAGE_RATE_PER_MINUTE,
+    "SMS_BACKEND": env.SMS_BACKEND,
+    "SITE_URL": env.SITE_URL,
+    "COMPLAINT_LINE": env.COMPLAINT_LINE,
 }
 
 LOGGING = {

@@ -38,6 +38,7 @@ class StaffRole(models.TextChoices):
     MASTER = "master", pgettext_lazy("staff role", "站长")
     ADMINISTRATOR = "administrator", pgettext_lazy("staff role", "管理员")
     BUTLER = "butler", pgettext_lazy("staff role", "驿站管家")
+    ONE_DAY_MASTER = "one_day_master", pgettext_lazy("staff role", "一日站长")
     CONTACT = "contact", pgettext_lazy("staff role", "联系人")
 
 

@@ -247,7 +247,7 @@ def station_data_clean(
         s if isinstance(s, StaffEntry) else StaffEntry(**s) for s in raw.get("staff") or ()
     )
     for person in staff:
-        if person.role not in StaffRole.values or not person.name or len(person.name) > 40:
+        if person.role not in REGISTRY_STAFF_ROLES or not person.name or len(person.name) > 40:
             errors.append(FieldError("staff", "人员姓名不能为空且不超过40字", row, person.name))
     workday = False
     try:
@@ -345,6 +345,13 @@ SCALAR_FIELDS = (
 )
 
 
+# The roles the registry (and its spreadsheets) keeps. One-day masters are volunteers that
+# station operations appoints; an import never touches them.
+REGISTRY_STAFF_ROLES = frozenset(
+    {StaffRole.MASTER, StaffRole.ADMINISTRATOR, StaffRole.BUTLER, StaffRole.CONTACT}
+)
+
+
 def station_snapshot(station: Station) -> dict[str, Any]:
     """Everything a registry row holds, as plain JSON-able values (for diffs and history)."""
     snap: dict[str, Any] = {f: getattr(station, f) for f in SCALAR_FIELDS}
@@ -355,7 +362,9 @@ def station_snapshot(station: Station) -> dict[str, Any]:
         [sa.amenity.code, sa.state, sa.reason] for sa in station.station_amenities.all()
     )
     snap["services"] = sorted(s.code for s in station.services.all())
-    snap["staff"] = sorted([s.role, s.name, s.phone] for s in station.staff.all())
+    snap["staff"] = sorted(
+        [s.role, s.name, s.phone] for s in station.staff.all() if s.role in REGISTRY_STAFF_ROLES
+    )
     snap["stops"] = sorted(
         [s.place_name, s.lat, s.lon, s.hours, s.address] for s in station.stops.all()
     )
@@ -501,7 +510,10 @@ def _replace_children(
     if "services" in changed:
         station.services.set([catalogue.services[c] for c in data.services])
     if "staff" in changed:
-        kept = {(p.role, p.name): p for p in StationStaff.objects.filter(station=station)}
+        kept = {
+            (p.role, p.name): p
+            for p in StationStaff.objects.filter(station=station, role__in=REGISTRY_STAFF_ROLES)
+        }
         wanted_staff = {(p.role, p.name): p for p in data.staff}
         StationStaff.objects.filter(
             pk__in=[p.pk for key, p in kept.items() if key not in wanted_staff]

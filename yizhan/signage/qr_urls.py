@@ -1,0 +1,4 @@
+from django.urls import URLPattern, URLResolver
+
+app_name = "qr"
+urlpatterns: list[URLPattern | URLResolver] = []
