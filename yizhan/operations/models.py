@@ -93,6 +93,9 @@ class OpeningLog(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["station", "at"], name="opening_log_station_at")]
 
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 class Tier(models.TextChoices):
     DAILY = "daily", pgettext_lazy("inspection tier", "日巡")
@@ -261,6 +264,9 @@ class InspectionAssignment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} {self.station_id} {self.due_on}"
+
 
 class Inspection(models.Model):
     station = models.ForeignKey(
@@ -332,6 +338,9 @@ class InspectionAnswer(models.Model):
             models.UniqueConstraint(fields=["inspection", "item"], name="answer_once_per_item")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value}"
+
 
 class InspectionPhoto(models.Model):
     inspection = models.ForeignKey(
@@ -347,6 +356,9 @@ class InspectionPhoto(models.Model):
     class Meta:
         verbose_name = _("巡查照片")
         verbose_name_plural = pgettext_lazy("plural", "巡查照片")
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class RectificationStatus(models.TextChoices):
@@ -500,6 +512,9 @@ class RectificationEvent(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "整改记录")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 class EquipmentLog(models.Model):
     """Each time staff mark an amenity out of order or fixed."""
@@ -530,3 +545,6 @@ class EquipmentLog(models.Model):
         verbose_name = _("设施状态记录")
         verbose_name_plural = pgettext_lazy("plural", "设施状态记录")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.amenity_id} {self.state}"

@@ -22,8 +22,10 @@ def season_for(region_code: str, day: dt.date, modes: Iterable[ModeRow]) -> str:
     ...         ModeRow("230102", "summer", dt.date(2026, 11, 20), dt.date(2026, 11, 25))]
     >>> season_for("230102001", dt.date(2026, 11, 22), rows)
     'summer'
-    >>> season_for("230103001", dt.date(2026, 11, 22), rows), season_for("2302", dt.date(2026, 12, 1), rows)
-    ('winter', '')
+    >>> season_for("230103001", dt.date(2026, 11, 22), rows)
+    'winter'
+    >>> season_for("2302", dt.date(2026, 12, 1), rows)
+    ''
     """
     best, best_len = "", -1
     for row in modes:
