@@ -26,23 +26,21 @@ def kind_label(kind: str) -> str:
     }.get(kind, kind)
 
 
-def seasonal_badge(day: dt.date, working: set[str]) -> str:
-    """ "summer" (送清凉) from June to September where air conditioning or drinking water
-    works; "winter" (送温暖) from November to March where heating or hot water works.
+SEASON_AMENITIES = {"summer": {"ac", "drinking_water"}, "winter": {"heater", "hot_water"}}
 
-    Until seasonal modes are set per region (the operations issue), the season follows
-    the calendar.
 
-    >>> seasonal_badge(dt.date(2026, 7, 1), {"ac"}), seasonal_badge(dt.date(2026, 12, 1), {"ac"})
+def seasonal_badge(season: str, working: set[str]) -> str:
+    """The badge a station shows: its region's seasonal mode ("summer" 送清凉 / "winter"
+    送温暖, set by the region's officer, see `operations.seasons.season_for`), and only
+    where equipment for it works (summer: air conditioning or drinking water; winter:
+    heating or hot water).
+
+    >>> seasonal_badge("summer", {"ac"}), seasonal_badge("winter", {"ac"})
     ('summer', '')
-    >>> seasonal_badge(dt.date(2026, 1, 10), {"heater", "toilet"})
-    'winter'
+    >>> seasonal_badge("winter", {"heater", "toilet"}), seasonal_badge("", {"heater"})
+    ('winter', '')
     """
-    if 6 <= day.month <= 9 and working & {"ac", "drinking_water"}:
-        return "summer"
-    if (day.month >= 11 or day.month <= 3) and working & {"heater", "hot_water"}:
-        return "winter"
-    return ""
+    return season if working & SEASON_AMENITIES.get(season, set()) else ""
 
 
 def seasonal_label(code: str) -> str:
@@ -72,6 +70,10 @@ def state_label(found: Found, now: dt.datetime) -> tuple[str, str]:
     if not s.known:
         return "unknown", _("开放时间未知")
     if s.is_open:
+        if s.volunteer:
+            if s.until is None:
+                return "open", _("志愿者值守中")
+            return "open", _("志愿者值守，%(time)s 关门") % {"time": when_label(s.until, now)}
         if found.always_open and s.until is None:
             return "open", _("24小时开放")
         if s.until is None:
@@ -113,7 +115,7 @@ def station_card(
     lon, lat = from_wgs84(found.lon, found.lat, crs)
     css, words = state_label(found, now)
     working = {a.code for a in rec.amenities if a.working}
-    season = seasonal_badge(now.astimezone(SHANGHAI).date(), working)
+    season = seasonal_badge(rec.season, working)
     return {
         "code": rec.code,
         "name": rec.name,

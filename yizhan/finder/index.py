@@ -15,6 +15,13 @@ exact intervals of the pattern, so a filter answer can be up to one slot late at
 moment a station opens or closes (it is then checked against the exact intervals, so a
 closed station is never returned as open).
 
+Volunteers. A fixed or smart station may carry extra open spans (``extra_open``: shifts
+of volunteers who signed up to keep it open beyond its hours). Its open spans are then
+(opening-hours spans ∪ extra spans) − closures, and the part of them outside its own
+hours is marked, so that the open state can say "volunteer-staffed". A station whose
+hours cannot be read is open during such spans and "hours unknown" otherwise. Mobile
+stations ignore extra spans (a shift does not say where the bus stands).
+
 Entries. A fixed or smart station is one entry at its place. A mobile station is one
 entry per timetable stop, "present" only while its timetable puts it there; it appears
 in a search only where it is at the time asked. Bits per entry: working amenities,
@@ -93,6 +100,10 @@ class StationRecord:
     last_verified_on: dt.date | None = None
     stops: tuple[StopRecord, ...] = ()
     closures: tuple[tuple[dt.datetime, dt.datetime | None, str], ...] = ()
+    # Spans kept open beyond the hours, with where they come from ("volunteer").
+    extra_open: tuple[tuple[dt.datetime, dt.datetime, str], ...] = ()
+    region_code: str = ""
+    season: str = ""  # the region's seasonal mode on the index's day: summer/winter/""
 
 
 class OpenState(NamedTuple):
@@ -103,6 +114,7 @@ class OpenState(NamedTuple):
     is_open: bool
     until: dt.datetime | None
     closure_reason: str = ""
+    volunteer: bool = False  # open only because volunteers keep it open (a shift)
 
 
 class Found(NamedTuple):
@@ -154,19 +166,31 @@ class _Patterns:
     rows: list[NDArray[np.bool_]] = field(default_factory=list)
     intervals: list[list[Interval]] = field(default_factory=list)
     known: list[bool] = field(default_factory=list)
+    volunteer: list[list[Interval]] = field(default_factory=list)
 
-    def add(self, key: tuple[object, ...], spans: list[Interval] | None) -> int:
+    def add(
+        self,
+        key: tuple[object, ...],
+        spans: list[Interval] | None,
+        volunteer: list[Interval] | None = None,
+    ) -> int:
+        """The row of a pattern: ``spans`` open (None: hours unknown), of which
+        ``volunteer`` are open only by volunteers. With unknown hours, the volunteer spans
+        are the pattern's only (known) open spans."""
         if key in self.keys:
             return self.keys[key]
+        volunteer = volunteer or []
+        open_spans = spans if spans is not None else volunteer
         row = np.zeros(SLOTS, dtype=bool)
-        for a, b in spans or []:
+        for a, b in open_spans:
             first = _slot_ceil(self.window_start, a)
             last = _slot_ceil(self.window_start, b)
             row[max(first, 0) : max(min(last, SLOTS), 0)] = True
         self.keys[key] = len(self.rows)
         self.rows.append(row)
-        self.intervals.append(spans or [])
+        self.intervals.append(open_spans)
         self.known.append(spans is not None)
+        self.volunteer.append(volunteer)
         return self.keys[key]
 
 
@@ -190,6 +214,22 @@ def subtract_intervals(spans: list[Interval], cuts: Sequence[Interval]) -> list[
             if b > c1:
                 nxt.append((c1, b))
         out = nxt
+    return out
+
+
+def union_intervals(spans: Sequence[Interval], more: Sequence[Interval]) -> list[Interval]:
+    """Sorted, merged union of two lists of spans (touching spans join).
+
+    >>> union_intervals([(9, 17)], [(16, 20), (30, 36), (20, 21)])  # hours as numbers
+    [(9, 21), (30, 36)]
+    """
+    out: list[Interval] = []
+    for a, b in sorted((*spans, *more)):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
 
 
@@ -234,6 +274,9 @@ class FinderIndex:
     # Each pattern's spans as POSIX seconds, for bisecting (state() runs per result).
     interval_starts: tuple[list[float], ...] = ()
     interval_ends: tuple[list[float], ...] = ()
+    # Each pattern's volunteer-only spans as POSIX seconds (empty for nearly all).
+    volunteer_starts: tuple[list[float], ...] = ()
+    volunteer_ends: tuple[list[float], ...] = ()
     horizon: dt.datetime = dt.datetime.max.replace(tzinfo=dt.UTC)  # exact hours known until
     window_start_ts: float = 0.0  # window_start as POSIX seconds
     centre: tuple[float, float] = (116.397, 39.909)  # median lon/lat (Tiananmen when empty)
@@ -335,15 +378,31 @@ class FinderIndex:
                         ("hours", rec.opening_hours, rec.keeps_workday_hours),
                     )
                 )
+            extra = (
+                sorted(
+                    (max(a, start), min(b, end))
+                    for a, b, _why in rec.extra_open
+                    if b > start and a < end and a < b
+                )
+                if rec.extra_open and not rec.stops
+                else []
+            )
             for p_lon, p_lat, stop_i, spans, key in places:
                 there = spans
+                volunteer: list[Interval] = []
+                if extra:
+                    volunteer = subtract_intervals(
+                        subtract_intervals(extra, spans) if spans is not None else extra, cuts
+                    )
+                    spans = union_intervals(spans, extra) if spans is not None else None
+                    key = (*key, "extra", tuple(extra))
                 open_spans = subtract_intervals(spans, cuts) if spans is not None else None
                 lon.append(p_lon)
                 lat.append(p_lat)
                 bits.append(b)
                 station_of.append(pos)
                 stop_of.append(stop_i)
-                open_rows.append(patterns.add((*key, cuts), open_spans))
+                open_rows.append(patterns.add((*key, cuts), open_spans, volunteer))
                 present_rows.append(
                     everywhere if stop_i < 0 else patterns.add((*key, "present"), there)
                 )
@@ -376,6 +435,8 @@ class FinderIndex:
             position_of={rec.code: i for i, rec in enumerate(records)},
             interval_starts=tuple([a.timestamp() for a, _b in row] for row in patterns.intervals),
             interval_ends=tuple([b.timestamp() for _a, b in row] for row in patterns.intervals),
+            volunteer_starts=tuple([a.timestamp() for a, _b in row] for row in patterns.volunteer),
+            volunteer_ends=tuple([b.timestamp() for _a, b in row] for row in patterns.volunteer),
             horizon=end,
             window_start_ts=start.timestamp(),
             centre=(float(np.median(lon)), float(np.median(lat))) if lon else (116.397, 39.909),
@@ -432,6 +493,13 @@ class FinderIndex:
 
     def _state(self, row: int, pos: int, at: dt.datetime, t: float) -> OpenState:
         if not self.pattern_known[row]:
+            # Hours unknown: open (and known) only while volunteers keep it open.
+            starts = self.interval_starts[row]
+            if starts:
+                i = bisect_right(starts, t) - 1
+                if i >= 0 and t < self.interval_ends[row][i]:
+                    end = self.intervals[row][i][1]
+                    return OpenState(True, True, end if end < self.horizon else None, "", True)
             return OpenState(known=False, is_open=False, until=None)
         reason = ""
         closures = self.closure_reasons[pos]
@@ -443,7 +511,12 @@ class FinderIndex:
         i = bisect_right(self.interval_starts[row], t) - 1  # the last span starting ≤ at
         if i >= 0 and t < self.interval_ends[row][i]:
             end = spans[i][1]
-            return OpenState(True, True, end if end < self.horizon else None)
+            volunteer = False
+            v_starts = self.volunteer_starts[row]
+            if v_starts:
+                j = bisect_right(v_starts, t) - 1
+                volunteer = j >= 0 and t < self.volunteer_ends[row][j]
+            return OpenState(True, True, end if end < self.horizon else None, "", volunteer)
         if i + 1 < len(spans):
             return OpenState(True, False, spans[i + 1][0], reason)
         return OpenState(True, False, None, reason)

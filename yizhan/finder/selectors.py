@@ -11,7 +11,8 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import holidays
@@ -31,7 +32,11 @@ from yizhan.finder.index import (
     StationRecord,
     StopRecord,
     subtract_intervals,
+    union_intervals,
 )
+from yizhan.operations.models import SeasonalMode
+from yizhan.operations.seasons import season_for
+from yizhan.operations.selectors import seasonal_modes_on
 from yizhan.regions.models import Region
 from yizhan.stations.hours import (
     SHANGHAI,
@@ -50,6 +55,7 @@ from yizhan.stations.models import (
     StationClosure,
     StationStatus,
 )
+from yizhan.volunteers.selectors import volunteer_open_spans, volunteers_version
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"index": None, "checked": 0.0, "built": 0.0, "building": False}
@@ -78,11 +84,18 @@ def finder_version(*, today: dt.date) -> str:
             )
         ).encode()
     ).hexdigest()[:12]
-    return f"{today}|{s['n']}|{s['t']}|{a['t']}|{c['n']}|{c['t']}|{cat}"
+    # Seasonal modes (few rows) and volunteer shifts add to what a card says.
+    m = SeasonalMode.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    v = volunteers_version()
+    return f"{today}|{s['n']}|{s['t']}|{a['t']}|{c['n']}|{c['t']}|{cat}|{m['n']}|{m['t']}|{v}"
 
 
-def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> list[StationRecord]:
-    """Every active station as plain data, in five queries whatever the count."""
+def finder_records(
+    *, window_start: dt.datetime, window_end: dt.datetime, today: dt.date | None = None
+) -> list[StationRecord]:
+    """Every active station as plain data, in seven queries whatever the count: with the
+    spans volunteers keep it open in the window, and its region's seasonal mode on
+    ``today`` (the window's first day unless given)."""
     active = Q(station__status=StationStatus.ACTIVE)
     # Most stations share their amenity states and service lists: one object each, not
     # one per station (186,100 stations would otherwise hold over a million).
@@ -119,6 +132,10 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
         .values_list("station_id", "starts_at", "ends_at", "reason")
     ):
         closures[sid].append((a, b, reason))
+    extra = volunteer_open_spans(window_start=window_start, window_end=window_end)
+    day = today or window_start.astimezone(SHANGHAI).date()
+    modes = seasonal_modes_on(day=day)
+    seasons: dict[str, str] = {}
     rows = (
         Station.objects.filter(status=StationStatus.ACTIVE)
         .order_by("id")
@@ -131,6 +148,7 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
             "lon",
             "address",
             "region__name",
+            "region__code",
             "opening_hours",
             "keeps_workday_hours",
             "star_level",
@@ -149,6 +167,7 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
         lon,
         address,
         region,
+        region_code,
         hours,
         workday,
         star,
@@ -175,9 +194,21 @@ def finder_records(*, window_start: dt.datetime, window_end: dt.datetime) -> lis
                 last_verified_on=seen,
                 stops=tuple(stops.get(sid, ())) if kind == "mobile" else (),
                 closures=tuple(closures.get(sid, ())),
+                extra_open=tuple(extra.get(sid, ())),
+                region_code=region_code,
+                season=_season(seasons, region_code, day, modes),
             )
         )
     return out
+
+
+def _season(memo: dict[str, str], code: str, day: dt.date, modes: list[Any]) -> str:
+    """The region's mode (remembered per region: thousands of stations share a few)."""
+    if not modes:
+        return ""
+    if code not in memo:
+        memo[code] = season_for(code, day, modes)
+    return memo[code]
 
 
 def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
@@ -190,7 +221,7 @@ def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
         Service.objects.order_by("sort_order", "id").values_list("code", "name", "name_en")
     )
     return FinderIndex.build(
-        finder_records(window_start=start, window_end=end),
+        finder_records(window_start=start, window_end=end, today=today),
         today=today,
         amenity_codes=[a[0] for a in amenities],
         service_codes=[s[0] for s in services],
@@ -265,6 +296,8 @@ class DayHours:
     makeup_workday: bool
     closed_by: str  # reason of a temporary closure covering part of the day
     closed_until: str = ""  # "HH:MM" when that closure ends within the day
+    # The parts of ``intervals`` open only because volunteers keep the station open.
+    volunteer: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
 
 
 def station_week(
@@ -274,8 +307,11 @@ def station_week(
     closures: list[tuple[dt.datetime, dt.datetime | None, str]],
     today: dt.date,
     days: int = 7,
+    extra: Sequence[tuple[dt.datetime, dt.datetime, str]] = (),
 ) -> list[DayHours] | None:
-    """Hours day by day from ``today``; None when the rule cannot be read."""
+    """Hours day by day from ``today``; None when the rule cannot be read. ``extra``
+    spans (volunteer shifts) are added to the hours, and kept apart as ``volunteer``
+    where the hours alone would be closed."""
     try:
         hours = OpeningHours(validate(rule), workday)
     except InvalidOpeningHours:
@@ -290,6 +326,10 @@ def station_week(
         start = dt.datetime.combine(day, dt.time(), SHANGHAI)
         end = start + dt.timedelta(days=1)
         spans = hours.day_intervals(day)
+        more = [(max(a, start), min(b, end)) for a, b, _why in extra if a < end and b > start]
+        volunteer = subtract_intervals(sorted(more), spans) if more else []
+        if more:
+            spans = union_intervals(spans, more)
         reason = until = ""
         for a, b, why in closures:
             b = b or end
@@ -297,6 +337,7 @@ def station_week(
                 reason = why
                 until = b.astimezone(SHANGHAI).strftime("%H:%M") if b < end else ""
                 spans = subtract_intervals(spans, [(a, b)])
+                volunteer = subtract_intervals(volunteer, [(a, b)])
         out.append(
             DayHours(
                 day=day,
@@ -305,6 +346,7 @@ def station_week(
                 makeup_workday=is_makeup_workday(day),
                 closed_by=reason,
                 closed_until=until,
+                volunteer=volunteer,
             )
         )
     return out
@@ -388,6 +430,7 @@ def station_detail(
         workday=station.keeps_workday_hours,
         closures=closures,
         today=today,
+        extra=found.station.extra_open if not found.station.stops else (),
     )
     names = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
     names_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -428,6 +471,8 @@ def station_detail(
                 "makeup_workday": d.makeup_workday,
                 "closed_by": d.closed_by,
                 "closed_until": d.closed_until,
+                # Pages only (the API's DayOut leaves it out; its intervals include them).
+                "volunteer": [span(a, b) for a, b in d.volunteer],
             }
             for d in week
         ],

@@ -789,13 +789,35 @@ def test_places_finds_stations_regions_and_stops(client, harbin):
 # --------------------------------------------------------------------------- seasonal badge
 
 
-def test_seasonal_badge_needs_working_equipment(client, db):
+def test_seasonal_badge_follows_the_regions_mode_and_needs_working_equipment(client, db):
+    """The badge shows only where the region's officer switched the mode on (送清凉 /
+    送温暖), and only at stations whose equipment for it works."""
+    from yizhan.operations.models import SeasonalMode
+
     StationFactory(code="COOL", lat=ORIGIN_LAT, lon=ORIGIN_LON, amenities=["ac", "heater"])
     StationFactory(
         code="HOT",
         lat=north(100),
         lon=ORIGIN_LON,
         amenities=[("ac", "out_of_order", "压缩机坏了"), ("heater", "out_of_order", "")],
+    )
+    StationFactory(
+        code="ELSE",
+        region=RegionFactory(code="230103001"),
+        lat=north(200),
+        lon=ORIGIN_LON,
+        amenities=["ac", "heater"],
+    )
+    with time_machine.travel(local(2026, 7, 1, 10, 0)):
+        before = nearby(client)
+    # No mode set: no badge, whatever the calendar says.
+    assert [i["seasonal"] for i in before["items"]] == [None, None, None]
+    daoli = Region.objects.get(code="230102")
+    SeasonalMode.objects.create(
+        region=daoli, season="summer", starts_on=dt.date(2026, 6, 15), ends_on=dt.date(2026, 9, 15)
+    )
+    SeasonalMode.objects.create(
+        region=daoli, season="winter", starts_on=dt.date(2026, 10, 20), ends_on=dt.date(2027, 4, 10)
     )
     with time_machine.travel(local(2026, 7, 1, 10, 0)):
         summer = nearby(client)
@@ -804,16 +826,27 @@ def test_seasonal_badge_needs_working_equipment(client, db):
         "送清凉",
     )
     assert item(summer, "HOT")["seasonal"] is None
-    with time_machine.travel(local(2026, 1, 12, 10, 0)):
+    assert item(summer, "ELSE")["seasonal"] is None  # 道外区 set no mode
+    with time_machine.travel(local(2026, 10, 25, 10, 0)):
         winter = nearby(client)
+    # Harbin's officer started the winter mode in October, ahead of any calendar.
     assert (item(winter, "COOL")["seasonal"], item(winter, "COOL")["seasonal_label"]) == (
         "winter",
         "送温暖",
     )
     assert item(winter, "HOT")["seasonal"] is None
-    with time_machine.travel(local(2026, 4, 20, 10, 0)):
-        spring = nearby(client)
-    assert item(spring, "COOL")["seasonal"] is None
+    with time_machine.travel(local(2026, 9, 20, 10, 0)):
+        between = nearby(client)
+    assert item(between, "COOL")["seasonal"] is None
+    # A street's own mode beats its district's.
+    SeasonalMode.objects.create(
+        region=Region.objects.get(code="230102001"),
+        season="summer",
+        starts_on=dt.date(2026, 10, 24),
+        ends_on=dt.date(2026, 10, 26),
+    )
+    with time_machine.travel(local(2026, 10, 25, 10, 0)):
+        assert item(nearby(client), "COOL")["seasonal"] == "summer"
 
 
 def test_nearby_answers_match_the_documented_schema(client, harbin):
