@@ -7,7 +7,12 @@ import datetime as dt
 from django.core import mail
 
 from yizhan.notifications.models import NoticeKind, Notification
-from yizhan.supplies.services import station_supply_set, stock_restock, stock_use
+from yizhan.supplies.services import (
+    station_supply_set,
+    stock_restock,
+    stock_use,
+    supplies_reminders_send,
+)
 from yizhan.supplies.tasks import supplies_reminders_task
 
 from .conftest import NOW, TODAY, staff_user
@@ -27,11 +32,10 @@ def restock(world, item, code, qty, expires_in):  # type: ignore[no-untyped-def]
 def test_reminders_go_to_runners_once_per_tier(
     world, item, clock, django_capture_on_commit_callbacks
 ):
-    from yizhan.supplies.services import supplies_reminders_send
 
     world.master.email = "master@example.com"
     world.master.save()
-    admin = staff_user(world.station, "administrator", "admin1")
+    staff_user(world.station, "administrator", "admin1")
     restock(world, item, "huoxiang", 4, 20)  # expiring within 30 days
     restock(world, item, "water", 50, 300)  # fine
 
@@ -61,7 +65,6 @@ def test_reminders_go_to_runners_once_per_tier(
 
 
 def test_low_stock_reminds_again_only_after_a_new_shortage(world, item):
-    from yizhan.supplies.services import supplies_reminders_send
 
     restock(world, item, "water", 30, 300)
     station_supply_set(user=world.master, station=world.station, item=item("water"), min_level=10)
@@ -76,7 +79,6 @@ def test_low_stock_reminds_again_only_after_a_new_shortage(world, item):
 
 
 def test_out_of_season_items_do_not_nag_about_low_stock(world, item):
-    from yizhan.supplies.services import supplies_reminders_send
 
     station_supply_set(
         user=world.master, station=world.station, item=item("hand-warmer"), min_level=20
