@@ -26,6 +26,7 @@ from yizhan.finder.cards import kind_label, station_card
 from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
+from yizhan.volunteers.selectors import station_shifts_public
 
 # One tap each, in this order (the "common ones").
 QUICK_AMENITIES = ("charging", "hot_water", "microwave", "toilet", "battery_swap", "aed")
@@ -336,6 +337,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
                 "share_url": request.build_absolute_uri(),
                 "map_config": _map_config([detail], None),
                 "today": timezone.localdate(now),
+                "shifts": station_shifts_public(code=str(detail["code"]), now=now),
             },
         ),
     )
