@@ -358,7 +358,7 @@ class InspectionPhoto(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "巡查照片")
 
     def __str__(self) -> str:
-        return self.image.name
+        return str(self.image.name)
 
 
 class RectificationStatus(models.TextChoices):

@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from yizhan.operations.models import SeasonalMode
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import Scope
+from yizhan.core.errors import NotFound
+from yizhan.operations import regime
+from yizhan.operations.models import (
+    AssignmentStatus,
+    Checklist,
+    ChecklistItem,
+    Inspection,
+    InspectionAssignment,
+    InspectionRule,
+    ItemSeason,
+    OpeningLog,
+    Rectification,
+    RectificationStatus,
+    SeasonalMode,
+    Tier,
+)
 from yizhan.operations.seasons import ModeRow, season_for
+from yizhan.regions.models import Region
+from yizhan.regions.selectors import region_subtree_q
+from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours
+from yizhan.stations.models import Station, StationStaff, StationStatus
 
 
 def seasonal_modes_on(*, day: dt.date) -> list[ModeRow]:
@@ -20,3 +47,310 @@ def seasonal_modes_on(*, day: dt.date) -> list[ModeRow]:
 
 def station_season(*, region_code: str, day: dt.date) -> str:
     return season_for(region_code, day, seasonal_modes_on(day=day))
+
+
+# ---------------------------------------------------------------- regime
+
+
+def rule_for(*, tier: str) -> InspectionRule:
+    rule = InspectionRule.objects.filter(tier=tier).first()
+    if rule is None:
+        raise NotFound(_("没有该层级的巡查规则：%(tier)s") % {"tier": tier})
+    return rule
+
+
+def checklist_current(*, tier: str) -> Checklist:
+    """The tier's latest published checklist version."""
+    found = (
+        Checklist.objects.filter(tier=tier, published_at__isnull=False).order_by("-version").first()
+    )
+    if found is None:
+        raise NotFound(_("该层级还没有发布的巡查清单：%(tier)s") % {"tier": tier})
+    return found
+
+
+def checklist_items_for(*, checklist: Checklist, season: str) -> list[ChecklistItem]:
+    """The items to answer in ``season`` ("" outside any seasonal mode)."""
+    wanted = [ItemSeason.ALL] + ([season] if season else [])
+    return list(checklist.items.filter(season__in=wanted).order_by("sort_order", "id"))
+
+
+# ---------------------------------------------------------------- what is due
+
+
+PERIODIC_TIERS = (Tier.DAILY, Tier.WEEKLY, Tier.MONTHLY)
+
+
+@dataclass(frozen=True)
+class Cell:
+    tier: str
+    # "done", "due", "overdue" (the last period went without one), or "not_due" (a
+    # daily check on a day the station does not open).
+    state: str
+    period_start: dt.date
+    last_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    station: Station
+    cells: tuple[Cell, ...]
+
+    def cell(self, tier: str) -> Cell:
+        return next(c for c in self.cells if c.tier == tier)
+
+
+def _opens_on(station: Station, day: dt.date) -> bool:
+    try:
+        return bool(
+            OpeningHours.parse(
+                station.opening_hours, workday=station.keeps_workday_hours
+            ).day_intervals(day)
+        )
+    except (InvalidOpeningHours, ValueError):
+        return True
+
+
+def inspection_board(*, stations: Sequence[Station], today: dt.date) -> list[BoardRow]:
+    """For each station and periodic tier: done this period, due, or overdue. Two queries
+    whatever the number of stations."""
+    rules = {r.tier: r for r in InspectionRule.objects.filter(tier__in=PERIODIC_TIERS)}
+    earliest = (
+        min(
+            regime.period_previous(r.period, regime.period_start(r.period, today))
+            for r in rules.values()
+        )
+        if rules
+        else today
+    )
+    done: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
+    last: dict[tuple[int, str], dt.datetime] = {}
+    for sid, tier, start, at in (
+        Inspection.objects.filter(
+            station__in=[s.pk for s in stations],
+            tier__in=PERIODIC_TIERS,
+            period_start__gte=earliest,
+        )
+        .order_by("submitted_at")
+        .values_list("station_id", "tier", "period_start", "submitted_at")
+    ):
+        done[(sid, tier)].add(start)
+        last[(sid, tier)] = at
+    rows = []
+    for station in stations:
+        cells = []
+        running_since = station.status_changed_at or station.created_at
+        since = running_since.astimezone(SHANGHAI).date() if running_since else today
+        for tier in PERIODIC_TIERS:
+            rule = rules.get(tier)
+            if rule is None:
+                continue
+            start = regime.period_start(rule.period, today)
+            prev = regime.period_previous(rule.period, start)
+            periods = done.get((station.pk, tier), set())
+            if start in periods:
+                state = "done"
+            elif tier == Tier.DAILY and not _opens_on(station, today):
+                state = "not_due"
+            elif since < start and not any(prev <= p < start for p in periods):
+                state = "overdue"
+            else:
+                state = "due"
+            cells.append(Cell(tier, state, start, last.get((station.pk, tier))))
+        rows.append(BoardRow(station, tuple(cells)))
+    return rows
+
+
+# ---------------------------------------------------------------- a person's day
+
+
+@dataclass
+class MyDay:
+    stations: list[tuple[Station, frozenset[str], BoardRow]]
+    assignments: list[InspectionAssignment]
+    to_fix: list[Rectification]
+    to_check: list[Rectification]
+
+
+def my_day(*, user: User, today: dt.date) -> MyDay:
+    """What is waiting for ``user``: their stations' checks, their assignments, the
+    orders they must fix and the fixes they must check."""
+    roles: dict[int, set[str]] = defaultdict(set)
+    for sid, role in StationStaff.objects.filter(user=user).values_list("station_id", "role"):
+        roles[sid].add(role)
+    stations = list(
+        Station.objects.filter(pk__in=roles, status=StationStatus.ACTIVE)
+        .select_related("region")
+        .order_by("code")
+    )
+    board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
+    open_orders = Rectification.objects.select_related("station").order_by("deadline")
+    return MyDay(
+        stations=[(s, frozenset(roles[s.pk]), board[s.pk]) for s in stations],
+        assignments=list(
+            InspectionAssignment.objects.filter(assignee=user, status=AssignmentStatus.OPEN)
+            .select_related("station")
+            .order_by("due_on")
+        ),
+        to_fix=list(
+            open_orders.filter(status=RectificationStatus.OPEN).filter(
+                Q(assignee=user)
+                | Q(station__in=[s for s, r in roles.items() if r & {"master", "administrator"}])
+            )
+        ),
+        to_check=list(open_orders.filter(status=RectificationStatus.FIXED, issued_by=user)),
+    )
+
+
+# ---------------------------------------------------------------- officers' views
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    station: Station
+    tier: str
+    expected: int
+    done: int
+    late: int
+    away: int
+    state: str
+
+    @property
+    def share(self) -> float | None:
+        return None if self.expected == 0 else min(1.0, self.done / self.expected)
+
+
+def _expected_periods(
+    station: Station, period: str, start: dt.date, end: dt.date, since: dt.date
+) -> list[dt.date]:
+    out = []
+    p = regime.period_start(period, max(start, since))
+    while p <= end:
+        if period != "day" or _opens_on(station, p):
+            out.append(p)
+        p = regime.period_next(period, p)
+    return out
+
+
+def inspection_compliance(
+    *, scope: Scope, region: Region | None, start: dt.date, end: dt.date, today: dt.date
+) -> list[ComplianceRow]:
+    """Per station in scope (under ``region`` when given) and periodic tier: periods
+    expected from ``start`` to ``end``, periods with an inspection, late and away ones,
+    and the state today."""
+    stations_qs = Station.objects.filter(scope.q("region"), status=StationStatus.ACTIVE)
+    if region is not None:
+        stations_qs = stations_qs.filter(region_subtree_q(region, field="region"))
+    stations = list(stations_qs.select_related("region").order_by("region__code", "code"))
+    rules = {r.tier: r for r in InspectionRule.objects.filter(tier__in=PERIODIC_TIERS)}
+    counts: dict[tuple[int, str], tuple[set[dt.date], int, int]] = {}
+    for sid, tier, p, late, away in Inspection.objects.filter(
+        station__in=[s.pk for s in stations],
+        tier__in=PERIODIC_TIERS,
+        period_start__gte=start,
+        period_start__lte=end,
+    ).values_list("station_id", "tier", "period_start", "late", "away"):
+        periods, n_late, n_away = counts.get((sid, tier), (set(), 0, 0))
+        periods.add(p)
+        counts[(sid, tier)] = (periods, n_late + late, n_away + away)
+    board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
+    rows = []
+    for station in stations:
+        since_at = station.status_changed_at or station.created_at
+        since = since_at.astimezone(SHANGHAI).date() if since_at else start
+        for tier, rule in rules.items():
+            expected = _expected_periods(station, rule.period, start, end, since)
+            periods, n_late, n_away = counts.get((station.pk, tier), (set(), 0, 0))
+            rows.append(
+                ComplianceRow(
+                    station=station,
+                    tier=tier,
+                    expected=len(expected),
+                    done=len(periods & set(expected)) if expected else len(periods),
+                    late=n_late,
+                    away=n_away,
+                    state=board[station.pk].cell(tier).state,
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class ComplianceTotal:
+    region_name: str
+    tier: str
+    stations: int
+    expected: int
+    done: int
+    overdue_now: int
+
+    @property
+    def share(self) -> float | None:
+        return None if self.expected == 0 else self.done / self.expected
+
+
+def compliance_by_region(rows: Sequence[ComplianceRow]) -> list[ComplianceTotal]:
+    """The station rows summed per region (the stations' own region, e.g. the street)."""
+    acc: dict[tuple[str, str, str], list[int]] = {}
+    for r in rows:
+        key = (r.station.region.code, r.station.region.name, r.tier)
+        t = acc.setdefault(key, [0, 0, 0, 0])
+        t[0] += 1
+        t[1] += r.expected
+        t[2] += r.done
+        t[3] += r.state == "overdue"
+    order: dict[str, int] = {t.value: i for i, t in enumerate(PERIODIC_TIERS)}
+    return [
+        ComplianceTotal(name, tier, *values)
+        for (code, name, tier), values in sorted(
+            acc.items(), key=lambda kv: (kv[0][0], order[kv[0][2]])
+        )
+    ]
+
+
+def rectifications_open(
+    *, scope: Scope, region: Region | None = None, now: dt.datetime
+) -> list[Rectification]:
+    """Orders not yet closed in scope, oldest first, with ``age_days`` and ``overdue``."""
+    qs = Rectification.objects.filter(scope.q("station__region")).exclude(
+        status=RectificationStatus.CLOSED
+    )
+    if region is not None:
+        qs = qs.filter(region_subtree_q(region, field="station__region"))
+    rows = list(
+        qs.select_related("station__region", "assignee", "issued_by").order_by("created_at")
+    )
+    for r in rows:
+        r.age_days = (now - r.created_at).days  # type: ignore[attr-defined]
+        r.overdue = r.status == RectificationStatus.OPEN and r.deadline < now  # type: ignore[attr-defined]
+    return rows
+
+
+def rectification_detail(*, pk: int) -> Rectification:
+    found = (
+        Rectification.objects.select_related(
+            "station__region", "assignee", "issued_by", "fixed_by", "checked_by", "inspection"
+        )
+        .prefetch_related("events__user")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("没有这张整改单。"))
+    return found
+
+
+def inspection_detail(*, pk: int) -> Inspection:
+    found = (
+        Inspection.objects.select_related("station__region", "inspector", "checklist")
+        .prefetch_related("answers__item", "photos", "rectifications")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("没有这条巡查记录。"))
+    return found
+
+
+def opening_log_recent(*, station: Station, limit: int = 10) -> list[OpeningLog]:
+    return list(OpeningLog.objects.filter(station=station).select_related("user")[:limit])

@@ -1,0 +1,867 @@
+"""Writing operations: the opening log, inspections and their findings, rectification
+orders (fix, check, escalate), equipment state, seasonal modes, spot checks and mystery
+visits, and the reminders that keep the regime running.
+
+Every function is keyword-only and atomic; times are the server's (`timezone.now()`),
+never the phone's, so that nothing can be back-dated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.selectors import user_scope
+from yizhan.core.errors import (
+    ApplicationError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from yizhan.core.photos import photo_clean
+from yizhan.notifications.models import NoticeKind
+from yizhan.notifications.services import notify
+from yizhan.operations import regime
+from yizhan.operations.access import station_access_require
+from yizhan.operations.models import (
+    AssignmentStatus,
+    ChecklistItem,
+    EquipmentLog,
+    Inspection,
+    InspectionAnswer,
+    InspectionAssignment,
+    InspectionPhoto,
+    ItemKind,
+    OpeningLog,
+    Rectification,
+    RectificationEvent,
+    RectificationSource,
+    RectificationStatus,
+    SeasonalMode,
+    Severity,
+    Tier,
+)
+from yizhan.operations.selectors import (
+    checklist_current,
+    checklist_items_for,
+    rule_for,
+    station_season,
+)
+from yizhan.regions.models import Region
+from yizhan.stations.hours import SHANGHAI
+from yizhan.stations.models import (
+    AmenityState,
+    StaffRole,
+    Station,
+    StationAmenity,
+    StationStaff,
+    StationStatus,
+)
+
+OPENING_AWAY_M = 300.0
+
+
+def _local_today(now: dt.datetime) -> dt.date:
+    return now.astimezone(SHANGHAI).date()
+
+
+@dataclass(frozen=True)
+class Position:
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+
+    def check(self, station: Station, limit_m: float) -> tuple[float | None, bool, bool]:
+        """(distance from the station, away, no position)."""
+        if self.lat is None or self.lon is None:
+            return None, False, True
+        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise ValidationFailed(errors=[FieldError("lat", _("定位坐标无效"))])
+        d = regime.distance_m(self.lat, self.lon, station.lat, station.lon)
+        return d, regime.is_away(d, self.accuracy_m, limit_m), False
+
+
+# ---------------------------------------------------------------- opening log
+
+
+@transaction.atomic
+def opening_log_record(
+    *,
+    user: User,
+    station: Station,
+    action: str,
+    position: Position,
+    client_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> OpeningLog:
+    """One tap "opened"/"closed" by the station's own staff, at the server's time, with
+    the phone's position checked against the station. A retried tap records once."""
+    if client_id is not None:
+        done = OpeningLog.objects.filter(client_id=client_id).first()
+        if done is not None:
+            return done
+    access = station_access_require(user=user, station=station)
+    if not access.roles:
+        raise PermissionDenied(_("只有本站人员可以记录开闭站。"))
+    if action not in ("opened", "closed"):
+        raise ValidationFailed(errors=[FieldError("action", _("动作须为开门或关门"), value=action)])
+    distance, away, no_position = position.check(station, OPENING_AWAY_M)
+    try:
+        with transaction.atomic():
+            return OpeningLog.objects.create(
+                station=station,
+                action=action,
+                at=now or timezone.now(),
+                user=user,
+                lat=position.lat,
+                lon=position.lon,
+                accuracy_m=position.accuracy_m,
+                distance_m=distance,
+                away=away,
+                no_position=no_position,
+                client_id=client_id,
+            )
+    except IntegrityError:  # the same tap, racing itself
+        return OpeningLog.objects.get(client_id=client_id)
+
+
+# ---------------------------------------------------------------- inspections
+
+
+@dataclass
+class InspectionResult:
+    inspection: Inspection
+    created: bool
+    rectifications: list[Rectification] = field(default_factory=list)
+
+
+def _check_performer(
+    *, user: User, station: Station, tier: str, assignment: InspectionAssignment | None
+) -> None:
+    access = station_access_require(user=user, station=station)
+    if tier in (Tier.SPOT, Tier.MYSTERY):
+        if assignment is None or assignment.assignee_id != user.pk:
+            raise PermissionDenied(_("抽检和暗访须按派发的任务进行。"))
+        if assignment.station_id != station.pk or assignment.tier != tier:
+            raise PermissionDenied(_("任务与驿站或巡查层级不符。"))
+        if assignment.status != AssignmentStatus.OPEN:
+            raise ApplicationError(_("该任务已完成或已取消。"))
+        return
+    allowed = {
+        Tier.DAILY: access.runs,
+        Tier.WEEKLY: StaffRole.MASTER in access.roles,
+        Tier.MONTHLY: access.supervisor,
+    }.get(Tier(tier), False)
+    if not allowed:
+        raise PermissionDenied(
+            _("你不负责驿站 %(code)s 的%(tier)s。")
+            % {"code": station.code, "tier": Tier(tier).label}
+        )
+
+
+def _clean_answers(
+    items: Sequence[ChecklistItem],
+    answers: Mapping[str, str],
+    photo_items: set[str],
+) -> list[tuple[ChecklistItem, str, bool]]:
+    errors: list[FieldError] = []
+    out = []
+    for item in items:
+        value = (answers.get(item.code) or "").strip()
+        if item.kind == ItemKind.TEXT:
+            if len(value) > 200:
+                errors.append(FieldError(item.code, _("不超过200字"), value=value[:20]))
+            out.append((item, value, True))
+            continue
+        if not value:
+            errors.append(FieldError(item.code, _("请填写：%(item)s") % {"item": item.text}))
+            continue
+        if item.kind == ItemKind.YES_NO and value not in ("yes", "no"):
+            errors.append(FieldError(item.code, _("请选择“是”或“否”"), value=value))
+            continue
+        if item.kind == ItemKind.NUMBER:
+            try:
+                number = float(value)
+            except ValueError:
+                errors.append(FieldError(item.code, _("须为数字"), value=value))
+                continue
+            if number != number or abs(number) > 1e6:
+                errors.append(FieldError(item.code, _("须为数字"), value=value))
+                continue
+        ok = regime.answer_ok(item.kind, value, item.ok_min, item.ok_max)
+        if not ok and item.photo_on_fail and item.code not in photo_items:
+            errors.append(
+                FieldError(item.code, _("不合格项须拍照留证：%(item)s") % {"item": item.text})
+            )
+        out.append((item, value, ok))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return out
+
+
+def _previous_period_missed(*, station: Station, tier: str, period: str, start: dt.date) -> bool:
+    """Whether the period before ``start`` passed without this tier's inspection at a
+    station that was already running then."""
+    prev = regime.period_previous(period, start)
+    became_active = station.status_changed_at or station.created_at
+    if became_active is not None and _local_today(became_active) >= start:
+        return False
+    return not Inspection.objects.filter(
+        station=station, tier=tier, period_start__gte=prev, period_start__lt=start
+    ).exists()
+
+
+@transaction.atomic
+def inspection_submit(
+    *,
+    user: User,
+    station: Station,
+    tier: str,
+    answers: Mapping[str, str],
+    photos: Sequence[tuple[str, IO[bytes]]] = (),
+    position: Position = Position(),  # noqa: B008 (a frozen value)
+    note: str = "",
+    client_id: uuid.UUID,
+    assignment: InspectionAssignment | None = None,
+    now: dt.datetime | None = None,
+) -> InspectionResult:
+    """Record an inspection on the tier's current checklist (its seasonal items for the
+    station's region today), open a rectification order for each failed item, and mark
+    it late when the previous period went without one. A retried submission (the same
+    ``client_id``) records once and returns the first."""
+    done = Inspection.objects.filter(client_id=client_id).first()
+    if done is not None:
+        if done.inspector_id != user.pk:
+            raise ValidationFailed(errors=[FieldError("client_id", _("请求编号已被使用"))])
+        return InspectionResult(done, created=False, rectifications=list(done.rectifications.all()))
+    if tier not in Tier.values:
+        raise ValidationFailed(errors=[FieldError("tier", _("未知的巡查层级"), value=tier)])
+    if station.status != StationStatus.ACTIVE:
+        raise ApplicationError(_("驿站 %(code)s 不在运营中。") % {"code": station.code})
+    if assignment is not None:
+        assignment = InspectionAssignment.objects.select_for_update().get(pk=assignment.pk)
+    _check_performer(user=user, station=station, tier=tier, assignment=assignment)
+    now = now or timezone.now()
+    today = _local_today(now)
+    rule = rule_for(tier=tier)
+    checklist = checklist_current(tier=tier)
+    season = station_season(region_code=station.region.code, day=today)
+    items = checklist_items_for(checklist=checklist, season=season)
+    codes = {i.code for i in items}
+    bad_photo = [c for c, _f in photos if c and c not in codes]
+    if bad_photo:
+        raise ValidationFailed(
+            errors=[FieldError("photos", _("照片对应的检查项不存在"), value=bad_photo[0])]
+        )
+    cleaned = _clean_answers(items, answers, {c for c, _f in photos if c})
+    if len(note) > 2000:
+        raise ValidationFailed(errors=[FieldError("note", _("备注不超过2000字"))])
+    images = [
+        (code, photo_clean(f, field=f"photo:{code}" if code else "photos")) for code, f in photos
+    ]
+    distance, away, no_position = position.check(station, float(rule.away_limit_m))
+    if assignment is not None:
+        start = today
+        late = today > assignment.due_on
+    else:
+        start = regime.period_start(rule.period, today)
+        already = Inspection.objects.filter(station=station, tier=tier, period_start=start).exists()
+        late = not already and _previous_period_missed(
+            station=station, tier=tier, period=rule.period, start=start
+        )
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                station=station,
+                tier=tier,
+                checklist=checklist,
+                inspector=user,
+                assignment=assignment,
+                submitted_at=now,
+                period_start=start,
+                late=late,
+                season=season,
+                lat=position.lat,
+                lon=position.lon,
+                accuracy_m=position.accuracy_m,
+                distance_m=distance,
+                away=away,
+                no_position=no_position,
+                failed_count=sum(1 for _i, _v, ok in cleaned if not ok),
+                note=note,
+                client_id=client_id,
+            )
+    except IntegrityError:  # a retry that raced the first submission
+        first = Inspection.objects.get(client_id=client_id)
+        return InspectionResult(first, created=False)
+    InspectionAnswer.objects.bulk_create(
+        InspectionAnswer(inspection=inspection, item=item, value=value, ok=ok)
+        for item, value, ok in cleaned
+    )
+    by_code = {i.code: i for i in items}
+    for code, image in images:
+        InspectionPhoto.objects.create(inspection=inspection, item=by_code.get(code), image=image)
+    if assignment is not None:
+        assignment.status = AssignmentStatus.DONE
+        assignment.save(update_fields=["status"])
+    orders = []
+    for item, value, ok in cleaned:
+        if ok:
+            continue
+        shown = f"{value}{item.unit}" if item.kind == ItemKind.NUMBER else _("否")
+        orders.append(
+            rectification_issue(
+                user=user,
+                station=station,
+                title=item.text,
+                detail=_("%(tier)s发现：%(item)s —— 结果：%(value)s")
+                % {"tier": Tier(tier).label, "item": item.text, "value": shown},
+                severity=item.severity,
+                source=RectificationSource.INSPECTION,
+                source_ref=f"item:{item.code}",
+                inspection=inspection,
+                item=item,
+                now=now,
+            )
+        )
+    return InspectionResult(inspection, created=True, rectifications=orders)
+
+
+# ---------------------------------------------------------------- rectifications
+
+
+def _station_people(station: Station, roles: Sequence[str]) -> list[User]:
+    people = (
+        StationStaff.objects.filter(station=station, role__in=roles, user__isnull=False)
+        .select_related("user")
+        .order_by("role", "id")
+    )
+    ordered = sorted(people, key=lambda p: list(roles).index(p.role))
+    seen: dict[int, User] = {}
+    for p in ordered:
+        if p.user is not None and p.user.is_active:
+            seen.setdefault(p.user.pk, p.user)
+    return list(seen.values())
+
+
+def default_assignee(station: Station) -> User | None:
+    """Who puts a finding right by default: the station master, else an administrator."""
+    people = _station_people(station, [StaffRole.MASTER, StaffRole.ADMINISTRATOR])
+    return people[0] if people else None
+
+
+def _event(
+    order: Rectification, action: str, user: User | None, now: dt.datetime, note: str = ""
+) -> None:
+    RectificationEvent.objects.create(
+        rectification=order, action=action, at=now, user=user, note=note[:300]
+    )
+
+
+def _rect_url(order: Rectification) -> str:
+    return reverse("operations:rectification", args=[order.pk])
+
+
+@transaction.atomic
+def rectification_issue(
+    *,
+    user: User | None,
+    station: Station,
+    title: str,
+    severity: str,
+    source: str,
+    detail: str = "",
+    source_ref: str = "",
+    assignee: User | None = None,
+    inspection: Inspection | None = None,
+    item: ChecklistItem | None = None,
+    deadline: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """Open a rectification order (or, when one is already open for the same
+    ``source_ref`` at the station, add this finding to it). Worker reports and evidence
+    (later issues) call this too."""
+    errors = []
+    if not title.strip() or len(title) > 120:
+        errors.append(FieldError("title", _("问题描述不能为空且不超过120字"), value=title[:20]))
+    if severity not in Severity.values:
+        errors.append(FieldError("severity", _("未知的整改等级"), value=severity))
+    if source not in RectificationSource.values:
+        errors.append(FieldError("source", _("未知的来源"), value=source))
+    now = now or timezone.now()
+    if deadline is not None and deadline <= now:
+        errors.append(FieldError("deadline", _("整改期限须晚于现在")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if source_ref:
+        existing = (
+            Rectification.objects.select_for_update()
+            .filter(station=station, source_ref=source_ref)
+            .exclude(status=RectificationStatus.CLOSED)
+            .first()
+        )
+        if existing is not None:
+            _event(existing, RectificationEvent.Action.ISSUED, user, now, _("再次发现：") + detail)
+            return existing
+    assignee = assignee or default_assignee(station)
+    order = Rectification.objects.create(
+        station=station,
+        title=title.strip(),
+        detail=detail,
+        severity=severity,
+        source=source,
+        source_ref=source_ref,
+        inspection=inspection,
+        item=item,
+        issued_by=user,
+        assignee=assignee,
+        created_at=now,
+        deadline=deadline or regime.deadline_for(severity, now),
+    )
+    _event(order, RectificationEvent.Action.ISSUED, user, now, detail)
+    if assignee is not None:
+        notify(
+            user=assignee,
+            kind=NoticeKind.RECTIFICATION_ASSIGNED,
+            title=_("整改：%(station)s %(title)s")
+            % {"station": station.name, "title": order.title},
+            body=_("期限 %(deadline)s")
+            % {"deadline": f"{order.deadline.astimezone(SHANGHAI):%m-%d %H:%M}"},
+            url=_rect_url(order),
+            key=f"rect:{order.pk}:assigned:{assignee.pk}",
+        )
+    return order
+
+
+def _lock(order: Rectification) -> Rectification:
+    return (
+        Rectification.objects.select_for_update().select_related("station__region").get(pk=order.pk)
+    )
+
+
+@transaction.atomic
+def rectification_fix(
+    *,
+    user: User,
+    rectification: Rectification,
+    note: str,
+    photo: IO[bytes] | None,
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """The assignee (or the station's master or administrator) reports the fix, with a
+    note and a photo as evidence; the issuer then checks it."""
+    order = _lock(rectification)
+    access = station_access_require(user=user, station=order.station)
+    if order.assignee_id != user.pk and not access.runs:
+        raise PermissionDenied(_("只有责任人或站长、管理员可以提交整改。"))
+    if order.status != RectificationStatus.OPEN:
+        raise ApplicationError(_("该整改单不在待整改状态。"))
+    errors = []
+    if not note.strip():
+        errors.append(FieldError("note", _("请说明如何整改")))
+    if photo is None:
+        errors.append(FieldError("photo", _("请上传整改后的照片")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    assert photo is not None
+    now = now or timezone.now()
+    order.fix_photo = photo_clean(photo, field="photo")
+    order.fix_note = note.strip()[:2000]
+    order.fixed_at, order.fixed_by, order.status = now, user, RectificationStatus.FIXED
+    order.save()
+    _event(order, RectificationEvent.Action.FIXED, user, now, order.fix_note)
+    if order.issued_by is not None and order.issued_by_id != user.pk:
+        notify(
+            user=order.issued_by,
+            kind=NoticeKind.RECTIFICATION_FIXED,
+            title=_("待复核：%(station)s %(title)s")
+            % {"station": order.station.name, "title": order.title},
+            url=_rect_url(order),
+            key=f"rect:{order.pk}:fixed:{now.timestamp():.0f}",
+        )
+    return order
+
+
+def can_check(user: User, order: Rectification) -> bool:
+    """The issuer checks the fix; where the issuer is gone (or the order was escalated),
+    a supervising officer or inspector of the station may."""
+    if order.issued_by_id == user.pk:
+        return True
+    from yizhan.accounts.selectors import station_access
+
+    return station_access(user=user, station=order.station).supervisor
+
+
+@transaction.atomic
+def rectification_check(
+    *,
+    user: User,
+    rectification: Rectification,
+    accept: bool,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """Accept the fix (the order is closed) or send it back (open again, same deadline)."""
+    order = _lock(rectification)
+    if not can_check(user, order):
+        raise PermissionDenied(_("只有下发人或上级督查人员可以复核。"))
+    if order.status != RectificationStatus.FIXED:
+        raise ApplicationError(_("该整改单尚未提交整改。"))
+    if not accept and not note.strip():
+        raise ValidationFailed(errors=[FieldError("note", _("退回时请说明原因"))])
+    now = now or timezone.now()
+    order.checked_at, order.checked_by = now, user
+    if accept:
+        order.status = RectificationStatus.CLOSED
+        action = RectificationEvent.Action.CLOSED
+    else:
+        order.status = RectificationStatus.OPEN
+        action = RectificationEvent.Action.REJECTED
+    order.save()
+    _event(order, action, user, now, note)
+    if not accept and order.assignee is not None:
+        notify(
+            user=order.assignee,
+            kind=NoticeKind.RECTIFICATION_ASSIGNED,
+            title=_("整改被退回：%(title)s") % {"title": order.title},
+            body=note,
+            url=_rect_url(order),
+            key=f"rect:{order.pk}:rejected:{now.timestamp():.0f}",
+        )
+    return order
+
+
+def _level_officers(station: Station, level: int) -> list[User]:
+    code = regime.escalation_region_code(station.region.code, level)
+    if code is None:
+        return []
+    return list(
+        User.objects.filter(is_active=True, role=UserRole.OFFICER, region__code=code).order_by("id")
+    )
+
+
+def rectifications_escalate(*, now: dt.datetime | None = None) -> int:
+    """Move every open order past its deadline one level up (street → district → city
+    union), with a new deadline by its severity, and tell that level's officers and the
+    assignee. An order at the top level stays there and is reported again each day.
+    Returns how many orders moved or were reported."""
+    now = now or timezone.now()
+    moved = 0
+    overdue = Rectification.objects.filter(
+        status=RectificationStatus.OPEN, deadline__lt=now
+    ).values_list("pk", flat=True)
+    for pk in list(overdue):
+        with transaction.atomic():
+            order = (
+                Rectification.objects.select_for_update()
+                .select_related("station__region", "assignee")
+                .get(pk=pk)
+            )
+            if order.status != RectificationStatus.OPEN or order.deadline >= now:
+                continue
+            level, officers = order.level, list[User]()
+            while level < regime.LEVEL_MAX and not officers:
+                level += 1
+                officers = _level_officers(order.station, level)
+            if level == order.level:  # already at the top: remind, once a day
+                officers = _level_officers(order.station, level)
+                key = f"rect:{order.pk}:overdue:{_local_today(now)}"
+            else:
+                order.level, order.escalated_at = level, now
+                order.deadline = regime.deadline_for(order.severity, now)
+                order.save(update_fields=["level", "escalated_at", "deadline", "updated_at"])
+                _event(
+                    order,
+                    RectificationEvent.Action.ESCALATED,
+                    None,
+                    now,
+                    _("逾期未整改，升级至%(level)s督办") % {"level": order.get_level_display()},
+                )
+                key = f"rect:{order.pk}:escalated:{level}"
+            title = _("逾期整改(%(level)s督办)：%(station)s %(title)s") % {
+                "level": order.get_level_display(),
+                "station": order.station.name,
+                "title": order.title,
+            }
+            for person in [*officers, *([order.assignee] if order.assignee else [])]:
+                notify(
+                    user=person,
+                    kind=NoticeKind.RECTIFICATION_OVERDUE,
+                    title=title,
+                    url=_rect_url(order),
+                    key=key,
+                )
+            moved += 1
+    return moved
+
+
+# ---------------------------------------------------------------- equipment
+
+
+@transaction.atomic
+def amenity_state_set(
+    *,
+    user: User,
+    station: Station,
+    amenity_code: str,
+    working: bool,
+    reason: str = "",
+    expected_fix_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> StationAmenity:
+    """Mark a piece of equipment out of order (with why and when it should be fixed) or
+    fixed. The finder shows the change at once."""
+    station_access_require(user=user, station=station)
+    row = (
+        StationAmenity.objects.select_for_update()
+        .select_related("amenity")
+        .filter(station=station, amenity__code=amenity_code)
+        .first()
+    )
+    if row is None:
+        raise ValidationFailed(
+            errors=[FieldError("amenity", _("本站没有这项设施"), value=amenity_code)]
+        )
+    now = now or timezone.now()
+    errors = []
+    if not working and not reason.strip():
+        errors.append(FieldError("reason", _("请说明故障原因")))
+    if len(reason) > 200:
+        errors.append(FieldError("reason", _("不超过200字")))
+    if expected_fix_on is not None and expected_fix_on < _local_today(now):
+        errors.append(FieldError("expected_fix_on", _("预计修复日期不能早于今天")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    row.state = AmenityState.WORKING if working else AmenityState.OUT_OF_ORDER
+    row.reason = "" if working else reason.strip()
+    row.expected_fix_on = None if working else expected_fix_on
+    row.save(update_fields=["state", "reason", "expected_fix_on", "updated_at"])
+    EquipmentLog.objects.create(
+        station=station,
+        amenity=row.amenity,
+        state=row.state,
+        reason=row.reason,
+        expected_fix_on=row.expected_fix_on,
+        at=now,
+        user=user,
+    )
+    return row
+
+
+# ---------------------------------------------------------------- seasons
+
+
+@transaction.atomic
+def seasonal_mode_set(
+    *,
+    user: User,
+    region: Region,
+    season: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    note: str = "",
+) -> SeasonalMode:
+    """Summer or winter mode for ``region`` between two dates (an officer of that region or
+    above). Modes on the same region may not overlap; a lower region may differ."""
+    if user.role != UserRole.OFFICER and not user.is_superuser:
+        raise PermissionDenied(_("只有工会干部可以设置季节模式。"))
+    if not user_scope(user=user).contains(region):
+        raise PermissionDenied(_("该区域不在你的管辖范围内。"))
+    errors = []
+    if season not in ("summer", "winter"):
+        errors.append(FieldError("season", _("季节模式须为夏季或冬季"), value=season))
+    if ends_on < starts_on:
+        errors.append(FieldError("ends_on", _("结束日期不能早于开始日期")))
+    elif (ends_on - starts_on).days > 200:
+        errors.append(FieldError("ends_on", _("一个季节模式不超过200天")))
+    if (
+        not errors
+        and SeasonalMode.objects.filter(
+            region=region, starts_on__lte=ends_on, ends_on__gte=starts_on
+        ).exists()
+    ):
+        errors.append(FieldError("starts_on", _("与本区域已有的季节模式时间重叠")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return SeasonalMode.objects.create(
+        region=region,
+        season=season,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note[:200],
+        created_by=user,
+    )
+
+
+# ---------------------------------------------------------------- spot checks, mystery visits
+
+
+def _assignment_notice(a: InspectionAssignment) -> None:
+    notify(
+        user=a.assignee,
+        kind=NoticeKind.INSPECTION_ASSIGNED,
+        title=_("%(tier)s任务：%(station)s，%(due)s前完成")
+        % {"tier": a.get_tier_display(), "station": a.station.name, "due": f"{a.due_on:%m-%d}"},
+        url=reverse("operations:inspect", args=[a.station.code, a.tier]) + f"?assignment={a.pk}",
+        key=f"assignment:{a.pk}",
+    )
+
+
+@transaction.atomic
+def spot_checks_draw(
+    *,
+    user: User,
+    region: Region,
+    count: int | None = None,
+    due_on: dt.date,
+    assignees: Sequence[User] = (),
+    seed: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[InspectionAssignment]:
+    """Draw stations for spot checks at random from ``region``'s active stations (the
+    rule's monthly share when ``count`` is not given), skipping those with a spot check
+    still open, and assign them round-robin to ``assignees`` (default: the officer)."""
+    if user.role != UserRole.OFFICER and not user.is_superuser:
+        raise PermissionDenied(_("只有工会干部可以抽取抽检驿站。"))
+    if not user_scope(user=user).contains(region):
+        raise PermissionDenied(_("该区域不在你的管辖范围内。"))
+    now = now or timezone.now()
+    if due_on < _local_today(now):
+        raise ValidationFailed(errors=[FieldError("due_on", _("截止日期不能早于今天"))])
+    people = list(assignees) or [user]
+    for person in people:
+        if not (
+            person.is_superuser
+            or (
+                person.role in (UserRole.OFFICER, UserRole.INSPECTOR)
+                and user_scope(user=person).contains(region)
+            )
+        ):
+            raise ValidationFailed(
+                errors=[
+                    FieldError(
+                        "assignees", _("执行人须为该区域的督查员或工会干部"), value=person.username
+                    )
+                ]
+            )
+    from yizhan.regions.selectors import region_subtree_q
+
+    pool = list(
+        Station.objects.filter(
+            region_subtree_q(region, field="region"), status=StationStatus.ACTIVE
+        )
+        .exclude(inspection_assignments__tier=Tier.SPOT, inspection_assignments__status="open")
+        .order_by("code")
+        .values_list("pk", flat=True)
+    )
+    if count is None:
+        share = rule_for(tier=Tier.SPOT).draw_share
+        count = max(1, round(share * len(pool))) if pool else 0
+    if count < 1:
+        raise ValidationFailed(errors=[FieldError("count", _("抽取数量至少为1"))])
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    chosen = sorted(rng.sample(pool, min(count, len(pool))))
+    draw = f"{now.astimezone(SHANGHAI):%Y%m%d%H%M}-{user.pk}"
+    made = []
+    for i, pk in enumerate(chosen):
+        a = InspectionAssignment.objects.create(
+            tier=Tier.SPOT,
+            station_id=pk,
+            assignee=people[i % len(people)],
+            due_on=due_on,
+            assigned_by=user,
+            draw=draw,
+        )
+        _assignment_notice(a)
+        made.append(a)
+    return made
+
+
+@transaction.atomic
+def mystery_visit_assign(
+    *, user: User, station: Station, worker: User, due_on: dt.date, now: dt.datetime | None = None
+) -> InspectionAssignment:
+    """Ask a registered worker to visit ``station`` unannounced and answer the mystery-visit
+    checklist there."""
+    station_access_require(user=user, station=station, need="supervise")
+    if worker.role != UserRole.WORKER or not worker.is_active:
+        raise ValidationFailed(
+            errors=[FieldError("worker", _("暗访人须为注册劳动者"), value=worker.username)]
+        )
+    if StationStaff.objects.filter(station=station, user=worker).exists():
+        raise ValidationFailed(errors=[FieldError("worker", _("本站人员不能暗访本站"))])
+    if due_on < _local_today(now or timezone.now()):
+        raise ValidationFailed(errors=[FieldError("due_on", _("截止日期不能早于今天"))])
+    try:
+        with transaction.atomic():
+            a = InspectionAssignment.objects.create(
+                tier=Tier.MYSTERY, station=station, assignee=worker, due_on=due_on, assigned_by=user
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            errors=[FieldError("station", _("该驿站已有未完成的暗访任务"))]
+        ) from exc
+    _assignment_notice(a)
+    return a
+
+
+def inspection_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Tell the people in charge about inspections overdue at their stations (once per
+    station, tier and period) and assignees about tasks due tomorrow or overdue."""
+    from yizhan.operations.selectors import inspection_board
+
+    now = now or timezone.now()
+    today = _local_today(now)
+    sent = 0
+    stations = Station.objects.filter(status=StationStatus.ACTIVE).select_related("region")
+    board = inspection_board(stations=list(stations), today=today)
+    for row in board:
+        for cell in row.cells:
+            if cell.state != "overdue" or cell.tier == Tier.MONTHLY:
+                continue
+            roles = (
+                [StaffRole.ADMINISTRATOR, StaffRole.MASTER]
+                if cell.tier == Tier.DAILY
+                else [StaffRole.MASTER]
+            )
+            for person in _station_people(row.station, roles):
+                if notify(
+                    user=person,
+                    kind=NoticeKind.INSPECTION_DUE,
+                    title=_("%(tier)s逾期：%(station)s")
+                    % {"tier": Tier(cell.tier).label, "station": row.station.name},
+                    url=reverse("operations:inspect", args=[row.station.code, cell.tier]),
+                    key=f"insp:{cell.tier}:{row.station.pk}:{cell.period_start}",
+                ):
+                    sent += 1
+    for a in InspectionAssignment.objects.filter(
+        status=AssignmentStatus.OPEN, due_on__lte=today + dt.timedelta(days=1)
+    ).select_related("station", "assignee"):
+        if notify(
+            user=a.assignee,
+            kind=NoticeKind.INSPECTION_DUE,
+            title=_("%(tier)s任务将到期：%(station)s")
+            % {"tier": a.get_tier_display(), "station": a.station.name},
+            url=reverse("operations:inspect", args=[a.station.code, a.tier])
+            + f"?assignment={a.pk}",
+            key=f"assignment:{a.pk}:due",
+        ):
+            sent += 1
+    return sent
+
+
+def assignment_for(*, user: User, pk: int) -> InspectionAssignment:
+    a = InspectionAssignment.objects.select_related("station").filter(pk=pk, assignee=user).first()
+    if a is None:
+        raise NotFound(_("没有这个任务。"))
+    return a
