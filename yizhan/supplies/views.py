@@ -62,12 +62,18 @@ def _to_station(code: str) -> HttpResponse:
 def station(request: HttpRequest, code: str) -> HttpResponse:
     obj, access = station_for_request(request, code)
     today = timezone.localdate()
+    rows = station_stock(station=obj, today=today)
     return render(
         request,
         "supplies/station.html",
         {
             "station": obj,
-            "rows": station_stock(station=obj, today=today),
+            "rows": rows,
+            "counts": {
+                "expired": sum(r.state == "expired" for r in rows),
+                "expiring": sum(r.state == "expiring" for r in rows),
+                "low": sum(r.low for r in rows),
+            },
             "can_run": _runs(access),
             "expiring_days": EXPIRING_DAYS,
             "today": today,

@@ -139,6 +139,7 @@ def test_master_discards_an_expired_batch_from_the_item_page(world, item):
     master = signed_in(world.master)
     station_html = master.get(reverse("supplies:station", args=[world.station.code])).content
     assert 'data-state="expired"' in station_html.decode()
+    assert "1 项有过期" in station_html.decode()
     item_url = reverse("supplies:item", args=[world.station.code, "cold-medicine"])
     html = master.get(item_url).content.decode()
     assert "已过期 2 天" in html
