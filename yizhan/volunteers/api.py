@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from yizhan.core.errors import NotFound
@@ -82,7 +82,7 @@ def signup_api(request: HttpRequest, shift_id: int):  # type: ignore[no-untyped-
     shift = Shift.objects.filter(pk=shift_id, published=True).first()
     if shift is None:
         raise NotFound(f"no shift {shift_id}")
-    return 201, _signup_out(services.shift_signup(user=request.user, shift=shift))  # type: ignore[arg-type]
+    return Status(201, _signup_out(services.shift_signup(user=request.user, shift=shift)))  # type: ignore[arg-type]
 
 
 @router.post(
@@ -93,7 +93,7 @@ def signup_api(request: HttpRequest, shift_id: int):  # type: ignore[no-untyped-
     description="Only one's own sign-up (anyone else's is a 404), not once checked in.",
 )
 def signup_cancel_api(request: HttpRequest, signup_id: int):  # type: ignore[no-untyped-def]
-    signup = ShiftSignup.objects.filter(pk=signup_id, user_id=request.user.pk).first()
+    signup = ShiftSignup.objects.filter(pk=signup_id, user__pk=request.user.pk or 0).first()
     if signup is None:
         raise NotFound(f"no sign-up {signup_id}")
     return _signup_out(services.shift_signup_cancel(user=request.user, signup=signup))  # type: ignore[arg-type]

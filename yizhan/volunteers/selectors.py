@@ -77,7 +77,7 @@ def signups_mine(*, user: User | AnonymousUser, now: dt.datetime) -> list[ShiftS
 def station_shifts(*, station: Station, now: dt.datetime) -> list[Shift]:
     """A station's shifts from a day ago on, with who signed up (for its runners)."""
     active = ShiftSignup.objects.filter(status=SignupStatus.SIGNED_UP).select_related("user")
-    shifts = list(
+    shifts: list[Shift] = list(
         _with_taken(Shift.objects.filter(station=station, ends_at__gt=now - dt.timedelta(days=1)))
         .prefetch_related(Prefetch("signups", queryset=active, to_attr="active_signups"))
         .order_by("starts_at", "id")

@@ -97,7 +97,9 @@ def shift_publish(
             )
     if not isinstance(slots, int) or not 1 <= slots <= MAX_SLOTS:
         errors.append(
-            FieldError("slots", _("名额须在 1 到 %(n)d 之间。") % {"n": MAX_SLOTS}, value=slots)
+            FieldError(
+                "slots", _("名额须在 1 到 %(n)d 之间。") % {"n": MAX_SLOTS}, value=str(slots)
+            )
         )
     if len(note) > 200:
         errors.append(FieldError("note", _("说明最多 200 字。")))

@@ -21,7 +21,7 @@ from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.operations.access import station_for_request
 from yizhan.stations.hours import SHANGHAI
 from yizhan.volunteers import selectors, services
-from yizhan.volunteers.models import Shift, ShiftRole, ShiftSignup
+from yizhan.volunteers.models import CHECK_IN_EARLY_MINUTES, Shift, ShiftRole, ShiftSignup
 
 
 def _error_text(exc: ApplicationError) -> str:
@@ -53,7 +53,7 @@ def shift_list(request: HttpRequest) -> HttpResponse:
             "signed": signed,
             "day": day,
             "now": now,
-            "check_in_from": dt.timedelta(minutes=services.CHECK_IN_EARLY_MINUTES),
+            "check_in_from": dt.timedelta(minutes=CHECK_IN_EARLY_MINUTES),
         },
     )
 
@@ -81,7 +81,7 @@ def signup(request: HttpRequest, shift_id: int) -> HttpResponse:
 
 
 def _own(request: HttpRequest, signup_id: int) -> ShiftSignup:
-    found = ShiftSignup.objects.filter(pk=signup_id, user_id=request.user.pk).first()
+    found = ShiftSignup.objects.filter(pk=signup_id, user__pk=request.user.pk or 0).first()
     if found is None:
         raise Http404(str(signup_id))
     return found
