@@ -66,14 +66,16 @@ def qr_verify(purpose: str, code: str, sig: str) -> bool:
     return constant_time_compare(sig, _signature(purpose, code))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def qr_svg(url: str, *, title: str = "") -> str:
     """An inline ``<svg>`` QR code for ``url`` (error correction M or better).
 
     No size attributes (only a viewBox), so CSS sets its printed size. The markup is
-    segno's own; only ``title`` comes from outside and segno escapes it. Choosing the
-    best mask costs ~5 ms a code, so codes are remembered per process (a pure function
-    of its arguments): reprinting a district's boards does not pay it again."""
+    segno's own; only ``title`` comes from outside and segno escapes it.
+
+    Choosing the best mask costs ~5 ms a code, so the last 4,096 codes (a city's
+    boards, ~10 MB) are kept per process: a pure function of its arguments, nothing
+    to go stale."""
     code = segno.make(url, error="m", micro=False)
     buf = io.BytesIO()
     code.save(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.conf import settings
@@ -54,11 +54,7 @@ class QrLink:
     purpose: str
     caption: str
     url: str
-
-    @property
-    def svg(self) -> str:
-        """The inline SVG (trusted markup from segno)."""
-        return qr_svg(self.url, title=self.caption)
+    svg: str = ""  # inline SVG (trusted markup from segno), when asked for
 
 
 @dataclass(frozen=True)
@@ -269,25 +265,38 @@ def _board(
     )
 
 
-def boards_data(stations: Iterable[Station], *, today: dt.date | None = None) -> list[BoardData]:
+def _with_svgs(boards: list[BoardData]) -> list[BoardData]:
+    """The boards with their QR pictures drawn (see `qr_svg` for what that costs)."""
+    return [
+        replace(b, qrs=tuple(replace(q, svg=qr_svg(q.url, title=q.caption)) for q in b.qrs))
+        for b in boards
+    ]
+
+
+def boards_data(
+    stations: Iterable[Station], *, today: dt.date | None = None, svgs: bool = False
+) -> list[BoardData]:
     """Boards for stations read through `board_queryset` (one more query for the
-    region names, however many stations)."""
+    region names, however many stations); ``svgs``: draw the QR codes too."""
     stations = list(stations)
     regions = _regions_by_code(stations)
     today = today or timezone.localdate()
     site_url = str(settings.YIZHAN["SITE_URL"]).rstrip("/")
-    return [_board(s, regions=regions, today=today, site_url=site_url) for s in stations]
+    boards = [_board(s, regions=regions, today=today, site_url=site_url) for s in stations]
+    return _with_svgs(boards) if svgs else boards
 
 
-def board_data(station: Station, *, today: dt.date | None = None) -> BoardData:
+def board_data(station: Station, *, today: dt.date | None = None, svgs: bool = False) -> BoardData:
     """One station's board (the station is re-read with the board's query shape)."""
-    return boards_data(board_queryset().filter(pk=station.pk), today=today)[0]
+    return boards_data(board_queryset().filter(pk=station.pk), today=today, svgs=svgs)[0]
 
 
-def region_boards(*, region: Region, today: dt.date | None = None) -> list[BoardData]:
+def region_boards(
+    *, region: Region, today: dt.date | None = None, svgs: bool = False
+) -> list[BoardData]:
     """Boards of every active station in ``region``'s subtree, in code order."""
     stations = board_queryset().filter(region_subtree_q(region), status=StationStatus.ACTIVE)
-    return boards_data(stations, today=today)
+    return boards_data(stations, today=today, svgs=svgs)
 
 
 # --------------------------------------------------------------------------- access

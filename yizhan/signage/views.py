@@ -41,7 +41,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "signage/print.html",
-        {"boards": [board_data(station)], "size": _size(request), "region": None},
+        {"boards": [board_data(station, svgs=True)], "size": _size(request), "region": None},
     )
 
 
@@ -53,7 +53,7 @@ def region(request: HttpRequest, region_code: str) -> HttpResponse:
     return render(
         request,
         "signage/print.html",
-        {"boards": region_boards(region=obj), "size": _size(request), "region": obj},
+        {"boards": region_boards(region=obj, svgs=True), "size": _size(request), "region": obj},
     )
 
 
