@@ -198,3 +198,27 @@ def test_the_station_page_shows_saturdays_volunteer_hours_and_the_shifts(client,
     assert saturday["intervals"] == ["10:00–16:00"]
     sunday = next(d for d in api["week"] if d["date"] == "2026-03-15")
     assert sunday["intervals"] == []
+
+
+def test_the_index_stamp_moves_with_sign_ups_and_modes_but_not_check_ins(shift):
+    from yizhan.finder.selectors import finder_version
+    from yizhan.operations.models import SeasonalMode
+    from yizhan.volunteers.services import shift_check_in
+
+    today = dt.date(2026, 3, 12)
+    volunteer = UserFactory(role="worker")
+    with time_machine.travel(THURSDAY):
+        before = finder_version(today=today)
+        signup = shift_signup(user=volunteer, shift=shift)
+        signed = finder_version(today=today)
+    assert signed != before
+    with time_machine.travel(local(2026, 3, 14, 9, 50)):
+        shift_check_in(user=volunteer, signup=signup, lat=None, lon=None)
+        assert finder_version(today=today) == signed
+        SeasonalMode.objects.create(
+            region=shift.station.region,
+            season="winter",
+            starts_on=dt.date(2026, 3, 1),
+            ends_on=dt.date(2026, 3, 31),
+        )
+        assert finder_version(today=today) != signed
