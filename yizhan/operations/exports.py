@@ -52,7 +52,7 @@ def compliance_xlsx(
         [
             [
                 t.region_name,
-                Tier(t.tier).label,
+                str(Tier(t.tier).label),
                 t.stations,
                 t.expected,
                 t.done,
@@ -82,7 +82,7 @@ def compliance_xlsx(
                 r.station.code,
                 r.station.name,
                 r.station.region.name,
-                Tier(r.tier).label,
+                str(Tier(r.tier).label),
                 r.expected,
                 r.done,
                 _share(r.share),
@@ -139,7 +139,7 @@ def rectifications_xlsx(rows: Sequence[Rectification]) -> bytes:
                 r.get_severity_display(),
                 r.get_source_display(),
                 r.get_status_display(),
-                r.get_level_display(),
+                str(r.get_level_display()),
                 (r.assignee.get_full_name() or r.assignee.username) if r.assignee else "",
                 local(r.created_at),
                 local(r.deadline),

@@ -148,7 +148,6 @@ class InspectionResult:
 def _check_performer(
     *, user: User, station: Station, tier: str, assignment: InspectionAssignment | None
 ) -> None:
-    access = station_access_require(user=user, station=station)
     if tier in (Tier.SPOT, Tier.MYSTERY):
         if assignment is None or assignment.assignee_id != user.pk:
             raise PermissionDenied(_("抽检和暗访须按派发的任务进行。"))
@@ -157,6 +156,7 @@ def _check_performer(
         if assignment.status != AssignmentStatus.OPEN:
             raise ApplicationError(_("该任务已完成或已取消。"))
         return
+    access = station_access_require(user=user, station=station)
     allowed = {
         Tier.DAILY: access.runs,
         Tier.WEEKLY: StaffRole.MASTER in access.roles,

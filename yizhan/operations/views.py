@@ -197,7 +197,6 @@ def equipment(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def inspect(request: HttpRequest, code: str, tier: str) -> HttpResponse:
-    obj, _access = station_for_request(request, code)
     if tier not in Tier.values:
         raise Http404(tier)
     user = _user(request)
@@ -208,6 +207,11 @@ def inspect(request: HttpRequest, code: str, tier: str) -> HttpResponse:
             assignment = services.assignment_for(user=user, pk=int(raw_assignment))
         except NotFound as exc:
             raise Http404(raw_assignment) from exc
+    if assignment is not None and assignment.station.code == code and assignment.tier == tier:
+        # A mystery visitor or spot checker has no role at the station: the task is the key.
+        obj = Station.objects.select_related("region").get(pk=assignment.station_id)
+    else:
+        obj, _access = station_for_request(request, code)
     checklist = selectors.checklist_current(tier=tier)
     season = selectors.station_season(region_code=obj.region.code, day=_today())
     items = selectors.checklist_items_for(checklist=checklist, season=season)
