@@ -273,8 +273,9 @@ def stock_use(
 
 
 def _batch_locked(batch: StockBatch) -> StockBatch:
+    """The batch, locked (its station and region are read, not locked)."""
     return (
-        StockBatch.objects.select_for_update()
+        StockBatch.objects.select_for_update(of=("self",))
         .select_related("station_supply__station__region", "station_supply__item")
         .get(pk=batch.pk)
     )
