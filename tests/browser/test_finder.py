@@ -190,3 +190,55 @@ def test_rider_draws_a_route_on_the_map_and_gets_stations_in_route_order(
     ]
     assert along == sorted(along)
     screenshot(page, "finder-zh-4-route")
+
+
+def test_volunteer_signs_up_on_a_phone_checks_in_by_position_and_the_finder_says_so(
+    mobile_page: Page, live_server, transactional_db: None, screenshot: Callable[..., None]
+) -> None:
+    """A rider volunteers to keep a weekday station open: 报名 on the shifts page, 签到
+    with the phone's position (near the station: no flag), and the worker's station page
+    shows the shift as volunteer-staffed."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yizhan.stations.tests.factories import StationFactory, UserFactory
+    from yizhan.volunteers.models import Shift
+
+    station = StationFactory(
+        code="VOL-1",
+        name="志愿者驿站",
+        lat=HERE["latitude"],
+        lon=HERE["longitude"],
+        opening_hours="Mo-Fr 09:00-17:00",
+        amenities=[],
+    )
+    starts = timezone.now() + dt.timedelta(minutes=10)
+    Shift.objects.create(
+        station=station,
+        role="butler",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=4),
+        slots=1,
+        extends_hours=True,
+    )
+    UserFactory(username="rider7", role="worker", password="pw-rider-7")
+    page = mobile_page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation(
+        {"latitude": HERE["latitude"] + 0.0005, "longitude": HERE["longitude"]}
+    )
+    page.goto("/staff/shifts/")
+    page.get_by_label("用户名").fill("rider7")
+    page.get_by_label("密码").fill("pw-rider-7")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="志愿值班")).to_be_visible()
+    page.get_by_role("button", name="报名").click()
+    expect(page.get_by_text("剩余名额 0 / 1")).to_be_visible()
+    page.get_by_role("button", name="签到").click()
+    expect(page.get_by_text("已签到。")).to_be_visible()
+    expect(page.get_by_text("不在驿站")).to_have_count(0)
+    screenshot(page, "finder-volunteer-checked-in")
+    page.goto("/s/VOL-1/")
+    expect(page.get_by_role("heading", name="志愿者值守")).to_be_visible()
+    expect(page.get_by_text("名额已满")).to_be_visible()
