@@ -14,6 +14,7 @@ from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
 from tests.conftest import SCREENSHOT_DIR
+from yizhan.stations.models import Amenity, Service
 from yizhan.stations.tests.factories import OfficerFactory, RegionFactory, StationFactory
 
 pytestmark = pytest.mark.browser
@@ -52,12 +53,22 @@ def district(transactional_db: None) -> None:
         region=RegionFactory(code="230102010"),
         staff=[("administrator", "张立", "13900000002")],
     )
+    # As full as a board gets: every amenity and service, four people in charge.
     StationFactory(
         code="HRB-DL-003",
         name="经纬街工会驿站",
         region=RegionFactory(code="230102011"),
+        address="哈尔滨市道里区经纬街与红霞街交口东南角经纬大厦一楼西侧(公交经纬街站旁)",
         keeps_workday_hours=True,
-        opening_hours="Mo-Fr 09:00-17:00",
+        opening_hours="Mo-Fr 07:00-11:30,13:00-19:00; Sa 09:00-16:00",
+        amenities=[a.code for a in Amenity.objects.all()],
+        services=[s.code for s in Service.objects.all()],
+        staff=[
+            ("master", "欧阳建华", "13800000011"),
+            ("master", "司马晓东", "13800000012"),
+            ("administrator", "诸葛红梅", "0451-84612345"),
+            ("administrator", "上官立新", ""),
+        ],
     )
     OfficerFactory(
         username="daoli", role="officer", region=RegionFactory(code="230102"), password="pw-daoli-1"
@@ -113,7 +124,26 @@ def test_region_batch_prints_one_a4_page_per_station_in_a_cjk_font(
     families = [f["familyName"] for f in fonts]
     assert families and all(CJK_FONT.search(name) for name in families), families
 
+    # The fullest board keeps everything on its sheet: nothing cut off at the bottom.
+    page.goto("/staff/boards/s/HRB-DL-003/")
+    screenshot(page, "signage-board-full")
+    clipped = page.locator(".b-facts").evaluate("e => e.scrollHeight - e.clientHeight")
+    assert clipped <= 1
+
     # A3 is one page too.
     page.goto("/staff/boards/s/HRB-DL-002/?size=a3")
     screenshot(page, "signage-board-a3")
     assert pdf_pages(page.pdf(prefer_css_page_size=True, print_background=True)) == 1
+
+
+def test_boards_on_a_phone(mobile_page: Page, district: None, screenshot) -> None:  # type: ignore[no-untyped-def]
+    page = mobile_page
+    sign_in(page)
+    page.goto("/staff/boards/")
+    page.get_by_role("link", name="A4 批量打印").first.click()
+    expect(page.locator("article.sheet")).to_have_count(3)
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
+    # The sheet is shrunk to the screen, not cut off.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360 + 1
+    screenshot(page, "signage-phone")

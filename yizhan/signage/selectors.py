@@ -75,6 +75,16 @@ class BoardData:
     complaint_line: str
     qrs: tuple[QrLink, ...]
 
+    @property
+    def dense(self) -> bool:
+        """Too much to print at the usual size: the board sets it smaller."""
+        return (
+            len(self.amenities) + len(self.services) > 14
+            or len(self.people) > 2
+            or len(self.hours_week) > 3
+            or len(self.address) > 30
+        )
+
 
 # --------------------------------------------------------------------------- hours
 
