@@ -66,6 +66,11 @@ def svgs(html: str) -> int:
     return len(re.findall(r"<svg\b", html))
 
 
+def sheets(html: str) -> list[str]:
+    """The station codes of the boards on a page, in order."""
+    return re.findall(r'<article class="sheet[^"]*"[^>]*data-code="([^"]+)"', html)
+
+
 # --------------------------------------------------------------------------- data
 
 
@@ -171,7 +176,7 @@ def test_english_board_keeps_its_structure(client, station):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="en">' in html
-    assert svgs(html) == 4 and html.count('class="sheet"') == 1
+    assert svgs(html) == 4 and sheets(html) == ["HRB-DL-001"]
     assert "王建国" in html and "12351" in html and "08:00–18:00" in html
     assert 'href="/staff/boards/s/HRB-DL-001/"' in html  # the way back to Chinese
 
@@ -196,8 +201,7 @@ def test_region_batch_prints_the_subtrees_active_stations_one_page_each(client, 
     response = client.get("/staff/boards/region/230102/")
     html = response.content.decode()
     assert response.status_code == 200
-    codes = re.findall(r'<article class="sheet"[^>]*data-code="([^"]+)"', html)
-    assert codes == ["HRB-DL-002", "HRB-DL-007", "HRB-DL-013"]
+    assert sheets(html) == ["HRB-DL-002", "HRB-DL-007", "HRB-DL-013"]
     assert svgs(html) == 12
     assert "共 3 块公示牌" in html
     css = (__import__("pathlib").Path(__file__).parents[1] / "static/signage/board.css").read_text()
@@ -207,7 +211,7 @@ def test_region_batch_prints_the_subtrees_active_stations_one_page_each(client, 
 def test_street_batch_and_scope(client, daoli):
     client.force_login(officer("230102001"))
     html = client.get("/staff/boards/region/230102001/").content.decode()
-    assert re.findall(r'data-code="([^"]+)"', html) == ["HRB-DL-013"]
+    assert sheets(html) == ["HRB-DL-013"]
     # Up the tree, a sibling, an unknown code: none of the street officer's business.
     for code in ("230102", "230102010", "230103", "999999"):
         assert client.get(f"/staff/boards/region/{code}/").status_code == 404
@@ -224,7 +228,7 @@ def test_station_staff_cannot_batch_print(client, daoli):
 def test_superuser_prints_anywhere(client, daoli):
     client.force_login(User.objects.create_superuser("root", password="pw-root-12345"))
     html = client.get("/staff/boards/region/2301/").content.decode()
-    assert len(re.findall(r'class="sheet"', html)) == 4
+    assert len(sheets(html)) == 4
 
 
 def test_region_batch_queries_do_not_grow_with_stations(client, django_assert_max_num_queries):
@@ -238,7 +242,7 @@ def test_region_batch_queries_do_not_grow_with_stations(client, django_assert_ma
     client.force_login(officer("230102"))
     with django_assert_max_num_queries(12):
         response = client.get("/staff/boards/region/230102/")
-    assert response.content.decode().count('class="sheet"') == 40
+    assert len(sheets(response.content.decode())) == 40
 
 
 def test_index_lists_regions_in_scope_and_own_stations(client, station):
@@ -284,3 +288,12 @@ def test_board_page_escapes_station_text(client):
     client.force_login(staff_user(s))
     html = client.get(f"/staff/boards/s/{s.code}/").content.decode()
     assert "<script>x</script>" not in html and "&lt;b&gt;驿站&lt;/b&gt;" in html
+
+
+def test_a_full_board_is_set_smaller(client, station):
+    assert not board_data(station).dense
+    StationStaff.objects.create(station=station, role="administrator", name="周五", phone="")
+    assert board_data(station).dense
+    client.force_login(staff_user(station, role="contact"))
+    html = client.get(f"/staff/boards/s/{station.code}/").content.decode()
+    assert '<article class="sheet dense"' in html
