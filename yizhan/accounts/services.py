@@ -147,3 +147,31 @@ def superuser_ensure(*, username: str, password: str | None, email: str = "") ->
     user.region = None
     user.save()
     return user
+
+
+@transaction.atomic
+def person_ensure(
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    region: Region | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+) -> User:
+    """Create or update a person who signs in on the staff pages only (station staff, an
+    inspector, a registered worker): no console access. Idempotent on the username."""
+    from yizhan.accounts.models import UserRole
+
+    if role not in UserRole.values:
+        raise ValidationFailed(errors=[FieldError("role", "未知的身份", value=role)])
+    username = _check_username(username)
+    existing = User.objects.select_for_update().filter(username=username).first()
+    user = _user_with_password(existing, username=username, password=password)
+    user.role, user.region = role, region
+    user.first_name, user.last_name, user.phone = first_name, last_name, phone
+    user.is_staff = False
+    user.is_active = True
+    user.save()
+    return user

@@ -1131,11 +1131,12 @@ def credentials_write(path: Path, accounts: Sequence[DemoAccount], url: str) -> 
 _ROW = re.compile(r"^ (\S+)\s+(\S+)\s+\S")
 
 
-def credentials_read(path: Path) -> dict[str, str]:
-    """username → password from a file written by :func:`credentials_write` ({} if none)."""
+def credentials_read(path: Path, extra: Sequence[str] = ()) -> dict[str, str]:
+    """username → password from a file written by :func:`credentials_write` ({} if none),
+    for the registry's accounts and the ``extra`` usernames other apps' demos add."""
     if not path.is_file():
         return {}
-    known = {a[0] for a in DEMO_ACCOUNTS}
+    known = {a[0] for a in DEMO_ACCOUNTS} | set(extra)
     out = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         match = _ROW.match(line)

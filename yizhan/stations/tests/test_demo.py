@@ -50,8 +50,12 @@ class DemoRun:
 
 
 def _wipe() -> None:
+    from yizhan.operations import demo as operations_demo
+    from yizhan.operations.models import SeasonalMode
+
     Station.objects.all().delete()
-    User.objects.filter(username__in=DEMO_USERS).delete()
+    SeasonalMode.objects.all().delete()
+    User.objects.filter(username__in=[*DEMO_USERS, *operations_demo.USERNAMES]).delete()
     Group.objects.filter(name=OFFICER_GROUP_NAME).delete()
     codes = list(demo.regions_from_csv(demo.REGIONS_CSV.read_text(encoding="utf-8")))
     for level in reversed(RegionLevel.values):  # children first: parents are protected
@@ -390,3 +394,17 @@ def test_demo_has_a_repair_closure_and_an_offline_smart_station(city: DemoRun) -
         assert c.starts_at < timezone.now() < c.ends_at
     call_command("demo_city", "--credentials-file", str(city.credentials), stdout=io.StringIO())
     assert StationClosure.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_demo_runs_station_operations(city: DemoRun) -> None:
+    from yizhan.operations.models import Inspection, Rectification, SeasonalMode
+
+    assert "zhanzhang" in city.credentials.read_text(encoding="utf-8")
+    master = User.objects.get(username="zhanzhang")
+    assert master.station_roles.get().station.code == "HRB-DL-F001"
+    orders = Rectification.objects.filter(station__code__startswith="HRB-DL-F")
+    assert {o.status for o in orders} == {"open", "fixed"}
+    assert orders.filter(level=2).exists()  # one escalated to the district
+    assert Inspection.objects.filter(tier="daily").count() > 100
+    assert SeasonalMode.objects.filter(region__code="2301").exists()

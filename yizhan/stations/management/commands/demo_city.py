@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config import env
 from yizhan.core.errors import ApplicationError
+from yizhan.operations import demo as operations_demo
 from yizhan.stations import demo
+from yizhan.supplies import demo as supplies_demo
+from yizhan.volunteers import demo as volunteers_demo
 
 
 class Command(BaseCommand):
@@ -47,15 +51,20 @@ class Command(BaseCommand):
             if path.is_file():
                 self.stdout.write(path.read_text(encoding="utf-8"))
             return
+        password = env.env_str("YIZHAN_DEMO_PASSWORD") or None
+        saved = demo.credentials_read(path, extra=operations_demo.USERNAMES)
         try:
             result = demo.demo_city_generate(
                 seed=options["seed"],
                 months=options["months"],
-                password=env.env_str("YIZHAN_DEMO_PASSWORD") or None,
-                saved_passwords=demo.credentials_read(path),
+                password=password,
+                saved_passwords=saved,
             )
+            people = self._operations(password=password, saved=saved)
         except ApplicationError as exc:
             raise CommandError(f"demo city not generated: {exc.message} {exc.extra}") from exc
+        accounts = [*result.accounts, *people]
+        result = replace(result, accounts=tuple(accounts))
         demo.credentials_write(path, result.accounts, url)
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.kinds.items()))
         statuses = ", ".join(f"{k} {n}" for k, n in sorted(result.statuses.items()))
@@ -67,4 +76,28 @@ class Command(BaseCommand):
             f"{result.seconds:.1f} s"
         )
         self.stdout.write(demo.credentials_block(result.accounts, url))
+        self.stdout.write(
+            f"staff pages 驿站工作台: {url.removesuffix('console/')}staff/ "
+            "(zhanzhang / guanli run HRB-DL-F001; ducha inspects; volunteer1 volunteers)"
+        )
         self.stdout.write(f"(saved to {path})")
+
+    def _operations(self, *, password: str | None, saved: dict[str, str]) -> list[demo.DemoAccount]:
+        """Station operations on top of the registry: staff accounts, the season, two weeks
+        of logs and inspections, orders, stock and volunteer shifts."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from yizhan.accounts.models import User
+
+        now = timezone.now()
+        with transaction.atomic():
+            people, users = operations_demo.people_ensure(password=password, saved=saved)
+            officer = User.objects.get(username="daoli")
+            operations_demo.demo_ensure(now=now, users=users, officer=officer)
+            supplies_demo.demo_ensure(today=timezone.localdate(now))
+            volunteers_demo.demo_ensure(now=now)
+        return [
+            demo.DemoAccount(p.username, p.password, p.role, p.region_code, p.region_name)
+            for p in people
+        ]

@@ -1,0 +1,264 @@
+"""Station operations in the demo city: staff accounts for one station, an inspector and a
+registered worker; the season Harbin is in; two weeks of opening logs and inspections with
+a few misses; and rectification orders in every state (open, awaiting check, escalated).
+
+Idempotent: a second run adds nothing (history is written only for stations without any)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.services import person_ensure
+from yizhan.operations import regime
+from yizhan.operations.models import (
+    Inspection,
+    InspectionAnswer,
+    OpeningLog,
+    Rectification,
+    RectificationEvent,
+    SeasonalMode,
+)
+from yizhan.operations.selectors import checklist_current, checklist_items_for
+from yizhan.operations.services import mystery_visit_assign, rectification_issue
+from yizhan.regions.models import Region
+from yizhan.stations.hours import SHANGHAI
+from yizhan.stations.models import StaffRole, Station, StationStaff, StationStatus
+
+DEMO_STATION = "HRB-DL-F001"
+# username, role label, user role, region code, station role at DEMO_STATION
+PEOPLE: tuple[tuple[str, str, str, str | None, str | None], ...] = (
+    ("zhanzhang", "station master 站长 HRB-DL-F001", UserRole.STAFF, None, StaffRole.MASTER),
+    ("guanli", "administrator 管理员 HRB-DL-F001", UserRole.STAFF, None, StaffRole.ADMINISTRATOR),
+    ("ducha", "inspector 督查员", UserRole.INSPECTOR, "230102", None),
+    ("volunteer1", "worker, volunteer 注册劳动者/志愿者", UserRole.WORKER, None, None),
+)
+USERNAMES = tuple(p[0] for p in PEOPLE)
+HISTORY_DAYS = 14
+HISTORY_STATIONS = 12
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    password: str
+    role: str
+    region_code: str
+    region_name: str
+
+
+def people_ensure(
+    *, password: str | None, saved: Mapping[str, str]
+) -> tuple[list[DemoPerson], dict[str, User]]:
+    station = Station.objects.select_related("region").get(code=DEMO_STATION)
+    out, users = [], {}
+    for username, label, role, region_code, station_role in PEOPLE:
+        chosen = password or saved.get(username) or secrets.token_urlsafe(9)
+        region = Region.objects.get(code=region_code) if region_code else None
+        row = (
+            StationStaff.objects.filter(station=station, role=station_role).order_by("id").first()
+            if station_role
+            else None
+        )
+        name = row.name if row else {"ducha": "孙督查", "volunteer1": "刘骑手"}[username]
+        user = person_ensure(
+            username=username,
+            password=chosen,
+            role=role,
+            region=region,
+            last_name=name[:1],
+            first_name=name[1:],
+            phone=row.phone if row else "",
+        )
+        if row is not None and row.user_id != user.pk:
+            row.user = user
+            row.save(update_fields=["user"])
+        users[username] = user
+        place = region or station.region
+        out.append(DemoPerson(username, chosen, label, place.code, place.name))
+    return out, users
+
+
+def _season_for(today: dt.date) -> tuple[str, dt.date, dt.date]:
+    if today.month >= 10 or today.month <= 4:
+        start_year = today.year if today.month >= 10 else today.year - 1
+        return "winter", dt.date(start_year, 10, 20), dt.date(start_year + 1, 4, 15)
+    return "summer", dt.date(today.year, 6, 1), dt.date(today.year, 9, 15)
+
+
+@transaction.atomic
+def demo_ensure(
+    *, now: dt.datetime | None = None, users: Mapping[str, User], officer: User, seed: int = 23
+) -> dict[str, int]:
+    now = now or timezone.now()
+    today = now.astimezone(SHANGHAI).date()
+    city = Region.objects.get(code="2301")
+    season, starts, ends = _season_for(today)
+    if not SeasonalMode.objects.filter(
+        region=city, starts_on__lte=today, ends_on__gte=today
+    ).exists():
+        SeasonalMode.objects.create(
+            region=city,
+            season=season,
+            starts_on=starts,
+            ends_on=ends,
+            note="哈尔滨市总工会" + ("冬季送温暖" if season == "winter" else "夏季送清凉"),
+            created_by=officer,
+        )
+    stations = list(
+        Station.objects.filter(code__startswith="HRB-DL-F", status=StationStatus.ACTIVE)
+        .select_related("region")
+        .order_by("code")[:HISTORY_STATIONS]
+    )
+    if Inspection.objects.filter(station__in=stations).exists():
+        return {"inspections": 0}
+    rng = random.Random(seed)
+    made = 0
+    for station in stations:
+        runners = {
+            s.role: s.user
+            for s in StationStaff.objects.filter(
+                station=station, user__isnull=False
+            ).select_related("user")
+        }
+        doer = runners.get(StaffRole.ADMINISTRATOR) or users["guanli"]
+        master = runners.get(StaffRole.MASTER) or users["zhanzhang"]
+        careless = rng.random() < 0.25  # a quarter of the stations skip checks
+        for back in range(HISTORY_DAYS, 0, -1):
+            day = today - dt.timedelta(days=back)
+            if rng.random() < (0.55 if careless else 0.95):
+                opened = dt.datetime.combine(day, dt.time(8, rng.randint(0, 20)), SHANGHAI)
+                OpeningLog.objects.create(
+                    station=station,
+                    action="opened",
+                    at=opened,
+                    user=doer,
+                    lat=station.lat + rng.uniform(-0.0003, 0.0003),
+                    lon=station.lon,
+                    accuracy_m=20,
+                    distance_m=rng.uniform(5, 40),
+                    client_id=uuid.uuid4(),
+                )
+                made += _past_inspection(
+                    station, "daily", doer, opened + dt.timedelta(minutes=15), day, rng
+                )
+            if day.weekday() == 4 and rng.random() < (0.5 if careless else 0.95):
+                at = dt.datetime.combine(day, dt.time(16, 0), SHANGHAI)
+                made += _past_inspection(
+                    station, "weekly", master, at, regime.period_start("week", day), rng
+                )
+    _orders_ensure(stations, users, officer, now)
+    f003 = Station.objects.filter(code="HRB-DL-F003").first()
+    if f003 is not None:
+        mystery_visit_assign(
+            user=officer,
+            station=f003,
+            worker=users["volunteer1"],
+            due_on=today + dt.timedelta(days=5),
+            now=now,
+        )
+    return {"inspections": made}
+
+
+def _past_inspection(
+    station: Station,
+    tier: str,
+    user: User | None,
+    at: dt.datetime,
+    period: dt.date,
+    rng: random.Random,
+) -> int:
+    if user is None:
+        return 0
+    checklist = checklist_current(tier=tier)
+    items = checklist_items_for(checklist=checklist, season="")
+    inspection = Inspection.objects.create(
+        station=station,
+        tier=tier,
+        checklist=checklist,
+        inspector=user,
+        submitted_at=at,
+        period_start=period,
+        lat=station.lat,
+        lon=station.lon,
+        accuracy_m=15,
+        distance_m=rng.uniform(3, 30),
+        client_id=uuid.uuid4(),
+    )
+    InspectionAnswer.objects.bulk_create(
+        InspectionAnswer(
+            inspection=inspection,
+            item=i,
+            ok=True,
+            value="yes" if i.kind == "yes_no" else ("92" if i.kind == "number" else ""),
+        )
+        for i in items
+    )
+    return 1
+
+
+def _orders_ensure(
+    stations: Sequence[Station], users: Mapping[str, User], officer: User, now: dt.datetime
+) -> None:
+    if Rectification.objects.filter(station__in=stations).exists() or len(stations) < 3:
+        return
+    demo = Station.objects.get(code=DEMO_STATION)
+    rectification_issue(
+        user=users["guanli"],
+        station=demo,
+        title="药箱药品均在有效期内",
+        severity="high",
+        source="inspection",
+        source_ref="item:medicine_in_date",
+        detail="日巡发现：藿香正气水 2 盒已过期",
+        now=now - dt.timedelta(hours=5),
+    )
+    fixed = rectification_issue(
+        user=users["ducha"],
+        station=demo,
+        title="驿站标识和公示牌清晰可见",
+        severity="low",
+        source="officer",
+        detail="公示牌褪色，电话看不清",
+        now=now - dt.timedelta(days=3),
+    )
+    fixed.status, fixed.fixed_at, fixed.fixed_by = (
+        "fixed",
+        now - dt.timedelta(hours=20),
+        users["zhanzhang"],
+    )
+    fixed.fix_note = "已更换新公示牌"
+    fixed.save()
+    RectificationEvent.objects.create(
+        rectification=fixed,
+        action="fixed",
+        at=fixed.fixed_at,
+        user=users["zhanzhang"],
+        note=fixed.fix_note,
+    )
+    late = rectification_issue(
+        user=officer,
+        station=stations[2],
+        title="开放时间内门未上锁、可自由进入",
+        severity="critical",
+        source="report",
+        detail="骑手反映：中午 12 点门锁着",
+        now=now - dt.timedelta(days=4),
+    )
+    late.level, late.escalated_at = 2, now - dt.timedelta(days=2)
+    late.deadline = now - dt.timedelta(days=1)
+    late.save()
+    RectificationEvent.objects.create(
+        rectification=late,
+        action="escalated",
+        at=late.escalated_at,
+        note="逾期未整改，升级至区级工会督办",
+    )
