@@ -253,7 +253,7 @@ def test_cancelling_a_shift_tells_its_volunteers(thursday, saturday_shift, maste
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_sign_ups_never_oversell(saturday_shift):
     """Eight volunteers press 报名 at the same moment for two slots."""
     people = [UserFactory(role="worker") for _ in range(8)]
