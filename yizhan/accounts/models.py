@@ -41,6 +41,14 @@ class User(AbstractUser):
         ),
     )
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, with no space (李红); others as Django
+        writes them (first last)."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
+        return super().get_full_name()
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")  # type: ignore[assignment]
         verbose_name_plural = pgettext_lazy("plural", "用户")  # type: ignore[assignment]

@@ -55,6 +55,21 @@ class DemoPerson:
     region_name: str
 
 
+def regime_ensure() -> None:
+    """The inspection rules and checklists, seeded by a data migration; a test database
+    flushed between tests has lost them, so seed them again from the same data."""
+    from yizhan.operations.models import Checklist
+
+    if not Checklist.objects.exists():
+        import importlib
+
+        from django.apps import apps as django_apps
+
+        importlib.import_module("yizhan.operations.migrations.0002_inspection_regime_seed").seed(
+            django_apps, None
+        )
+
+
 def people_ensure(
     *, password: str | None, saved: Mapping[str, str]
 ) -> tuple[list[DemoPerson], dict[str, User]]:
@@ -98,6 +113,7 @@ def _season_for(today: dt.date) -> tuple[str, dt.date, dt.date]:
 def demo_ensure(
     *, now: dt.datetime | None = None, users: Mapping[str, User], officer: User, seed: int = 23
 ) -> dict[str, int]:
+    regime_ensure()
     now = now or timezone.now()
     today = now.astimezone(SHANGHAI).date()
     city = Region.objects.get(code="2301")
