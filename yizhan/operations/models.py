@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -183,6 +184,8 @@ class Severity(models.TextChoices):
 
 
 class ChecklistItem(models.Model):
+    """One question of a checklist version."""
+
     checklist = models.ForeignKey(
         Checklist, on_delete=models.CASCADE, related_name="items", verbose_name=_("清单")
     )
@@ -210,6 +213,11 @@ class ChecklistItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["checklist", "code"], name="checklist_item_code")
         ]
+
+    @property
+    def label(self) -> str:
+        """The question in the language of the request (English where one is given)."""
+        return self.text_en if get_language() == "en" and self.text_en else self.text
 
     def __str__(self) -> str:
         return self.text
@@ -478,6 +486,11 @@ class Rectification(models.Model):
                 name="rectification_one_open_per_ref",
             )
         ]
+
+    @property
+    def label(self) -> str:
+        """The finding's checklist question in the request's language, else the title."""
+        return self.item.label if self.item_id and self.item else self.title
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.title}"

@@ -184,7 +184,7 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         .order_by("code")
     )
     board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
-    open_orders = Rectification.objects.select_related("station").order_by("deadline")
+    open_orders = Rectification.objects.select_related("station", "item").order_by("deadline")
     return MyDay(
         stations=[(s, frozenset(roles[s.pk]), board[s.pk]) for s in stations],
         assignments=list(
@@ -318,7 +318,7 @@ def rectifications_open(
     if region is not None:
         qs = qs.filter(region_subtree_q(region, field="station__region"))
     rows = list(
-        qs.select_related("station__region", "assignee", "issued_by").order_by("created_at")
+        qs.select_related("station__region", "assignee", "issued_by", "item").order_by("created_at")
     )
     for r in rows:
         r.age_days = (now - r.created_at).days  # type: ignore[attr-defined]
@@ -329,7 +329,13 @@ def rectifications_open(
 def rectification_detail(*, pk: int) -> Rectification:
     found = (
         Rectification.objects.select_related(
-            "station__region", "assignee", "issued_by", "fixed_by", "checked_by", "inspection"
+            "station__region",
+            "assignee",
+            "issued_by",
+            "fixed_by",
+            "checked_by",
+            "inspection",
+            "item",
         )
         .prefetch_related("events__user")
         .filter(pk=pk)
@@ -343,7 +349,7 @@ def rectification_detail(*, pk: int) -> Rectification:
 def inspection_detail(*, pk: int) -> Inspection:
     found = (
         Inspection.objects.select_related("station__region", "inspector", "checklist")
-        .prefetch_related("answers__item", "photos", "rectifications")
+        .prefetch_related("answers__item", "photos__item", "rectifications__item")
         .filter(pk=pk)
         .first()
     )

@@ -116,7 +116,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
         orders = list(
             Rectification.objects.filter(station=obj)
             .exclude(status=RectificationStatus.CLOSED)
-            .select_related("assignee")
+            .select_related("assignee", "item")
             .order_by("deadline")
         )
     else:
