@@ -8,9 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from yizhan.stations.validators import validate_photo
 
@@ -214,13 +213,13 @@ class ChecklistItem(models.Model):
             models.UniqueConstraint(fields=["checklist", "code"], name="checklist_item_code")
         ]
 
+    def __str__(self) -> str:
+        return self.text
+
     @property
     def label(self) -> str:
         """The question in the language of the request (English where one is given)."""
         return self.text_en if get_language() == "en" and self.text_en else self.text
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class AssignmentStatus(models.TextChoices):
@@ -487,13 +486,13 @@ class Rectification(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.title}"
+
     @property
     def label(self) -> str:
         """The finding's checklist question in the request's language, else the title."""
         return self.item.label if self.item_id and self.item else self.title
-
-    def __str__(self) -> str:
-        return f"{self.station_id} {self.title}"
 
 
 class RectificationEvent(models.Model):

@@ -61,13 +61,13 @@ class Amenity(models.Model):
         verbose_name_plural = _("设施目录")
         ordering = ["sort_order", "code"]
 
+    def __str__(self) -> str:
+        return catalogue_label(self.name, self.name_en)
+
     @property
     def label(self) -> str:
         """The name in the language of the request (English where one is given)."""
         return self.name_en if get_language() == "en" and self.name_en else self.name
-
-    def __str__(self) -> str:
-        return catalogue_label(self.name, self.name_en)
 
 
 class Service(models.Model):
