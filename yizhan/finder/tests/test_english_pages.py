@@ -63,11 +63,6 @@ def test_english_finder_pages_have_no_chinese_of_ours(client, station, path):
     assert not found, f"untranslated on {path}: {found}"
 
 
-@pytest.mark.xfail(
-    reason="until the volunteer-shift strings (志愿者值守, 延长开放, 还缺 n 名志愿者 ...) get "
-    "their English in locale/ (the lead translates at the end; then remove this mark)",
-    strict=False,
-)
 def test_english_station_page_with_volunteer_hours_has_no_chinese_of_ours(client, station):
     """The station page's volunteer section and a card that is volunteer-staffed."""
     import datetime as dt
