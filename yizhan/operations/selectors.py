@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,12 +102,15 @@ class BoardRow:
 
 
 def _opens_on(station: Station, day: dt.date) -> bool:
+    return _hours_open_on(station.opening_hours, station.keeps_workday_hours, day)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _hours_open_on(rule: str, workday: bool, day: dt.date) -> bool:
+    """Whether hours ``rule`` open at all on ``day`` (unreadable hours: assume they do).
+    Remembered: a region's stations share a handful of rules."""
     try:
-        return bool(
-            OpeningHours.parse(
-                station.opening_hours, workday=station.keeps_workday_hours
-            ).day_intervals(day)
-        )
+        return bool(OpeningHours.parse(rule, workday=workday).day_intervals(day))
     except (InvalidOpeningHours, ValueError):
         return True
 

@@ -823,9 +823,18 @@ def inspection_reminders_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     today = _local_today(now)
     sent = 0
-    stations = Station.objects.filter(status=StationStatus.ACTIVE).select_related("region")
-    board = inspection_board(stations=list(stations), today=today)
-    for row in board:
+    active = Station.objects.filter(status=StationStatus.ACTIVE).select_related("region")
+    # Only stations with someone to tell, in batches (a province has thousands).
+    staffed = active.filter(staff__user__isnull=False).distinct().order_by("pk")
+    batch: list[Station] = []
+    rows = []
+    for station in staffed.iterator(chunk_size=2000):
+        batch.append(station)
+        if len(batch) == 2000:
+            rows.extend(inspection_board(stations=batch, today=today))
+            batch = []
+    rows.extend(inspection_board(stations=batch, today=today))
+    for row in rows:
         for cell in row.cells:
             if cell.state != "overdue" or cell.tier == Tier.MONTHLY:
                 continue
