@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import station_access, user_scope
 from yizhan.core.errors import ApplicationError, NotFound, ValidationFailed
+from yizhan.core.ratelimit import rate_limited
 from yizhan.operations import exports, selectors, services
 from yizhan.operations.access import station_for_request
 from yizhan.operations.models import Season, Tier
@@ -81,6 +83,28 @@ def _error_message(exc: ApplicationError) -> str:
     if isinstance(exc, ValidationFailed):
         return "；".join(e.message for e in exc.errors)
     return exc.message
+
+
+# ---------------------------------------------------------------- signing in
+
+# Password guesses per address per minute (the form is the one anonymous page here).
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+
+
+class StaffLoginView(LoginView):
+    """Django's sign-in, with password attempts limited per address."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if rate_limited(request, scope="staff-login", per_minute=LOGIN_ATTEMPTS_PER_MINUTE):
+            response = render(
+                request,
+                "registration/login.html",
+                {"form": self.get_form(), "slow_down": True, "next": request.POST.get("next", "")},
+                status=429,
+            )
+            response["Retry-After"] = "60"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 # ---------------------------------------------------------------- the day

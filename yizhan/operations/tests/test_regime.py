@@ -325,3 +325,23 @@ def test_reminders_tell_the_people_in_charge_once(daoli):
     count = Notification.objects.count()
     services.inspection_reminders_send()
     assert Notification.objects.count() == count
+
+
+@pytest.fixture
+def fresh_limits():
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()  # later tests sign in from the same address
+
+
+def test_password_guessing_is_slowed_down(daoli, client, fresh_limits):
+    for _ in range(10):
+        assert (
+            client.post("/staff/login/", {"username": "admin1", "password": "wrong"}).status_code
+            == 200
+        )
+    blocked = client.post("/staff/login/", {"username": "admin1", "password": "pw-yizhan-1"})
+    assert blocked.status_code == 429 and blocked["Retry-After"] == "60"
+    assert "尝试次数过多" in blocked.content.decode()
