@@ -49,6 +49,11 @@ class User(AbstractUser):
             return f"{last}{first}"
         return super().get_full_name()
 
+    @property
+    def display_name(self) -> str:
+        """The name to show: the full name, else the username."""
+        return self.get_full_name() or self.username
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")  # type: ignore[assignment]
         verbose_name_plural = pgettext_lazy("plural", "用户")  # type: ignore[assignment]

@@ -256,7 +256,7 @@ def my_day_api(request: HttpRequest):  # type: ignore[no-untyped-def]
                     for c in row.cells
                 ],
             }
-            for s, roles, row in day.stations
+            for s, roles, row, _may in day.stations
         ],
         "assignments": [
             {"id": a.pk, "tier": a.tier, "station": a.station.code, "due_on": a.due_on}

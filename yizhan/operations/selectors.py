@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
-from yizhan.accounts.selectors import Scope
+from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
 from yizhan.operations import regime
 from yizhan.operations.models import (
@@ -44,6 +44,21 @@ def seasonal_modes_on(*, day: dt.date) -> list[ModeRow]:
             "region__code", "season", "starts_on", "ends_on"
         )
     ]
+
+
+def seasonal_modes_for(*, user: User) -> list[SeasonalMode]:
+    """The modes an officer sees: those set in their region's subtree, and those set above
+    it that reach it (a city's winter mode holds in its districts), latest first."""
+    scope_q = user_scope(user=user).q("region")
+    if user.region is not None:
+        code = user.region.code
+        ancestors = [code[:n] for n in (2, 4, 6, 9) if n < len(code)]
+        scope_q |= Q(region__code__in=ancestors)
+    return list(
+        SeasonalMode.objects.filter(scope_q)
+        .select_related("region")
+        .order_by("-ends_on", "region__code")[:200]
+    )
 
 
 def station_season(*, region_code: str, day: dt.date) -> str:
@@ -168,9 +183,29 @@ def inspection_board(*, stations: Sequence[Station], today: dt.date) -> list[Boa
 # ---------------------------------------------------------------- a person's day
 
 
+def tiers_allowed(*, roles: frozenset[str], supervisor: bool) -> frozenset[str]:
+    """The periodic tiers a person may do at a station: daily for its master or
+    administrator, weekly for its master, monthly for a supervising officer or inspector.
+
+    >>> sorted(tiers_allowed(roles=frozenset({"administrator"}), supervisor=False))
+    ['daily']
+    >>> sorted(tiers_allowed(roles=frozenset({"master"}), supervisor=True))
+    ['daily', 'monthly', 'weekly']
+    """
+    out = set()
+    if roles & {"master", "administrator"}:
+        out.add(Tier.DAILY.value)
+    if "master" in roles:
+        out.add(Tier.WEEKLY.value)
+    if supervisor:
+        out.add(Tier.MONTHLY.value)
+    return frozenset(out)
+
+
 @dataclass
 class MyDay:
-    stations: list[tuple[Station, frozenset[str], BoardRow]]
+    # (station, the person's roles there, its checks, the tiers they may do)
+    stations: list[tuple[Station, frozenset[str], BoardRow, frozenset[str]]]
     assignments: list[InspectionAssignment]
     to_fix: list[Rectification]
     to_check: list[Rectification]
@@ -190,7 +225,15 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
     open_orders = Rectification.objects.select_related("station", "item").order_by("deadline")
     return MyDay(
-        stations=[(s, frozenset(roles[s.pk]), board[s.pk]) for s in stations],
+        stations=[
+            (
+                s,
+                frozenset(roles[s.pk]),
+                board[s.pk],
+                tiers_allowed(roles=frozenset(roles[s.pk]), supervisor=False),
+            )
+            for s in stations
+        ],
         assignments=list(
             InspectionAssignment.objects.filter(assignee=user, status=AssignmentStatus.OPEN)
             .select_related("station")

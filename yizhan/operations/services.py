@@ -682,6 +682,8 @@ def seasonal_mode_set(
         errors.append(FieldError("season", _("季节模式须为夏季或冬季"), value=season))
     if ends_on < starts_on:
         errors.append(FieldError("ends_on", _("结束日期不能早于开始日期")))
+    elif ends_on < timezone.localdate():
+        errors.append(FieldError("ends_on", _("结束日期已过，季节模式不会生效")))
     elif (ends_on - starts_on).days > 200:
         errors.append(FieldError("ends_on", _("一个季节模式不超过200天")))
     if (
@@ -701,6 +703,16 @@ def seasonal_mode_set(
         note=note[:200],
         created_by=user,
     )
+
+
+@transaction.atomic
+def seasonal_mode_delete(*, user: User, mode: SeasonalMode) -> None:
+    """Withdraw a mode set on a region in the officer's scope."""
+    if user.role != UserRole.OFFICER and not user.is_superuser:
+        raise PermissionDenied(_("只有工会干部可以设置季节模式。"))
+    if not user_scope(user=user).contains(mode.region):
+        raise PermissionDenied(_("该区域不在你的管辖范围内。"))
+    mode.delete()
 
 
 # ---------------------------------------------------------------- spot checks, mystery visits

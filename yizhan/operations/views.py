@@ -156,6 +156,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
             "orders": orders,
             "log": selectors.opening_log_recent(station=obj),
             "season": selectors.station_season(region_code=obj.region.code, day=_today()),
+            "may": selectors.tiers_allowed(roles=access.roles, supervisor=access.supervisor),
             "client_id": uuid.uuid4(),
             "today": _today(),
         },
@@ -262,7 +263,10 @@ def inspect(request: HttpRequest, code: str, tier: str) -> HttpResponse:
                 assignment=assignment,
             )
         except ValidationFailed as exc:
-            errors = {e.field: e.message for e in exc.errors}
+            # A photo's error ("photo:<item>") shows at its item, like the answer's.
+            errors = {}
+            for e in exc.errors:
+                errors.setdefault(e.field.removeprefix("photo:"), e.message)
             messages.error(request, _("提交未成功，请按提示修改。"))
         except ApplicationError as exc:
             messages.error(request, _error_message(exc))
@@ -473,6 +477,19 @@ def rectifications(request: HttpRequest) -> HttpResponse:
 def seasons(request: HttpRequest) -> HttpResponse:
     user = _officer(request)
     errors: dict[str, str] = {}
+    if request.method == "POST" and request.POST.get("delete"):
+        from yizhan.operations.models import SeasonalMode as Mode
+
+        mode = Mode.objects.select_related("region").filter(pk=request.POST["delete"]).first()
+        if mode is None:
+            raise Http404(request.POST["delete"])
+        try:
+            services.seasonal_mode_delete(user=user, mode=mode)
+        except ApplicationError as exc:
+            messages.error(request, _error_message(exc))
+        else:
+            messages.success(request, _("季节模式已撤销。"))
+        return redirect("operations:seasons")
     if request.method == "POST":
         region = _region_from(request, user)
         starts, ends = _date(request.POST.get("starts_on")), _date(request.POST.get("ends_on"))
@@ -501,14 +518,14 @@ def seasons(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("季节模式已设置。"))
                 return redirect("operations:seasons")
-    from yizhan.operations.models import SeasonalMode
-
-    modes = SeasonalMode.objects.filter(user_scope(user=user).q("region")).select_related("region")
+    modes = selectors.seasonal_modes_for(user=user)
     return render(
         request,
         "staff/seasons.html",
         {
-            "modes": modes[:200],
+            "modes": modes,
+            "today": _today(),
+            "editable": [m.region for m in modes if user_scope(user=user).contains(m.region)],
             "regions": _regions_in_scope(user),
             "seasons": Season.choices,
             "errors": errors,

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yizhan.notifications.models import Notification
 from yizhan.notifications.sms import MemorySmsBackend
@@ -71,8 +72,11 @@ def test_administrator_day_expired_medicine_to_closed_rectification(
     client.force_login(daoli.administrator)
     page = client.get("/staff/")
     assert "兆麟1号工会驿站" in page.content.decode()
-    station_page = client.get("/staff/s/HRB-DL-001/")
-    assert "已开门" in station_page.content.decode()
+    station_page = client.get("/staff/s/HRB-DL-001/").content.decode()
+    assert "已开门" in station_page
+    # The daily check is theirs; the master's weekly and the district's monthly are not.
+    assert "/inspect/daily/" in station_page
+    assert "/inspect/weekly/" not in station_page and "/inspect/monthly/" not in station_page
     client.post(
         "/staff/s/HRB-DL-001/opening/",
         {
@@ -105,6 +109,11 @@ def test_administrator_day_expired_medicine_to_closed_rectification(
     assert refused.status_code == 200
     assert "不合格项须拍照留证：药箱药品均在有效期内" in refused.content.decode()
     assert Inspection.objects.count() == 1  # only yesterday's
+    not_a_photo = SimpleUploadedFile("medicine.jpg", b"not an image", content_type="image/jpeg")
+    bad_photo = client.post(
+        "/staff/s/HRB-DL-001/inspect/daily/", {**answers, "photo_medicine_in_date": not_a_photo}
+    ).content.decode()
+    assert '<p class="error">文件不是可识别的图片</p>' in bad_photo
 
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(

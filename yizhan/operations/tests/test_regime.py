@@ -13,9 +13,10 @@ from openpyxl import load_workbook
 from yizhan.core.errors import PermissionDenied, ValidationFailed
 from yizhan.notifications.models import Notification
 from yizhan.operations import selectors, services
-from yizhan.operations.models import Inspection
+from yizhan.operations.models import Inspection, SeasonalMode
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StationAmenity
+from yizhan.stations.tests.factories import StationFactory
 
 from .conftest import START, jpeg
 
@@ -309,6 +310,10 @@ def test_open_rectifications_by_age_with_export(daoli, client, clock):
         severity="medium",
         source="officer",
     )
+    nobody = StationFactory(code="HRB-DL-009", region=daoli.street)  # no staff: no assignee
+    services.rectification_issue(
+        user=daoli.inspector, station=nobody, title="无人值守", severity="low", source="officer"
+    )
     client.force_login(daoli.district_officer)
     page = client.get("/staff/region/rectifications/").content.decode()
     assert page.index("标识缺失") < page.index("热水器坏")  # oldest first
@@ -316,7 +321,11 @@ def test_open_rectifications_by_age_with_export(daoli, client, clock):
         io.BytesIO(client.get("/staff/region/rectifications/?format=xlsx").content)
     ).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [(r[4], r[12], r[13]) for r in rows] == [("标识缺失", 30, "是"), ("热水器坏", 0, "否")]
+    assert [(r[4], r[12], r[13]) for r in rows] == [
+        ("标识缺失", 30, "是"),
+        ("热水器坏", 0, "否"),
+        ("无人值守", 0, "否"),
+    ]
 
 
 def test_reminders_tell_the_people_in_charge_once(daoli):
@@ -345,3 +354,36 @@ def test_password_guessing_is_slowed_down(daoli, client, fresh_limits):
     blocked = client.post("/staff/login/", {"username": "admin1", "password": "pw-yizhan-1"})
     assert blocked.status_code == 429 and blocked["Retry-After"] == "60"
     assert "尝试次数过多" in blocked.content.decode()
+
+
+def test_officers_see_the_modes_that_reach_them_and_withdraw_their_own(daoli, client):
+    city_mode = services.seasonal_mode_set(
+        user=daoli.city_officer,
+        region=daoli.city,
+        season="winter",
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2027, 3, 31),
+    )
+    with pytest.raises(ValidationFailed) as past:
+        services.seasonal_mode_set(
+            user=daoli.district_officer,
+            region=daoli.district,
+            season="summer",
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 8, 31),
+        )
+    assert past.value.errors[0].field == "ends_on"
+    client.force_login(daoli.district_officer)
+    page = client.get("/staff/region/seasons/").content.decode()
+    assert "哈尔滨市" in page and "生效中" in page and "上级设置" in page
+    assert client.post("/staff/region/seasons/", {"delete": city_mode.pk}).status_code == 302
+    assert SeasonalMode.objects.filter(pk=city_mode.pk).exists()  # not theirs to withdraw
+    own = services.seasonal_mode_set(
+        user=daoli.district_officer,
+        region=daoli.district,
+        season="summer",
+        starts_on=dt.date(2027, 6, 1),
+        ends_on=dt.date(2027, 8, 31),
+    )
+    client.post("/staff/region/seasons/", {"delete": own.pk})
+    assert not SeasonalMode.objects.filter(pk=own.pk).exists()
