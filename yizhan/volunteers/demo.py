@@ -53,9 +53,9 @@ def demo_ensure(*, now: dt.datetime) -> DemoShifts:
     volunteer = User.objects.filter(username=DEMO_USER, is_active=True).first()
     today = now.astimezone(SHANGHAI).date()
     made = signed = 0
-    for station in stations:
+    for place, station in enumerate(stations):
         for week in range(2):
-            for weekday, start, end, role, slots in WEEKEND:
+            for k, (weekday, start, end, role, slots) in enumerate(WEEKEND):
                 day = today + dt.timedelta(days=(weekday - today.weekday()) % 7 + 7 * week)
                 starts_at = dt.datetime.combine(day, start, SHANGHAI)
                 if starts_at <= now:
@@ -72,7 +72,10 @@ def demo_ensure(*, now: dt.datetime) -> DemoShifts:
                     },
                 )
                 made += created
-                if volunteer is None or shift.cancelled:
+                # One person keeps one station open at a time: each weekend day the
+                # demo volunteer staffs one of the stations, in turn.
+                mine = place == (week * len(WEEKEND) + k) % len(stations)
+                if volunteer is None or shift.cancelled or not mine:
                     continue
                 if not ShiftSignup.objects.filter(
                     shift=shift, user=volunteer, status=SignupStatus.SIGNED_UP

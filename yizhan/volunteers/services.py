@@ -167,6 +167,28 @@ def shift_signup(
         raise _fail("user", _("你已报名该值班。"))
     if active.count() >= locked.slots:
         raise _fail("slots", _("名额已满"), locked.slots)
+    # One person cannot keep two stations open at once.
+    clash = (
+        ShiftSignup.objects.filter(
+            user=volunteer,
+            status=SignupStatus.SIGNED_UP,
+            shift__cancelled=False,
+            shift__starts_at__lt=locked.ends_at,
+            shift__ends_at__gt=locked.starts_at,
+        )
+        .select_related("shift__station")
+        .first()
+    )
+    if clash is not None:
+        raise _fail(
+            "shift",
+            _("与你已报名的值班时间重叠：%(station)s %(at)s")
+            % {
+                "station": clash.shift.station.name,
+                "at": f"{timezone.localtime(clash.shift.starts_at):%m-%d %H:%M}",
+            },
+            locked.pk,
+        )
     try:
         with transaction.atomic():
             signup = ShiftSignup.objects.create(shift=locked, user=volunteer, signed_up_at=now)

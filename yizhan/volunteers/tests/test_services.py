@@ -277,3 +277,34 @@ def test_concurrent_sign_ups_never_oversell(saturday_shift):
         t.join()
     assert sorted(results) == ["ok", "ok"] + ["slots"] * 6
     assert saturday_shift.signups.filter(status=SignupStatus.SIGNED_UP).count() == 2
+
+
+def test_one_person_cannot_keep_two_stations_open_at_once(thursday, saturday_shift, master):
+    other = StationFactory(code="HRB-DL-077", region=saturday_shift.station.region)
+    StationStaff.objects.create(station=other, role="master", name="周站长", user=master)
+    overlapping = shift_publish(
+        user=master,
+        station=other,
+        role="butler",
+        starts_at=at(SATURDAY, 12),
+        ends_at=at(SATURDAY, 20),
+        slots=2,
+        extends_hours=True,
+        note="",
+    )
+    later = shift_publish(
+        user=master,
+        station=other,
+        role="butler",
+        starts_at=at(SATURDAY, 18),
+        ends_at=at(SATURDAY, 21),
+        slots=2,
+        extends_hours=True,
+        note="",
+    )
+    rider = UserFactory(role="worker")
+    shift_signup(user=rider, shift=saturday_shift)
+    with pytest.raises(ValidationFailed) as clash:
+        shift_signup(user=rider, shift=overlapping)
+    assert "时间重叠" in fields(clash)["shift"]
+    shift_signup(user=rider, shift=later)  # after the first shift ends: fine
