@@ -223,7 +223,7 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         .order_by("code")
     )
     board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
-    open_orders = Rectification.objects.select_related("station", "item").order_by("deadline")
+    open_orders = Rectification.objects.select_related("station", "item").order_by("deadline", "id")
     return MyDay(
         stations=[
             (
@@ -365,7 +365,9 @@ def rectifications_open(
     if region is not None:
         qs = qs.filter(region_subtree_q(region, field="station__region"))
     rows = list(
-        qs.select_related("station__region", "assignee", "issued_by", "item").order_by("created_at")
+        qs.select_related("station__region", "assignee", "issued_by", "item").order_by(
+            "created_at", "id"
+        )
     )
     for r in rows:
         r.age_days = (now - r.created_at).days  # type: ignore[attr-defined]

@@ -445,7 +445,9 @@ def rectification_issue(
 
 def _lock(order: Rectification) -> Rectification:
     return (
-        Rectification.objects.select_for_update().select_related("station__region").get(pk=order.pk)
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("station__region")
+        .get(pk=order.pk)
     )
 
 
@@ -563,7 +565,7 @@ def rectifications_escalate(*, now: dt.datetime | None = None) -> int:
     for pk in list(overdue):
         with transaction.atomic():
             order = (
-                Rectification.objects.select_for_update()
+                Rectification.objects.select_for_update(of=("self",))
                 .select_related("station__region", "assignee")
                 .get(pk=pk)
             )

@@ -141,7 +141,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
             Rectification.objects.filter(station=obj)
             .exclude(status=RectificationStatus.CLOSED)
             .select_related("assignee", "item")
-            .order_by("deadline")
+            .order_by("deadline", "id")
         )
     else:
         orders = [o for o in orders if o.station_id == obj.pk]
