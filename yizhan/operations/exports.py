@@ -24,16 +24,48 @@ STATE_NAMES = {
 }
 
 
-def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _sheet(
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    widths: dict[int, int] | None = None,
+    formats: dict[int, str] | None = None,
+) -> None:
+    """One sheet: bold frozen headers, columns wide enough for their content (Chinese
+    characters count double), and number formats by column (0-based) — shares as
+    percentages, times as real date-times that sort and filter."""
     ws = wb.create_sheet(title)
     ws.append(list(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    longest = [_width(h) for h in headers]
     for row in rows:
         ws.append(list(row))
+        for i, value in enumerate(row):
+            longest[i] = max(longest[i], _width(value))
+    for i, fmt in (formats or {}).items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
+            cell.number_format = fmt
     ws.freeze_panes = "A2"
-    for i, h in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
+    ws.auto_filter.ref = ws.dimensions
+    for i, n in enumerate(longest, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(
+            60, max(8, (widths or {}).get(i - 1, n) + 2)
+        )
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, dt.datetime):
+        return 16
+    text = str(value) if value is not None else ""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _local(at: dt.datetime | None) -> dt.datetime | str:
+    """Beijing time without a zone (spreadsheets have none), or blank."""
+    return at.astimezone(SHANGHAI).replace(tzinfo=None) if at else ""
 
 
 def _share(value: float | None) -> float | str:
@@ -61,6 +93,7 @@ def compliance_xlsx(
             ]
             for t in totals
         ],
+        formats={5: "0.0%"},
     )
     _sheet(
         wb,
@@ -92,6 +125,7 @@ def compliance_xlsx(
             ]
             for r in rows
         ],
+        formats={6: "0.0%"},
     )
     ws = wb.create_sheet("说明")
     ws.append([f"统计区间：{start} 至 {end}（北京时间）"])
@@ -106,9 +140,6 @@ def compliance_xlsx(
 def rectifications_xlsx(rows: Sequence[Rectification]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
-
-    def local(at: dt.datetime | None) -> str:
-        return f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if at else ""
 
     _sheet(
         wb,
@@ -140,14 +171,15 @@ def rectifications_xlsx(rows: Sequence[Rectification]) -> bytes:
                 r.get_source_display(),
                 r.get_status_display(),
                 str(r.get_level_display()),
-                (r.assignee.get_full_name() or r.assignee.username) if r.assignee else "",
-                local(r.created_at),
-                local(r.deadline),
+                r.assignee.display_name if r.assignee else "",
+                _local(r.created_at),
+                _local(r.deadline),
                 getattr(r, "age_days", ""),
                 "是" if getattr(r, "overdue", False) else "否",
             ]
             for r in rows
         ],
+        formats={10: "yyyy-mm-dd hh:mm", 11: "yyyy-mm-dd hh:mm"},
     )
     out = io.BytesIO()
     wb.save(out)

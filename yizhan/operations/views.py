@@ -29,6 +29,7 @@ from yizhan.operations import exports, selectors, services
 from yizhan.operations.access import station_for_request
 from yizhan.operations.models import Season, Tier
 from yizhan.regions.models import Region
+from yizhan.signage.selectors import hours_summary
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
@@ -157,6 +158,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
             "log": selectors.opening_log_recent(station=obj),
             "season": selectors.station_season(region_code=obj.region.code, day=_today()),
             "may": selectors.tiers_allowed(roles=access.roles, supervisor=access.supervisor),
+            "hours": hours_summary(station=obj, today=_today()),
             "client_id": uuid.uuid4(),
             "today": _today(),
         },
@@ -211,8 +213,8 @@ def equipment(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(name)s：%(state)s（找驿站页面已同步）")
-            % {"name": row.amenity.name, "state": row.get_state_display()},
+            _("%(name)s：%(state)s（找驿站页面几秒内更新）")
+            % {"name": row.amenity.label, "state": row.get_state_display()},
         )
     return redirect("operations:station", code=obj.code)
 
@@ -367,6 +369,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "can_fix": can_fix,
             "can_check": order.status == "fixed" and services.can_check(user, order),
+            "post": request.POST,
             "overdue": order.status == "open" and order.deadline < timezone.now(),
         },
     )
@@ -417,6 +420,9 @@ def compliance(request: HttpRequest) -> HttpResponse:
         scope=user_scope(user=user), region=region, start=start, end=end, today=_today()
     )
     totals = selectors.compliance_by_region(rows)
+    only_overdue = request.GET.get("overdue") == "1"
+    if only_overdue:
+        rows = [r for r in rows if r.state == "overdue"]
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(
             exports.compliance_xlsx(rows, totals, start, end), content_type=exports.XLSX
@@ -435,6 +441,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "regions": _regions_in_scope(user),
             "start": start,
             "end": end,
+            "only_overdue": only_overdue,
             "nav": "region",
             "query": request.GET.urlencode(),
         },
@@ -603,16 +610,30 @@ def spot(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mystery(request: HttpRequest) -> HttpResponse:
     user = _officer(request)
-    obj = (
-        Station.objects.select_related("region")
-        .filter(code=request.POST.get("station", ""))
-        .first()
-    )
-    worker = User.objects.filter(pk=int(request.POST.get("worker") or 0)).first()
+    code = request.POST.get("station", "").strip().upper()
+    obj = Station.objects.select_related("region").filter(code=code).first()
+    raw_worker = request.POST.get("worker", "")
+    worker = User.objects.filter(pk=int(raw_worker)).first() if raw_worker.isdigit() else None
     due_on = _date(request.POST.get("due_on"))
-    if obj is None or worker is None or due_on is None:
-        messages.error(request, _("请填写驿站编号、暗访人和截止日期。"))
+    problems = []
+    if obj is None:
+        problems.append(
+            _("没有编号为 %(code)s 的驿站") % {"code": code} if code else _("请填写驿站编号")
+        )
+    if worker is None:
+        problems.append(_("请选择暗访人"))
+    if due_on is None:
+        problems.append(_("请填写截止日期"))
+    if problems or obj is None or worker is None or due_on is None:
+        messages.error(request, "；".join(str(p) for p in problems))
         return redirect("operations:spot")
+    try:
+        services.mystery_visit_assign(user=user, station=obj, worker=worker, due_on=due_on)
+    except ApplicationError as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        messages.success(request, _("暗访任务已派发给 %(who)s。") % {"who": worker.display_name})
+    return redirect("operations:spot")
     try:
         services.mystery_visit_assign(user=user, station=obj, worker=worker, due_on=due_on)
     except ApplicationError as exc:

@@ -165,6 +165,17 @@ def _holiday_text(rule: str, workday: bool, today: dt.date) -> str:
     return ""
 
 
+def hours_summary(*, station: Station, today: dt.date) -> tuple[tuple[WeekLine, ...], str]:
+    """A usual week's hours grouped by day ("周一至周五 08:00–18:00") and the holiday
+    note, in the active language; ``()`` when the rule cannot be read."""
+    return _hours_summary(
+        station.opening_hours,
+        station.keeps_workday_hours,
+        _reference_monday(today),
+        get_language() or "",
+    )
+
+
 @lru_cache(maxsize=1024)
 def _hours_summary(
     rule: str, workday: bool, monday: dt.date, language: str

@@ -387,3 +387,32 @@ def test_officers_see_the_modes_that_reach_them_and_withdraw_their_own(daoli, cl
     )
     client.post("/staff/region/seasons/", {"delete": own.pk})
     assert not SeasonalMode.objects.filter(pk=own.pk).exists()
+
+
+def test_compliance_export_shares_are_percentages_and_the_list_can_show_only_overdue(daoli, client):
+    daily(daoli, station=daoli.other, user=daoli.other_admin)  # HRB-DL-002 done today
+    client.force_login(daoli.district_officer)
+    page = client.get("/staff/region/?overdue=1").content.decode()
+    stations = page[page.index("按驿站") :]
+    assert '<td class="bad">逾期</td>' in stations
+    assert "已完成</td>" not in stations and "待完成</td>" not in stations
+    export = client.get("/staff/region/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(export.content))["按驿站"]
+    share = sheet.cell(row=2, column=7)
+    assert isinstance(share.value, int | float) and share.number_format == "0.0%"
+
+
+def test_a_mystery_visit_to_an_unknown_station_says_so(daoli, client):
+    client.force_login(daoli.district_officer)
+    answer = client.post(
+        "/staff/region/mystery/",
+        {"station": "hrb-dl-999", "worker": daoli.worker.pk, "due_on": "2026-12-08"},
+        follow=True,
+    )
+    assert "没有编号为 HRB-DL-999 的驿站" in answer.content.decode()
+    ok = client.post(
+        "/staff/region/mystery/",
+        {"station": "hrb-dl-001", "worker": daoli.worker.pk, "due_on": "2026-12-08"},
+        follow=True,
+    )
+    assert "暗访任务已派发" in ok.content.decode()

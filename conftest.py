@@ -1,0 +1,20 @@
+"""Fixtures for every test in the repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language (Chinese). A request under /en/
+    leaves English active in its thread, which would otherwise leak into the next test
+    that calls code directly."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
