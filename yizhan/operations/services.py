@@ -315,17 +315,16 @@ def inspection_submit(
         assignment.status = AssignmentStatus.DONE
         assignment.save(update_fields=["status"])
     orders = []
-    for item, value, ok in cleaned:
+    for item, _value, ok in cleaned:
         if ok:
             continue
-        shown = f"{value}{item.unit}" if item.kind == ItemKind.NUMBER else _("否")
+        # The finding's words come from the checklist item and its answer, shown in the
+        # reader's language; the order stores no composed sentence.
         orders.append(
             rectification_issue(
                 user=user,
                 station=station,
                 title=item.text,
-                detail=_("%(tier)s发现：%(item)s —— 结果：%(value)s")
-                % {"tier": Tier(tier).label, "item": item.text, "value": shown},
                 severity=item.severity,
                 source=RectificationSource.INSPECTION,
                 source_ref=f"item:{item.code}",

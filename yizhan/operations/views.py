@@ -361,6 +361,11 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("operations:rectification", pk=order.pk)
         order = selectors.rectification_detail(pk=pk)
     can_fix = order.status == "open" and (order.assignee_id == user.pk or access.runs)
+    finding = (
+        order.inspection.answers.filter(item=order.item).select_related("item").first()
+        if order.inspection is not None and order.item_id
+        else None
+    )
     return render(
         request,
         "staff/rectification.html",
@@ -371,6 +376,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             "can_check": order.status == "fixed" and services.can_check(user, order),
             "post": request.POST,
             "overdue": order.status == "open" and order.deadline < timezone.now(),
+            "finding": finding,
         },
     )
 

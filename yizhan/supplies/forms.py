@@ -52,7 +52,10 @@ class UseForm(SubmitForm):
 
 class RestockForm(SubmitForm):
     item = forms.ModelChoiceField(
-        label=_("物资"), queryset=SupplyItem.objects.all(), to_field_name="code"
+        label=_("物资"),
+        queryset=SupplyItem.objects.all(),
+        to_field_name="code",
+        empty_label=_("请选择物资"),
     )
     quantity = _quantity(_("入库数量"))
     batch_no = forms.CharField(label=_("批号"), required=False, max_length=40)
