@@ -77,6 +77,9 @@ def _local_today(now: dt.datetime) -> dt.date:
 
 @dataclass(frozen=True)
 class Position:
+    """Where a phone said it was (WGS-84), checked against a station by the opening log,
+    inspections and volunteer check-ins alike."""
+
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None
@@ -85,8 +88,17 @@ class Position:
         """(distance from the station, away, no position)."""
         if self.lat is None or self.lon is None:
             return None, False, True
-        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
-            raise ValidationFailed(errors=[FieldError("lat", _("定位坐标无效"))])
+        errors = []
+        if not -90 <= self.lat <= 90:
+            errors.append(FieldError("lat", _("纬度须在 -90 到 90 之间。"), value=str(self.lat)))
+        if not -180 <= self.lon <= 180:
+            errors.append(FieldError("lon", _("经度须在 -180 到 180 之间。"), value=str(self.lon)))
+        if self.accuracy_m is not None and self.accuracy_m < 0:
+            errors.append(
+                FieldError("accuracy_m", _("定位精度不能为负数。"), value=str(self.accuracy_m))
+            )
+        if errors:
+            raise ValidationFailed(errors=errors)
         d = regime.distance_m(self.lat, self.lon, station.lat, station.lon)
         return d, regime.is_away(d, self.accuracy_m, limit_m), False
 

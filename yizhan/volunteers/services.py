@@ -8,7 +8,6 @@ sign-up per person and shift."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from yizhan.core.errors import FieldError, NotFound, PermissionDenied, Validatio
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.operations.access import station_access_require
+from yizhan.operations.services import Position
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 from yizhan.volunteers.models import (
@@ -35,19 +35,6 @@ from yizhan.volunteers.models import (
 
 VOLUNTEER_USER_ROLES = frozenset({UserRole.WORKER.value, UserRole.STAFF.value})
 MAX_SLOTS = 50
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine).
-
-    >>> round(distance_m(45.7733, 126.6175, 45.7760, 126.6175))
-    300
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _fail(field: str, message: str, value: object = "") -> ValidationFailed:
@@ -235,20 +222,8 @@ def shift_signup_cancel(
 def _position(
     station: Station, lat: float | None, lon: float | None, accuracy_m: float | None
 ) -> tuple[float | None, bool, bool]:
-    """(distance to the station, away, no position)."""
-    if lat is None or lon is None:
-        return None, False, True
-    errors = []
-    if not -90 <= lat <= 90:
-        errors.append(FieldError("lat", _("纬度须在 -90 到 90 之间。"), value=str(lat)))
-    if not -180 <= lon <= 180:
-        errors.append(FieldError("lon", _("经度须在 -180 到 180 之间。"), value=str(lon)))
-    if accuracy_m is not None and accuracy_m < 0:
-        errors.append(FieldError("accuracy_m", _("定位精度不能为负数。"), value=str(accuracy_m)))
-    if errors:
-        raise ValidationFailed(errors=errors)
-    d = distance_m(lat, lon, station.lat, station.lon)
-    return d, d > AWAY_METRES, False
+    """(distance to the station, away, no position), as the opening log checks them."""
+    return Position(lat, lon, accuracy_m).check(station, AWAY_METRES)
 
 
 @transaction.atomic
