@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yizhan.accounts.models import User
+from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
 from yizhan.operations import regime
@@ -20,6 +20,7 @@ from yizhan.operations.models import (
     Checklist,
     ChecklistItem,
     Inspection,
+    InspectionAnswer,
     InspectionAssignment,
     InspectionRule,
     ItemSeason,
@@ -373,6 +374,49 @@ def rectifications_open(
         r.age_days = (now - r.created_at).days  # type: ignore[attr-defined]
         r.overdue = r.status == RectificationStatus.OPEN and r.deadline < now  # type: ignore[attr-defined]
     return rows
+
+
+def station_orders_open(*, station: Station) -> list[Rectification]:
+    """One station's orders not yet closed, the nearest deadline first."""
+    return list(
+        Rectification.objects.filter(station=station)
+        .exclude(status=RectificationStatus.CLOSED)
+        .select_related("assignee", "item")
+        .order_by("deadline", "id")
+    )
+
+
+def rectification_finding(*, order: Rectification) -> InspectionAnswer | None:
+    """The failed answer an inspection's order came from (None for other sources)."""
+    if order.inspection_id is None or order.item_id is None:
+        return None
+    return (
+        InspectionAnswer.objects.filter(inspection_id=order.inspection_id, item_id=order.item_id)
+        .select_related("item")
+        .first()
+    )
+
+
+def assignment_choices(*, user: User) -> tuple[list[User], list[User], list[InspectionAssignment]]:
+    """For an officer's spot-check page: the inspectors and officers in their scope who can
+    be sent, the registered workers who can visit, and the tasks still open."""
+    scope = user_scope(user=user)
+    people = list(
+        User.objects.filter(
+            scope.q("region"), role__in=[UserRole.INSPECTOR, UserRole.OFFICER], is_active=True
+        ).order_by("role", "username")
+    )
+    workers = list(
+        User.objects.filter(role=UserRole.WORKER, is_active=True).order_by("username")[:200]
+    )
+    open_tasks = list(
+        InspectionAssignment.objects.filter(
+            scope.q("station__region"), status=AssignmentStatus.OPEN
+        )
+        .select_related("station", "assignee")
+        .order_by("due_on")[:300]
+    )
+    return people, workers, open_tasks
 
 
 def rectification_detail(*, pk: int) -> Rectification:

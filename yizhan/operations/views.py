@@ -130,22 +130,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
     amenities = list(
         obj.station_amenities.select_related("amenity").order_by("amenity__sort_order")
     )
-    orders = (
-        selectors.rectifications_open(scope=user_scope(user=request.user), now=timezone.now())
-        if access.supervisor
-        else []
-    )
-    if not access.supervisor:
-        from yizhan.operations.models import Rectification, RectificationStatus
-
-        orders = list(
-            Rectification.objects.filter(station=obj)
-            .exclude(status=RectificationStatus.CLOSED)
-            .select_related("assignee", "item")
-            .order_by("deadline", "id")
-        )
-    else:
-        orders = [o for o in orders if o.station_id == obj.pk]
+    orders = selectors.station_orders_open(station=obj)
     return render(
         request,
         "staff/station.html",
@@ -361,11 +346,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("operations:rectification", pk=order.pk)
         order = selectors.rectification_detail(pk=pk)
     can_fix = order.status == "open" and (order.assignee_id == user.pk or access.runs)
-    finding = (
-        order.inspection.answers.filter(item=order.item).select_related("item").first()
-        if order.inspection is not None and order.item_id
-        else None
-    )
+    finding = selectors.rectification_finding(order=order)
     return render(
         request,
         "staff/rectification.html",
@@ -584,18 +565,7 @@ def spot(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _error_message(exc))
             else:
                 messages.success(request, _("已随机抽取 %(n)d 个驿站。") % {"n": len(made)})
-    scope = user_scope(user=user)
-    people = User.objects.filter(
-        scope.q("region"), role__in=[UserRole.INSPECTOR, UserRole.OFFICER], is_active=True
-    ).order_by("role", "username")
-    workers = User.objects.filter(role=UserRole.WORKER, is_active=True).order_by("username")[:200]
-    from yizhan.operations.models import InspectionAssignment
-
-    open_tasks = (
-        InspectionAssignment.objects.filter(scope.q("station__region"), status="open")
-        .select_related("station", "assignee")
-        .order_by("due_on")[:300]
-    )
+    people, workers, open_tasks = selectors.assignment_choices(user=user)
     return render(
         request,
         "staff/spot.html",
