@@ -42,8 +42,8 @@ PEOPLE: tuple[tuple[str, str, str, str | None, str | None], ...] = (
     ("volunteer1", "worker, volunteer 注册劳动者/志愿者", UserRole.WORKER, None, None),
 )
 USERNAMES = tuple(p[0] for p in PEOPLE)
-HISTORY_DAYS = 14
-HISTORY_STATIONS = 12
+HISTORY_DAYS = 35
+HISTORY_STATIONS = 60
 
 
 @dataclass(frozen=True)
