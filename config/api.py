@@ -75,6 +75,9 @@ def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
 
 def _register_routers() -> None:
     from yizhan.finder.api import router as finder_router
+    from yizhan.devices.api import router as devices_router
+    from yizhan.evidence.api import router as evidence_router
+    from yizhan.feedback.api import router as feedback_router
     from yizhan.operations.api import router as operations_router
     from yizhan.signage.api import router as signage_router
     from yizhan.stations.api import router as stations_router
@@ -87,6 +90,9 @@ def _register_routers() -> None:
     api.add_router("/supplies", supplies_router, tags=["supplies"])
     api.add_router("/shifts", volunteers_router, tags=["shifts"])
     api.add_router("/boards", signage_router, tags=["boards"])
+    api.add_router("/feedback", feedback_router, tags=["feedback"])
+    api.add_router("/devices", devices_router, tags=["devices"])
+    api.add_router("/evidence", evidence_router, tags=["evidence"])
 
 
 _register_routers()

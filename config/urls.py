@@ -23,6 +23,8 @@ urlpatterns += i18n_patterns(
     path("staff/supplies/", include("yizhan.supplies.urls")),
     path("staff/shifts/", include("yizhan.volunteers.urls")),
     path("staff/boards/", include("yizhan.signage.urls")),
+    path("staff/evidence/", include("yizhan.evidence.urls")),
+    path("staff/feedback/", include("yizhan.feedback.urls")),
     path("staff/", include("yizhan.operations.urls")),
     path("q/", include("yizhan.signage.qr_urls")),
     path("", include("yizhan.finder.urls")),

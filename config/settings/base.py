@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "yizhan.supplies",
     "yizhan.volunteers",
     "yizhan.signage",
+    "yizhan.feedback",
+    "yizhan.devices",
+    "yizhan.evidence",
 ]
 
 MIDDLEWARE = [
