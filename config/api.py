@@ -74,10 +74,10 @@ def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
 
 
 def _register_routers() -> None:
-    from yizhan.finder.api import router as finder_router
     from yizhan.devices.api import router as devices_router
     from yizhan.evidence.api import router as evidence_router
     from yizhan.feedback.api import router as feedback_router
+    from yizhan.finder.api import router as finder_router
     from yizhan.operations.api import router as operations_router
     from yizhan.signage.api import router as signage_router
     from yizhan.stations.api import router as stations_router
