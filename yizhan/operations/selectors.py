@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
+from yizhan.evidence.events import LifeEvent
 from yizhan.operations import regime
 from yizhan.operations.models import (
     AssignmentStatus,
@@ -453,3 +454,16 @@ def inspection_detail(*, pk: int) -> Inspection:
 
 def opening_log_recent(*, station: Station, limit: int = 10) -> list[OpeningLog]:
     return list(OpeningLog.objects.filter(station=station).select_related("user")[:limit])
+
+
+def life_events(
+    *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
+) -> Iterator[LifeEvent]:
+    """The opening log as evidence: "opened" and "closed" taps by the station's staff."""
+    rows = OpeningLog.objects.filter(at__gte=start, at__lt=end)
+    if station_ids is not None:
+        rows = rows.filter(station_id__in=station_ids)
+    for sid, at, action, user_id in rows.values_list(
+        "station_id", "at", "action", "user_id"
+    ).iterator(chunk_size=5000):
+        yield LifeEvent(sid, at, action, f"staff:{user_id}", "", 0, True)

@@ -1,0 +1,205 @@
+"""Usage and opening compliance per station and day, from every source of evidence.
+
+Sources give `LifeEvent` rows (`yizhan/evidence/events.py`); declared opening comes from
+the registry's hours, volunteer-staffed spans and temporary closures. Computed on demand
+(a district-month is a fraction of a second); the monthly evaluation run stores results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Q
+
+from yizhan.accounts.selectors import Scope
+from yizhan.evidence import rules
+from yizhan.evidence.events import LifeEvent
+from yizhan.finder.index import subtract_intervals, union_intervals
+from yizhan.regions.models import Region
+from yizhan.regions.selectors import region_subtree_q
+from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours
+from yizhan.stations.models import Station, StationClosure, StationStatus
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+# Every source of signs of life: "module:function" giving LifeEvent rows.
+SOURCES = (
+    "yizhan.operations.selectors:life_events",
+    "yizhan.feedback.selectors:life_events",
+    "yizhan.devices.selectors:life_events",
+)
+
+
+def _source(path: str) -> Callable[..., Iterator[LifeEvent]] | None:
+    module, name = path.split(":")
+    try:
+        found: Callable[..., Iterator[LifeEvent]] = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):  # a source app not installed in this deployment
+        return None
+    return found
+
+
+def life_events(
+    *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
+) -> list[LifeEvent]:
+    """Every sign of life from every source within [start, end)."""
+    out: list[LifeEvent] = []
+    for path in SOURCES:
+        source = _source(path)
+        if source is not None:
+            out.extend(source(station_ids=station_ids, start=start, end=end))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _hours(rule: str, workday: bool, start: dt.datetime, end: dt.datetime) -> tuple[Interval, ...]:
+    try:
+        return tuple(OpeningHours.parse(rule, workday=workday).intervals(start, end))
+    except (InvalidOpeningHours, ValueError):
+        return ()
+
+
+def declared_open(
+    *, stations: Sequence[Station], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[Interval]]:
+    """Station id → when it declared itself open in [start, end): its published hours and
+    volunteer-staffed spans, less temporary closures (a declared closure is not a lie)."""
+    ids = [s.pk for s in stations]
+    closures: dict[int, list[Interval]] = defaultdict(list)
+    for sid, a, b in (
+        StationClosure.objects.filter(station_id__in=ids, starts_at__lt=end)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=start))
+        .values_list("station_id", "starts_at", "ends_at")
+    ):
+        closures[sid].append((max(a, start), min(b or end, end)))
+    extra: dict[int, list[Interval]] = defaultdict(list)
+    try:
+        from yizhan.volunteers.selectors import volunteer_open_spans
+
+        for sid, shifts in volunteer_open_spans(window_start=start, window_end=end).items():
+            extra[sid] = [(max(a, start), min(b, end)) for a, b, _label in shifts]
+    except ImportError:
+        pass
+    out = {}
+    for s in stations:
+        spans = list(_hours(s.opening_hours, s.keeps_workday_hours, start, end))
+        spans = [(max(a, start), min(b, end)) for a, b in spans if b > start and a < end]
+        if extra.get(s.pk):
+            spans = union_intervals(spans, extra[s.pk])
+        out[s.pk] = subtract_intervals(spans, closures.get(s.pk, []))
+    return out
+
+
+def _day_bounds(day: dt.date) -> Interval:
+    a = dt.datetime.combine(day, dt.time(), SHANGHAI)
+    return a, a + dt.timedelta(days=1)
+
+
+@dataclass
+class StationDay:
+    station: Station
+    day: dt.date
+    usage: rules.Usage
+    compliance: rules.DayCompliance
+
+
+def station_days(*, stations: Sequence[Station], first: dt.date, last: dt.date) -> list[StationDay]:
+    """Usage and opening compliance for each station and local day from ``first`` to
+    ``last`` inclusive: one query per source, whatever the number of stations."""
+    start, _ = _day_bounds(first)
+    _, end = _day_bounds(last)
+    declared = declared_open(stations=stations, start=start, end=end)
+    events = life_events(station_ids=[s.pk for s in stations], start=start, end=end)
+    per: dict[tuple[int, dt.date], list[LifeEvent]] = defaultdict(list)
+    for e in events:
+        per[(e.station_id, e.at.astimezone(SHANGHAI).date())].append(e)
+    out = []
+    for s in stations:
+        spans = declared.get(s.pk, [])
+        day = first
+        while day <= last:
+            a, b = _day_bounds(day)
+            todays = [(max(x, a), min(y, b)) for x, y in spans if y > a and x < b]
+            evs = per.get((s.pk, day), [])
+            out.append(
+                StationDay(s, day, rules.usage(evs, SHANGHAI), rules.day_compliance(todays, evs))
+            )
+            day += dt.timedelta(days=1)
+    return out
+
+
+def stations_in(*, scope: Scope, region: Region | None) -> list[Station]:
+    qs = Station.objects.filter(scope.q("region"), status=StationStatus.ACTIVE)
+    if region is not None:
+        qs = qs.filter(region_subtree_q(region, field="region"))
+    return list(qs.select_related("region").order_by("code"))
+
+
+@dataclass
+class StationSummary:
+    """A station over a period: what an officer's table shows."""
+
+    station: Station
+    visits: int = 0
+    person_visits: int = 0
+    declared_minutes: int = 0
+    alive_minutes: int = 0
+    flagged_days: list[dt.date] = field(default_factory=list)
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    occupations: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def compliance(self) -> float | None:
+        return None if not self.declared_minutes else self.alive_minutes / self.declared_minutes
+
+    @property
+    def dead_hours(self) -> float:
+        return (self.declared_minutes - self.alive_minutes) / 60
+
+
+def summarise(days: Sequence[StationDay]) -> list[StationSummary]:
+    acc: dict[int, StationSummary] = {}
+    for d in days:
+        s = acc.setdefault(d.station.pk, StationSummary(d.station))
+        s.visits += d.usage.visits
+        s.person_visits += d.usage.person_visits
+        s.declared_minutes += d.compliance.declared_minutes
+        s.alive_minutes += d.compliance.alive_minutes
+        if d.compliance.flagged:
+            s.flagged_days.append(d.day)
+        for h, n in enumerate(d.usage.by_hour):
+            s.by_hour[h] += n
+        s.occupations.update(d.usage.occupations)
+    return list(acc.values())
+
+
+def daily_trend(days: Sequence[StationDay]) -> list[tuple[dt.date, int, float | None]]:
+    """(day, visits, compliance share) summed over the stations."""
+    visits: Counter[dt.date] = Counter()
+    declared: Counter[dt.date] = Counter()
+    alive: Counter[dt.date] = Counter()
+    for d in days:
+        visits[d.day] += d.usage.visits
+        declared[d.day] += d.compliance.declared_minutes
+        alive[d.day] += d.compliance.alive_minutes
+    return [
+        (day, visits[day], alive[day] / declared[day] if declared[day] else None)
+        for day in sorted(set(visits) | set(declared))
+    ]
+
+
+def as_row(s: StationSummary) -> dict[str, Any]:
+    return {
+        "code": s.station.code,
+        "name": s.station.name,
+        "region": s.station.region.name,
+        "visits": s.visits,
+        "compliance": s.compliance,
+        "dead_hours": round(s.dead_hours, 1),
+        "flagged_days": len(s.flagged_days),
+    }

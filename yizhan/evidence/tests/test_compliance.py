@@ -1,0 +1,76 @@
+"""Opening compliance and usage on a hand-worked day, through the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from yizhan.evidence import selectors
+from yizhan.operations.models import OpeningLog, Rectification
+from yizhan.stations.hours import SHANGHAI
+from yizhan.stations.models import StationClosure
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2026, 11, 30)
+
+
+def at(h: int, m: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, 30, h, m, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def worked_day(daoli):
+    """HRB-DL-001 declares 08:00–20:00 every day. On 30 November: opened at 08:05 and
+    closed at 12:00 by the administrator; a declared training closure 16:00–17:00."""
+    s = daoli.station
+    s.opening_hours = "Mo-Su 08:00-20:00"
+    s.save()
+    OpeningLog.objects.create(station=s, action="opened", at=at(8, 5), user=daoli.administrator)
+    OpeningLog.objects.create(station=s, action="closed", at=at(12), user=daoli.administrator)
+    StationClosure.objects.create(station=s, starts_at=at(16), ends_at=at(17), reason="培训")
+    return daoli
+
+
+def test_hand_worked_day(worked_day):
+    (day,) = selectors.station_days(stations=[worked_day.station], first=DAY, last=DAY)
+    c = day.compliance
+    # Declared: 08–16 and 17–20 = 11 h. Alive: 08–12 (the opening log) = 4 h.
+    assert (c.declared_minutes, c.alive_minutes) == (660, 240)
+    assert round(c.share, 3) == 0.364
+    assert [(a.astimezone(SHANGHAI).hour, b.astimezone(SHANGHAI).hour) for a, b in c.dead] == [
+        (12, 16),
+        (17, 20),
+    ]
+    assert c.flagged  # four hours declared open with no sign of life
+    assert day.usage.visits == 0  # staff opening the door are not visits
+
+
+def test_dashboard_shows_and_exports_it_and_an_officer_opens_an_order(worked_day, client):
+    client.force_login(worked_day.district_officer)
+    page = client.get("/staff/evidence/?start=2026-11-30&end=2026-11-30").content.decode()
+    assert "兆麟1号工会驿站" in page and "36%" in page
+    sheet = load_workbook(
+        io.BytesIO(
+            client.get("/staff/evidence/?start=2026-11-30&end=2026-11-30&format=xlsx").content
+        )
+    )["按驿站"]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "HRB-DL-001")
+    assert round(row[4], 3) == 0.364 and row[5] == 7.0 and row[6] == 1
+    station_page = client.get("/staff/evidence/s/HRB-DL-001/?start=2026-11-30&end=2026-11-30")
+    assert "12:00–16:00" in station_page.content.decode()
+    client.post("/staff/evidence/s/HRB-DL-001/rectify/", {"day": "2026-11-30"})
+    client.post("/staff/evidence/s/HRB-DL-001/rectify/", {"day": "2026-11-30"})
+    order = Rectification.objects.get()  # the second click joins the first order
+    assert order.source == "evidence" and "12:00–16:00" in order.detail
+
+
+def test_station_staff_cannot_open_an_evidence_order(worked_day, client):
+    client.force_login(worked_day.administrator)
+    assert client.get("/staff/evidence/").status_code == 403
+    assert (
+        client.post("/staff/evidence/s/HRB-DL-001/rectify/", {"day": "2026-11-30"}).status_code
+        == 403
+    )

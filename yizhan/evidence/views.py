@@ -1,0 +1,206 @@
+"""Officers' evidence dashboards: usage and opening compliance by region and station,
+with charts, a map and XLSX exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from yizhan.accounts.selectors import user_scope
+from yizhan.core.errors import ApplicationError
+from yizhan.core.occupation import Occupation
+from yizhan.evidence import selectors, services
+from yizhan.operations.access import station_for_request
+from yizhan.operations.views import _officer, _region_from, _regions_in_scope
+from yizhan.stations.hours import SHANGHAI
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    today = timezone.now().astimezone(SHANGHAI).date()
+    try:
+        last = dt.date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        last = today
+    try:
+        first = dt.date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        first = last - dt.timedelta(days=29)
+    if first > last:
+        first, last = last, first
+    return max(first, last - dt.timedelta(days=92)), last
+
+
+def _occupation_label(code: str) -> str:
+    return str(Occupation(code).label) if code in Occupation.values else code
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _officer(request)
+    region = _region_from(request, user)
+    first, last = _period(request)
+    stations = selectors.stations_in(scope=user_scope(user=user), region=region)
+    days = selectors.station_days(stations=stations, first=first, last=last)
+    summary = sorted(
+        selectors.summarise(days), key=lambda s: (s.compliance is None, s.compliance or 0)
+    )
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(summary, selectors.daily_trend(days), first, last)
+    trend = selectors.daily_trend(days)
+    by_hour = [sum(s.by_hour[h] for s in summary) for h in range(24)]
+    occupations: dict[str, int] = {}
+    for s in summary:
+        for code, n in s.occupations.items():
+            occupations[code] = occupations.get(code, 0) + n
+    declared = sum(s.declared_minutes for s in summary)
+    alive = sum(s.alive_minutes for s in summary)
+    charts: dict[str, Any] = {
+        "days": [f"{d:%m-%d}" for d, _v, _c in trend],
+        "visits": [v for _d, v, _c in trend],
+        "compliance": [None if c is None else round(c * 100, 1) for _d, _v, c in trend],
+        "hours": by_hour,
+        "occupations": [
+            {"name": _occupation_label(k), "value": v} for k, v in sorted(occupations.items())
+        ],
+        "stations": [
+            {
+                "code": s.station.code,
+                "name": s.station.name,
+                "lat": s.station.lat,
+                "lon": s.station.lon,
+                "compliance": None if s.compliance is None else round(s.compliance * 100),
+                "visits": s.visits,
+                "url": f"/staff/evidence/s/{s.station.code}/",
+            }
+            for s in summary
+        ],
+        "tiles": str(settings.YIZHAN["TILE_URL"]),
+        "labels": {
+            "visits": _("到访人次"),
+            "compliance": _("开放合规率(%)"),
+            "hours": _("到访时段"),
+            "occupations": _("职业构成"),
+        },
+    }
+    return render(
+        request,
+        "evidence/dashboard.html",
+        {
+            "nav": "evidence",
+            "region": region,
+            "regions": _regions_in_scope(user),
+            "start": first,
+            "end": last,
+            "summary": summary,
+            "visits": sum(s.visits for s in summary),
+            "compliance": alive / declared if declared else None,
+            "dead_hours": round((declared - alive) / 60),
+            "flagged": [s for s in summary if s.flagged_days],
+            "charts": charts,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _xlsx(
+    summary: list[selectors.StationSummary], trend: list[Any], first: dt.date, last: dt.date
+) -> HttpResponse:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "按驿站"
+    ws.append(
+        [
+            "驿站编号",
+            "驿站名称",
+            "区域",
+            "到访人次",
+            "开放合规率",
+            "公示开放但无人迹(小时)",
+            "被标记天数",
+        ]
+    )
+    for row in summary:
+        r = selectors.as_row(row)
+        ws.append(
+            [
+                r["code"],
+                r["name"],
+                r["region"],
+                r["visits"],
+                r["compliance"],
+                r["dead_hours"],
+                r["flagged_days"],
+            ]
+        )
+    for (cell,) in ws.iter_rows(min_row=2, min_col=5, max_col=5):
+        cell.number_format = "0.0%"
+    trend_ws = wb.create_sheet("按日")
+    trend_ws.append(["日期", "到访人次", "开放合规率"])
+    for day, visits, share in trend:
+        trend_ws.append([day, visits, share])
+    for (cell,) in trend_ws.iter_rows(min_row=2, min_col=3, max_col=3):
+        cell.number_format = "0.0%"
+    for sheet in (ws, trend_ws):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for col in ("A", "B", "C"):
+            sheet.column_dimensions[col].width = 24
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{first}-{last}.xlsx"'
+    return response
+
+
+@login_required
+def station(request: HttpRequest, code: str) -> HttpResponse:
+    obj, access = station_for_request(request, code)
+    first, last = _period(request)
+    days = selectors.station_days(stations=[obj], first=first, last=last)
+    (summary,) = selectors.summarise(days) or [None]
+    return render(
+        request,
+        "evidence/station.html",
+        {
+            "station": obj,
+            "access": access,
+            "days": list(reversed(days)),
+            "summary": summary,
+            "start": first,
+            "end": last,
+            "nav": "evidence",
+        },
+    )
+
+
+@login_required
+@require_POST
+def rectify(request: HttpRequest, code: str) -> HttpResponse:
+    obj, _access = station_for_request(request, code, need="supervise")
+    try:
+        day = dt.date.fromisoformat(request.POST.get("day", ""))
+    except ValueError as exc:
+        raise Http404("day") from exc
+    try:
+        order = services.dead_hours_rectify(user=request.user, station=obj, day=day)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("evidence:station", code=obj.code)
+    messages.success(request, _("已下发整改单。"))
+    return redirect("operations:rectification", pk=order.pk)
