@@ -173,7 +173,8 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
     obj, access = station_for_request(request, code)
     first, last = _period(request)
     days = selectors.station_days(stations=[obj], first=first, last=last)
-    (summary,) = selectors.summarise(days) or [None]
+    summaries = selectors.summarise(days)
+    summary = summaries[0] if summaries else None
     return render(
         request,
         "evidence/station.html",
