@@ -11,7 +11,9 @@ Usage
 Opening compliance
     The declared open time of a day is cut into slots (an hour by default). A slot is
     *alive* when it holds a sign of presence (a check-in, rating, report, door opening,
-    counted person) or lies inside an opening-log "opened" … "closed" span. The day's
+    counted person), a heartbeat of a smart station's door controller (online: the door
+    opens for whoever comes, which is what "open" means for an unstaffed 24-hour station),
+    or lies inside an opening-log "opened" … "closed" span. The day's
     compliance is alive minutes over declared minutes; a run of dead slots at least
     ``DEAD_FLAG`` long flags the station ("declared open, no sign of life").
 """
@@ -132,19 +134,29 @@ def day_compliance(
     >>> T = lambda h, m=0: dt.datetime(2026, 12, 1, h, m, tzinfo=dt.UTC)
     >>> ev = [LifeEvent(1, T(8, 5), "opened"), LifeEvent(1, T(12), "closed"),
     ...       LifeEvent(1, T(14, 20), "checkin", "a"), LifeEvent(1, T(19, 10), "door", "b"),
-    ...       LifeEvent(1, T(16, 30), "heartbeat", people=0, presence=False)]
+    ...       LifeEvent(1, T(16, 30), "power", people=0, presence=False)]
     >>> c = day_compliance([(T(8), T(20))], ev)
     >>> c.declared_minutes, c.alive_minutes, round(c.share, 2), c.flagged
     (720, 360, 0.5, True)
     >>> [(a.hour, b.hour) for a, b in c.dead], c.longest_dead
     ([(12, 14), (15, 19)], datetime.timedelta(seconds=14400))
+
+    A door controller's heartbeat keeps an unstaffed station's hour alive:
+
+    >>> beat = LifeEvent(1, T(16, 30), "heartbeat", people=0, presence=False)
+    >>> day_compliance([(T(8), T(20))], [*ev, beat]).alive_minutes
+    420
     """
     declared = sorted(declared)
     if not declared:
         return DayCompliance(0, 0, (), dt.timedelta(0), False)
     end_of_day = max(b for _a, b in declared)
     spans = staffed_spans(events, end_of_day)
-    moments = sorted(e.at for e in events if e.presence and e.source not in STAFF_SOURCES)
+    moments = sorted(
+        e.at
+        for e in events
+        if (e.presence or e.source == "heartbeat") and e.source not in STAFF_SOURCES
+    )
     alive = 0
     dead: list[Interval] = []
     total = 0
