@@ -260,7 +260,7 @@ def _insert_postgresql(device: AuthedDevice, rows: list[EventRow], now: dt.datet
         " %s::text[], %s::int[], %s::text[]) AS u(e, k, a, m, o, p, c, pl)"
         " ON CONFLICT (device_id, event_id) DO NOTHING"
     )
-    params = [
+    params: list[Any] = [
         device.id,
         device.station_id,
         now,
