@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("staff/feedback/", include("yizhan.feedback.urls")),
     path("staff/", include("yizhan.operations.urls")),
     path("q/", include("yizhan.signage.qr_urls")),
+    path("", include("yizhan.feedback.worker_urls")),
     path("", include("yizhan.finder.urls")),
     prefix_default_language=False,
 )

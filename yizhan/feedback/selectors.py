@@ -1,0 +1,390 @@
+"""Reading workers' feedback: for the QR pages, the staff lists, the finder card and the
+evidence (`life_events`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import Scope, staff_station_ids, user_scope
+from yizhan.core.occupation import Occupation
+from yizhan.evidence.events import LifeEvent
+from yizhan.feedback.models import (
+    CheckIn,
+    Rating,
+    RatingTag,
+    Report,
+    ReportCategory,
+    ReportStatus,
+    Survey,
+    SurveyAnswer,
+)
+from yizhan.feedback.services import visitor_hash
+from yizhan.operations.models import RectificationEvent
+from yizhan.stations.models import Station
+
+
+def stations_visible_q(*, user: User) -> Q:
+    """Stations a staff page may show ``user``: their own, and their region's when they
+    are an officer or inspector (everything for a superuser)."""
+    own = Q(pk__in=staff_station_ids(user=user))
+    if user.is_superuser or user.role in {"officer", "inspector"}:
+        return own | user_scope(user=user).q("region")
+    return own
+
+
+# QR pages -----------------------------------------------------------------------------
+
+
+def station_for_qr(*, code: str) -> Station | None:
+    return Station.objects.select_related("region").filter(code=code, status="active").first()
+
+
+def visitor_rated_today(*, station: Station, visitor_key: str, day: dt.date) -> Rating | None:
+    return Rating.objects.filter(
+        station=station, visitor__key_hash=visitor_hash(visitor_key), day=day
+    ).first()
+
+
+def survey_applies(*, survey: Survey, station: Station, now: dt.datetime) -> bool:
+    if not survey.opens_at <= now < survey.closes_at:
+        return False
+    if not station.region.code.startswith(survey.region.code):
+        return False
+    chosen = list(survey.stations.values_list("pk", flat=True))
+    return not chosen or station.pk in chosen
+
+
+def surveys_open_for(
+    *, station: Station, visitor_key: str | None, now: dt.datetime
+) -> list[Survey]:
+    """Open surveys for ``station`` the visitor has not answered yet."""
+    code = station.region.code
+    prefixes = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    qs = (
+        Survey.objects.filter(opens_at__lte=now, closes_at__gt=now, region__code__in=prefixes)
+        .filter(Q(stations=None) | Q(stations=station))
+        .distinct()
+        .order_by("closes_at", "id")
+    )
+    if visitor_key:
+        qs = qs.exclude(answers__visitor__key_hash=visitor_hash(visitor_key))
+    return list(qs)
+
+
+@dataclass(frozen=True)
+class FollowStep:
+    at: dt.datetime
+    label: str
+
+
+def report_by_token(*, token: str) -> Report | None:
+    return (
+        Report.objects.select_related("station", "rectification").filter(follow_token=token).first()
+    )
+
+
+def report_progress(*, report: Report) -> list[FollowStep]:
+    """What happened to the report and its order, oldest first, with no names."""
+    steps = [FollowStep(report.created_at, str(ReportStatus.OPEN.label))]
+    if report.rectification_id:
+        for ev in RectificationEvent.objects.filter(
+            rectification_id=report.rectification_id
+        ).order_by("at", "id"):
+            steps.append(FollowStep(ev.at, str(ev.get_action_display())))
+    return steps
+
+
+# Staff side ---------------------------------------------------------------------------
+
+
+def reports_for(
+    *, user: User, status: str = "", category: str = "", limit: int = 500
+) -> list[Report]:
+    """Reports at the stations ``user`` may see, latest first. ``status`` filters by the
+    status a reader sees (an order's progress counts)."""
+    qs = Report.objects.filter(station__in=Station.objects.filter(stations_visible_q(user=user)))
+    if category:
+        qs = qs.filter(category=category)
+    if status == ReportStatus.FIXED:
+        qs = qs.filter(
+            Q(rectification__status="closed") | Q(rectification=None, status=ReportStatus.FIXED)
+        )
+    elif status == ReportStatus.IN_PROGRESS:
+        qs = qs.filter(
+            Q(rectification__isnull=False) & ~Q(rectification__status="closed")
+            | Q(rectification=None, status=ReportStatus.IN_PROGRESS)
+        )
+    elif status in (ReportStatus.OPEN, ReportStatus.CLOSED):
+        qs = qs.filter(rectification=None, status=status)
+    return list(
+        qs.select_related("station__region", "rectification").order_by("-last_reported_at", "-id")[
+            :limit
+        ]
+    )
+
+
+@dataclass
+class RatingSummary:
+    count: int = 0
+    average: float | None = None  # weighted stars
+    flagged: int = 0
+    tags: list[tuple[str, str, int]] = field(default_factory=list)  # code, label, count
+
+
+def _tag_counts(tag_lists: Sequence[Sequence[str]]) -> list[tuple[str, str, int]]:
+    counts = Counter(t for tags in tag_lists for t in tags)
+    labels = dict(RatingTag.choices)
+    return [(t, str(labels.get(t, t)), n) for t, n in counts.most_common() if t in labels]
+
+
+def rating_summary(station: Station, *, since: dt.datetime | None = None) -> RatingSummary:
+    """Weighted average stars and tag counts for one station (the finder card's line)."""
+    qs = Rating.objects.filter(station=station)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    rows = list(qs.values_list("stars", "weight", "flagged", "tags"))
+    if not rows:
+        return RatingSummary()
+    total_weight = sum(w for _s, w, _f, _t in rows)
+    return RatingSummary(
+        count=len(rows),
+        average=round(sum(s * w for s, w, _f, _t in rows) / total_weight, 2),
+        flagged=sum(1 for _s, _w, f, _t in rows if f),
+        tags=_tag_counts([t for _s, _w, _f, t in rows]),
+    )
+
+
+@dataclass
+class StationRatings:
+    station: Station
+    summary: RatingSummary
+    checkins: int
+
+
+def ratings_by_station(*, user: User, start: dt.datetime, end: dt.datetime) -> list[StationRatings]:
+    """Every visible station with ratings or check-ins in [start, end), worst average first."""
+    stations = Station.objects.filter(stations_visible_q(user=user))
+    ratings: dict[int, list[tuple[int, float, bool, list[str]]]] = defaultdict(list)
+    for sid, stars, weight, flagged, tags in Rating.objects.filter(
+        station__in=stations, at__gte=start, at__lt=end
+    ).values_list("station_id", "stars", "weight", "flagged", "tags"):
+        ratings[sid].append((stars, weight, flagged, tags))
+    checkins = dict(
+        CheckIn.objects.filter(station__in=stations, at__gte=start, at__lt=end)
+        .values("station_id")
+        .annotate(n=Count("id"))
+        .values_list("station_id", "n")
+    )
+    ids = set(ratings) | set(checkins)
+    out = []
+    for station in stations.filter(pk__in=ids).select_related("region"):
+        rows = ratings.get(station.pk, [])
+        summary = RatingSummary()
+        if rows:
+            weight = sum(r[1] for r in rows)
+            summary = RatingSummary(
+                count=len(rows),
+                average=round(sum(r[0] * r[1] for r in rows) / weight, 2),
+                flagged=sum(1 for r in rows if r[2]),
+                tags=_tag_counts([r[3] for r in rows]),
+            )
+        out.append(StationRatings(station, summary, checkins.get(station.pk, 0)))
+    out.sort(key=lambda r: (r.summary.average is None, r.summary.average or 0, r.station.code))
+    return out
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: str
+    label: str
+    reports: int
+    reporters: int
+    fixed: int
+    # Hours from the report to its order's close (median over fixed ones).
+    median_hours_to_fix: float | None
+
+
+def reports_by_category(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[CategoryRow]:
+    """Reports made in [start, end) in ``scope`` per category, with the time to fix
+    (report created → linked order closed)."""
+    qs = Report.objects.filter(
+        scope.q("station__region"), created_at__gte=start, created_at__lt=end
+    )
+    totals = {
+        r["category"]: r for r in qs.values("category").annotate(n=Count("id"), people=Sum("count"))
+    }
+    hours: dict[str, list[float]] = defaultdict(list)
+    closed = qs.filter(rectification__status="closed", rectification__checked_at__isnull=False)
+    for category, created, checked in closed.values_list(
+        "category", "created_at", "rectification__checked_at"
+    ):
+        hours[category].append(max(0.0, (checked - created).total_seconds() / 3600))
+    fixed_plain = Counter(
+        qs.filter(rectification=None, status=ReportStatus.FIXED).values_list("category", flat=True)
+    )
+    rows = []
+    for value, label in ReportCategory.choices:
+        t = totals.get(value)
+        if t is None:
+            continue
+        h = hours.get(value, [])
+        rows.append(
+            CategoryRow(
+                category=value,
+                label=str(label),
+                reports=t["n"],
+                reporters=t["people"] or 0,
+                fixed=len(h) + fixed_plain.get(value, 0),
+                median_hours_to_fix=round(statistics.median(h), 1) if h else None,
+            )
+        )
+    return rows
+
+
+# Evidence -----------------------------------------------------------------------------
+
+
+def life_events(
+    *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
+) -> Iterator[LifeEvent]:
+    """Check-ins, ratings and reports (and merged reporters) in [start, end), as signs
+    of life: the person is the visitor's key hash, with their occupation."""
+
+    def within(qs: QuerySet[Any], at: str, station: str = "station_id") -> QuerySet[Any]:
+        qs = qs.filter(**{f"{at}__gte": start, f"{at}__lt": end})
+        if station_ids is not None:
+            qs = qs.filter(**{f"{station}__in": list(station_ids)})
+        return qs.order_by(at)
+
+    for sid, at, person, occ in (
+        within(CheckIn.objects.all(), "at")
+        .values_list("station_id", "at", "visitor__key_hash", "occupation")
+        .iterator(chunk_size=5000)
+    ):
+        yield LifeEvent(sid, at, "checkin", person, occ)
+    for sid, at, person, occ in (
+        within(Rating.objects.all(), "at")
+        .values_list("station_id", "at", "visitor__key_hash", "occupation")
+        .iterator(chunk_size=5000)
+    ):
+        yield LifeEvent(sid, at, "rating", person, occ)
+    for sid, at, person, occ in (
+        within(Report.objects.all(), "created_at")
+        .values_list("station_id", "created_at", "visitor__key_hash", "occupation")
+        .iterator(chunk_size=5000)
+    ):
+        yield LifeEvent(sid, at, "report", person, occ)
+    from yizhan.feedback.models import ReportEcho
+
+    for sid, at, person, occ in (
+        within(ReportEcho.objects.all(), "at", "report__station_id")
+        .values_list("report__station_id", "at", "visitor__key_hash", "occupation")
+        .iterator(chunk_size=5000)
+    ):
+        yield LifeEvent(sid, at, "report", person, occ)
+
+
+# Surveys ------------------------------------------------------------------------------
+
+
+def surveys_for(*, user: User) -> list[Survey]:
+    """Surveys in the user's region (made there or below), newest first."""
+    scope = user_scope(user=user)
+    return list(
+        Survey.objects.filter(scope.q("region"))
+        .select_related("region", "created_by")
+        .annotate(n_answers=Count("answers"))
+        .order_by("-opens_at", "-id")
+    )
+
+
+def survey_for(*, user: User, pk: int) -> Survey | None:
+    scope = user_scope(user=user)
+    return Survey.objects.filter(scope.q("region"), pk=pk).select_related("region").first()
+
+
+@dataclass
+class QuestionResult:
+    code: str
+    text: str
+    kind: str
+    options: list[str]
+    totals: dict[str, int]
+    by_occupation: dict[str, dict[str, int]]  # occupation label → option → count
+    by_region: dict[str, dict[str, int]]  # street name → option → count
+    texts: list[str]
+    # option, total, counts in `SurveyResults.occupations` order, in `.regions` order
+    rows: list[tuple[str, int, list[int], list[int]]] = field(default_factory=list)
+
+
+@dataclass
+class SurveyResults:
+    survey: Survey
+    answers: int
+    occupations: list[str]
+    regions: list[str]
+    questions: list[QuestionResult]
+
+
+def survey_results(*, survey: Survey) -> SurveyResults:
+    """Counts per option, overall, by occupation and by the station's region."""
+    occ_labels = dict(Occupation.choices)
+    rows = list(
+        SurveyAnswer.objects.filter(survey=survey)
+        .select_related("station__region")
+        .order_by("at", "id")
+    )
+    results = [
+        QuestionResult(
+            q["code"],
+            q["text"],
+            q["kind"],
+            list(q["options"]),
+            dict.fromkeys(q["options"], 0),
+            {},
+            {},
+            [],
+        )
+        for q in survey.questions
+    ]
+    occupations: list[str] = []
+    regions: list[str] = []
+    for row in rows:
+        occ = str(occ_labels.get(row.occupation, row.occupation))
+        region = row.station.region.name
+        if occ not in occupations:
+            occupations.append(occ)
+        if region not in regions:
+            regions.append(region)
+        for q in results:
+            given = row.answers.get(q.code)
+            if given is None:
+                continue
+            if q.kind == "text":
+                q.texts.append(str(given))
+                continue
+            for v in given if isinstance(given, list) else [given]:
+                if v not in q.totals:
+                    continue
+                q.totals[v] += 1
+                q.by_occupation.setdefault(occ, dict.fromkeys(q.options, 0))[v] += 1
+                q.by_region.setdefault(region, dict.fromkeys(q.options, 0))[v] += 1
+    for q in results:
+        q.rows = [
+            (
+                option,
+                q.totals[option],
+                [q.by_occupation.get(o, {}).get(option, 0) for o in occupations],
+                [q.by_region.get(r, {}).get(option, 0) for r in regions],
+            )
+            for option in q.options
+        ]
+    return SurveyResults(survey, len(rows), occupations, regions, results)

@@ -1,0 +1,570 @@
+"""Writing workers' feedback: check-ins, ratings, problem reports, the "fixed?" answer,
+surveys and their answers.
+
+Every write takes the worker's raw visitor id (from the signed cookie or the
+mini-program's ``X-Visitor`` header), stores only its keyed hash, locks that visitor's
+row (one person's writes run one at a time, so "once" checks hold), and records a form
+sent twice (same ``client_id``) once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.selectors import user_scope
+from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
+from yizhan.core.occupation import Occupation
+from yizhan.core.photos import photo_clean
+from yizhan.feedback.models import (
+    AUTO_ORDER_SEVERITY,
+    CHECKED_IN_HOURS,
+    MERGE_WINDOW,
+    RATING_COMMENT_MAX,
+    REPORT_TEXT_MAX,
+    CheckIn,
+    FixedAnswer,
+    QuestionKind,
+    Rating,
+    RatingTag,
+    Report,
+    ReportCategory,
+    ReportEcho,
+    ReportStatus,
+    Survey,
+    SurveyAnswer,
+    Visitor,
+)
+from yizhan.operations.access import station_access_require
+from yizhan.operations.services import rectification_issue
+from yizhan.regions.models import Region
+from yizhan.stations.hours import SHANGHAI
+from yizhan.stations.models import Station
+
+# Writes one visitor may make in a (Beijing) day, whatever the address.
+VISITOR_WRITES_PER_DAY = 30
+# A second check-in at the same station this soon is the same visit.
+CHECKIN_REPEAT = dt.timedelta(minutes=30)
+VISITOR_KEY_MIN = 16
+VISITOR_KEY_MAX = 64
+SURVEY_QUESTIONS_MAX = 5
+SURVEY_TEXT_ANSWER_MAX = 200
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,18}$")
+VISITOR_KEY_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+class TooManyRequests(ApplicationError):
+    status_code = 429
+
+
+def visitor_hash(key: str) -> str:
+    """The keyed hash stored for a raw visitor id (HMAC-SHA256 under SECRET_KEY)."""
+    return salted_hmac("yizhan.feedback.visitor", key, algorithm="sha256").hexdigest()
+
+
+def visitor_key_valid(key: str) -> bool:
+    return VISITOR_KEY_MIN <= len(key) <= VISITOR_KEY_MAX and bool(VISITOR_KEY_RE.match(key))
+
+
+def _visitor_lock(*, key: str, occupation: str, now: dt.datetime) -> Visitor:
+    """The visitor row for ``key``, created if new, locked for this transaction."""
+    if not visitor_key_valid(key):
+        raise ValidationFailed(errors=[FieldError("visitor", _("访客标识无效"))])
+    if occupation not in Occupation.values:
+        raise ValidationFailed(
+            errors=[FieldError("occupation", _("请选择职业类别"), value=occupation[:20])]
+        )
+    digest = visitor_hash(key)
+    Visitor.objects.get_or_create(
+        key_hash=digest,
+        defaults={"occupation": occupation, "first_seen": now, "last_seen": now},
+    )
+    visitor = Visitor.objects.select_for_update().get(key_hash=digest)
+    fields = ["last_seen"]
+    visitor.last_seen = now
+    if occupation and occupation != visitor.occupation:
+        visitor.occupation = occupation
+        fields.append("occupation")
+    visitor.save(update_fields=fields)
+    return visitor
+
+
+def _count_write(visitor: Visitor, now: dt.datetime) -> None:
+    """Count one write for the visitor today; over the daily limit raises 429."""
+    cache = caches["ratelimit"]
+    day = now.astimezone(SHANGHAI).date().isoformat()
+    key = f"rl:feedback-visitor:{visitor.key_hash}:{day}"
+    if cache.add(key, 1, timeout=26 * 3600):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.add(key, 1, timeout=26 * 3600)
+        return
+    if count > VISITOR_WRITES_PER_DAY:
+        raise TooManyRequests(_("今天提交次数太多，请明天再来"))
+
+
+def _station_active(station: Station) -> None:
+    if station.status != "active":
+        raise NotFound(_("该驿站暂不接受反馈"))
+
+
+@transaction.atomic
+def visitor_occupation_set(*, key: str, occupation: str, now: dt.datetime | None = None) -> Visitor:
+    """Remember a visitor's occupation category (the only thing asked of them)."""
+    if not occupation:
+        raise ValidationFailed(errors=[FieldError("occupation", _("请选择职业类别"))])
+    return _visitor_lock(key=key, occupation=occupation, now=now or timezone.now())
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    station: Station,
+    visitor_key: str,
+    occupation: str = "",
+    client_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """ "I am here". A repeat within 30 minutes (or the same form again) is the same visit."""
+    now = now or timezone.now()
+    _station_active(station)
+    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    if client_id is not None:
+        done = CheckIn.objects.filter(client_id=client_id, visitor=visitor).first()
+        if done is not None:
+            return done
+    recent = (
+        CheckIn.objects.filter(station=station, visitor=visitor, at__gt=now - CHECKIN_REPEAT)
+        .order_by("-at")
+        .first()
+    )
+    if recent is not None:
+        return recent
+    _count_write(visitor, now)
+    return CheckIn.objects.create(
+        station=station,
+        visitor=visitor,
+        at=now,
+        occupation=visitor.occupation,
+        client_id=client_id,
+    )
+
+
+@transaction.atomic
+def rating_submit(
+    *,
+    station: Station,
+    visitor_key: str,
+    stars: int | None,
+    tags: Sequence[str] = (),
+    comment: str = "",
+    occupation: str = "",
+    client_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Rating:
+    """Rate a station 1–5 with quick tags. Once per person, station and day; without a
+    check-in here in the last 12 hours the rating is kept but flagged and weighs 0.5."""
+    now = now or timezone.now()
+    _station_active(station)
+    errors = []
+    if stars is None or not 1 <= stars <= 5:
+        errors.append(FieldError("stars", _("请选择 1 到 5 星"), value=str(stars or "")))
+    unknown = [t for t in tags if t not in RatingTag.values]
+    if unknown:
+        errors.append(FieldError("tags", _("未知的标签"), value=", ".join(unknown)[:40]))
+    comment = comment.strip()
+    if len(comment) > RATING_COMMENT_MAX:
+        errors.append(FieldError("comment", _("留言不超过200字"), value=comment[:20]))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    assert stars is not None
+    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    if client_id is not None:
+        done = Rating.objects.filter(client_id=client_id, visitor=visitor).first()
+        if done is not None:
+            return done
+    day = now.astimezone(SHANGHAI).date()
+    if Rating.objects.filter(station=station, visitor=visitor, day=day).exists():
+        raise ValidationFailed(
+            errors=[FieldError("stars", _("您今天已经评价过这个驿站，明天可以再评"))]
+        )
+    _count_write(visitor, now)
+    checked_in = CheckIn.objects.filter(
+        station=station, visitor=visitor, at__gte=now - dt.timedelta(hours=CHECKED_IN_HOURS)
+    ).exists()
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(
+                station=station,
+                visitor=visitor,
+                at=now,
+                day=day,
+                stars=stars,
+                tags=list(dict.fromkeys(tags)),
+                comment=comment,
+                occupation=visitor.occupation,
+                checked_in=checked_in,
+                flagged=not checked_in,
+                weight=1.0 if checked_in else 0.5,
+                client_id=client_id,
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            errors=[FieldError("stars", _("您今天已经评价过这个驿站，明天可以再评"))]
+        ) from exc
+
+
+def _report_check(category: str, text: str, phone: str) -> list[FieldError]:
+    errors = []
+    if category not in ReportCategory.values:
+        errors.append(FieldError("category", _("请选择问题类别"), value=category[:20]))
+    if len(text) > REPORT_TEXT_MAX:
+        errors.append(FieldError("text", _("描述不超过500字"), value=text[:20]))
+    if category == ReportCategory.OTHER and not text:
+        errors.append(FieldError("text", _("选择“其他”时请写明问题")))
+    if phone and not PHONE_RE.match(phone):
+        errors.append(FieldError("phone", _("电话号码格式不对"), value=phone[:20]))
+    return errors
+
+
+def _open_order(report: Report, now: dt.datetime) -> None:
+    severity = AUTO_ORDER_SEVERITY.get(report.category)
+    if severity is None:
+        return
+    with translation.override("zh-hans"):
+        title = _("劳动者反映：%(category)s") % {"category": report.get_category_display()}
+    order = rectification_issue(
+        user=None,
+        station=report.station,
+        title=title,
+        severity=severity,
+        source="report",
+        source_ref=f"report:{report.category}",
+        detail=report.text,
+        now=now,
+    )
+    report.rectification = order
+    report.status = ReportStatus.IN_PROGRESS
+    report.save(update_fields=["rectification", "status"])
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    station: Station,
+    visitor_key: str,
+    category: str,
+    text: str = "",
+    photo: IO[bytes] | None = None,
+    phone: str = "",
+    occupation: str = "",
+    client_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Report a problem. The same category at the same station while a report made in
+    the last 72 hours is still open adds to that report's count; closed during hours,
+    door locked and expired medicine open a rectification order at once."""
+    now = now or timezone.now()
+    _station_active(station)
+    text = text.strip()
+    phone = phone.strip()
+    errors = _report_check(category, text, phone)
+    cleaned = None
+    if photo is not None:
+        try:
+            cleaned = photo_clean(photo)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    if client_id is not None:
+        done = Report.objects.filter(client_id=client_id, visitor=visitor).first()
+        if done is None:
+            echo = ReportEcho.objects.filter(client_id=client_id, visitor=visitor).first()
+            done = echo.report if echo else None
+        if done is not None:
+            return done
+    _count_write(visitor, now)
+    # One report at a time per station: two first reports cannot both open a new row.
+    Station.objects.select_for_update().filter(pk=station.pk).first()
+    report = (
+        Report.objects.select_for_update()
+        .filter(
+            station=station,
+            category=category,
+            created_at__gte=now - MERGE_WINDOW,
+            status__in=[ReportStatus.OPEN, ReportStatus.IN_PROGRESS],
+        )
+        .exclude(rectification__status="closed")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if report is not None:
+        already = report.visitor_id == visitor.pk or report.echoes.filter(visitor=visitor).exists()
+        ReportEcho.objects.create(
+            report=report,
+            visitor=visitor,
+            at=now,
+            text=text,
+            photo=cleaned or "",
+            occupation=visitor.occupation,
+            phone=phone,
+            client_id=client_id,
+        )
+        report.last_reported_at = now
+        fields = ["last_reported_at"]
+        if not already:
+            report.count += 1
+            fields.append("count")
+        report.save(update_fields=fields)
+        return report
+    report = Report.objects.create(
+        station=station,
+        category=category,
+        text=text,
+        photo=cleaned or "",
+        visitor=visitor,
+        occupation=visitor.occupation,
+        phone=phone,
+        created_at=now,
+        last_reported_at=now,
+        client_id=client_id,
+    )
+    _open_order(report, now)
+    return report
+
+
+@transaction.atomic
+def report_fixed_confirm(*, token: str, answer: str, now: dt.datetime | None = None) -> Report:
+    """The reporter's "修好了吗？" answer, once the order is closed (recorded once)."""
+    now = now or timezone.now()
+    report = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("rectification")
+        .filter(follow_token=token)
+        .first()
+    )
+    if report is None:
+        raise NotFound(_("没有找到这条反映"))
+    if answer not in FixedAnswer.values:
+        raise ValidationFailed(errors=[FieldError("answer", _("请选择修好了或没修好"))])
+    if report.shown_status not in (ReportStatus.FIXED, ReportStatus.CLOSED):
+        raise ValidationFailed(errors=[FieldError("answer", _("问题还在处理中，处理完再问您"))])
+    if report.fixed_confirmed:
+        raise ValidationFailed(errors=[FieldError("answer", _("您已经回答过了，谢谢"))])
+    report.fixed_confirmed = answer
+    report.fixed_confirmed_at = now
+    report.save(update_fields=["fixed_confirmed", "fixed_confirmed_at"])
+    return report
+
+
+@transaction.atomic
+def report_status_set(*, user: User, report: Report, status: str) -> Report:
+    """Station staff mark a report without an order as in progress, fixed or closed."""
+    station_access_require(user=user, station=report.station, need="run")
+    if status not in ReportStatus.values:
+        raise ValidationFailed(errors=[FieldError("status", _("未知的状态"), value=status[:20])])
+    if report.rectification_id is not None:
+        raise ValidationFailed(
+            errors=[FieldError("status", _("该反映按整改单处理，请在整改单中操作"))]
+        )
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    locked.status = status
+    locked.save(update_fields=["status"])
+    return locked
+
+
+# Surveys ------------------------------------------------------------------------------
+
+KIND_WORDS = {
+    "单选": QuestionKind.SINGLE,
+    "single": QuestionKind.SINGLE,
+    "多选": QuestionKind.MULTI,
+    "multi": QuestionKind.MULTI,
+    "填空": QuestionKind.TEXT,
+    "text": QuestionKind.TEXT,
+}
+
+
+def survey_questions_parse(text: str) -> list[dict[str, Any]]:
+    """Questions written one per line as ``单选|问题|选项1/选项2/...`` (多选 likewise;
+    ``填空|问题`` for a free answer).
+
+    >>> survey_questions_parse("单选|夏天最需要什么？|冰水/药品/休息")[0]["options"]
+    ['冰水', '药品', '休息']
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors: list[FieldError] = []
+    questions: list[dict[str, Any]] = []
+    if not lines:
+        errors.append(FieldError("questions", _("请至少写一个问题")))
+    if len(lines) > SURVEY_QUESTIONS_MAX:
+        errors.append(FieldError("questions", _("最多5个问题")))
+    for n, line in enumerate(lines[:SURVEY_QUESTIONS_MAX], start=1):
+        parts = [p.strip() for p in re.split(r"[|｜]", line)]
+        kind = KIND_WORDS.get(parts[0]) if parts else None
+        if kind is None or len(parts) < 2 or not parts[1]:
+            errors.append(
+                FieldError("questions", _("格式应为 单选|问题|选项1/选项2"), row=n, value=line[:30])
+            )
+            continue
+        options = []
+        if kind != QuestionKind.TEXT:
+            raw = parts[2] if len(parts) > 2 else ""
+            options = [o.strip() for o in re.split(r"[/／]", raw) if o.strip()]
+            if len(options) < 2 or len(set(options)) != len(options):
+                errors.append(
+                    FieldError("questions", _("选择题至少两个不同选项"), row=n, value=line[:30])
+                )
+                continue
+        if len(parts[1]) > 100:
+            errors.append(FieldError("questions", _("问题不超过100字"), row=n))
+            continue
+        questions.append({"code": f"q{n}", "text": parts[1], "kind": str(kind), "options": options})
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return questions
+
+
+@transaction.atomic
+def survey_create(
+    *,
+    user: User,
+    title: str,
+    region: Region | None,
+    questions_text: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    station_codes: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> Survey:
+    """An officer publishes a survey to their region's stations (or the ones listed)."""
+    now = now or timezone.now()
+    if user.role != UserRole.OFFICER and not user.is_superuser:
+        raise ValidationFailed(errors=[FieldError("region", _("只有工会干部可以发布调研"))])
+    scope = user_scope(user=user)
+    errors: list[FieldError] = []
+    title = title.strip()
+    if not title or len(title) > 80:
+        errors.append(FieldError("title", _("标题不能为空且不超过80字")))
+    if region is None or not scope.contains(region):
+        errors.append(FieldError("region", _("只能在本辖区发布调研")))
+    if closes_at <= opens_at:
+        errors.append(FieldError("closes_at", _("结束时间须晚于开始时间")))
+    elif closes_at <= now:
+        errors.append(FieldError("closes_at", _("结束时间须晚于现在")))
+    questions: list[dict[str, Any]] = []
+    try:
+        questions = survey_questions_parse(questions_text)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    stations: list[Station] = []
+    codes = [c.strip() for c in station_codes if c.strip()]
+    if codes and region is not None:
+        stations = list(
+            Station.objects.filter(code__in=codes, region__code__startswith=region.code)
+        )
+        missing = sorted(set(codes) - {s.code for s in stations})
+        if missing:
+            errors.append(
+                FieldError("stations", _("这些驿站不在所选区划内"), value=", ".join(missing)[:60])
+            )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    assert region is not None
+    survey = Survey.objects.create(
+        title=title,
+        region=region,
+        questions=questions,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by=user,
+        created_at=now,
+    )
+    if stations:
+        survey.stations.set(stations)
+    return survey
+
+
+def _answers_check(
+    questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for q in questions:
+        code = q["code"]
+        given = answers.get(code)
+        if given in (None, "", []):
+            continue
+        if q["kind"] == QuestionKind.TEXT:
+            value = str(given).strip()
+            if len(value) > SURVEY_TEXT_ANSWER_MAX:
+                errors.append(FieldError(code, _("回答不超过200字")))
+            elif value:
+                clean[code] = value
+            continue
+        values = [str(v) for v in (given if isinstance(given, list | tuple) else [given])]
+        if any(v not in q["options"] for v in values):
+            errors.append(FieldError(code, _("请从选项中选择")))
+        elif q["kind"] == QuestionKind.SINGLE and len(values) > 1:
+            errors.append(FieldError(code, _("此题只能选一项")))
+        else:
+            clean[code] = (
+                values[0] if q["kind"] == QuestionKind.SINGLE else list(dict.fromkeys(values))
+            )
+    if not errors and not clean:
+        errors.append(
+            FieldError(questions[0]["code"] if questions else "answers", _("请至少回答一题"))
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return clean
+
+
+@transaction.atomic
+def survey_answer_submit(
+    *,
+    survey: Survey,
+    station: Station,
+    visitor_key: str,
+    answers: Mapping[str, Any],
+    occupation: str = "",
+    now: dt.datetime | None = None,
+) -> SurveyAnswer:
+    """A worker's answers, once per survey."""
+    from yizhan.feedback.selectors import survey_applies
+
+    now = now or timezone.now()
+    if not survey_applies(survey=survey, station=station, now=now):
+        raise NotFound(_("这份调研已结束或不在本驿站"))
+    clean = _answers_check(survey.questions, answers)
+    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    if SurveyAnswer.objects.filter(survey=survey, visitor=visitor).exists():
+        raise ValidationFailed(errors=[FieldError("survey", _("您已经回答过这份调研，谢谢"))])
+    _count_write(visitor, now)
+    try:
+        with transaction.atomic():
+            return SurveyAnswer.objects.create(
+                survey=survey,
+                visitor=visitor,
+                station=station,
+                occupation=visitor.occupation,
+                answers=clean,
+                at=now,
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            errors=[FieldError("survey", _("您已经回答过这份调研，谢谢"))]
+        ) from exc

@@ -1,0 +1,433 @@
+"""Worker QR pages (check in, rate, report, answer a survey; follow a report) and the
+staff pages (reports, ratings, surveys).
+
+A worker is known by a random id in a long-lived signed cookie (HttpOnly, SameSite=Lax),
+with the occupation category they chose; only its keyed hash reaches the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, translate_url
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import user_scope
+from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
+from yizhan.core.occupation import Occupation
+from yizhan.core.ratelimit import rate_limited
+from yizhan.feedback import exports, selectors, services
+from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
+from yizhan.regions.models import Region
+from yizhan.stations.hours import SHANGHAI
+from yizhan.stations.models import Station
+
+COOKIE = "yz_visitor"
+COOKIE_SALT = "yizhan.feedback.visitor"
+COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
+WRITES_PER_MINUTE = 10
+WORKER_OCCUPATIONS = [c for c in Occupation.choices if c[0]]
+
+
+# The visitor cookie ---------------------------------------------------------------------
+
+
+def visitor_from(request: HttpRequest) -> tuple[str, str, bool]:
+    """(visitor id, occupation, new) from the signed cookie; a fresh id when absent."""
+    raw = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
+    key, _sep, occupation = str(raw).partition(":")
+    if services.visitor_key_valid(key):
+        return key, occupation if occupation in Occupation.values else "", False
+    return secrets.token_urlsafe(18), "", True
+
+
+def visitor_keep(response: HttpResponse, key: str, occupation: str) -> None:
+    response.set_signed_cookie(
+        COOKIE,
+        f"{key}:{occupation}",
+        salt=COOKIE_SALT,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=False,
+    )
+
+
+def _client_id(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        return None
+
+
+def _page(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    here = request.get_full_path()
+    return {
+        **context,
+        "nav": "",
+        "messages_js": {},
+        "lang_zh_url": translate_url(here, "zh-hans"),
+        "lang_en_url": translate_url(here, "en"),
+    }
+
+
+def _slow(request: HttpRequest) -> HttpResponse:
+    response = render(request, "signage/scan_problem.html", {"problem": "slow"}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+# The QR page ------------------------------------------------------------------------------
+
+
+ACTIONS = ("occupation", "checkin", "rate", "report", "survey")
+
+
+def qr_page(request: HttpRequest, *, purpose: str, code: str, sig: str) -> HttpResponse:
+    """What a scanned board code opens (after `signage.views.scan` checked the signature):
+    the worker's occupation once, then check in / rate / report, the scanned one first."""
+    station = selectors.station_for_qr(code=code)
+    if station is None:
+        return render(request, "signage/scan_problem.html", {"problem": "invalid"}, status=404)
+    key, occupation, new = visitor_from(request)
+    now = timezone.now()
+    errors: list[Any] = []
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        if action not in ACTIONS:
+            return HttpResponse(status=400)
+        if rate_limited(request, scope="feedback-write", per_minute=WRITES_PER_MINUTE):
+            return _slow(request)
+        values = {
+            k: request.POST.get(k, "") for k in ("stars", "comment", "category", "text", "phone")
+        }
+        values["tags"] = request.POST.getlist("tags")
+        try:
+            response = _act(request, action, station, key, occupation, now)
+        except services.TooManyRequests:
+            return _slow(request)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            visitor_keep(
+                response,
+                key,
+                request.POST.get("occupation", occupation)
+                if action == "occupation"
+                else occupation,
+            )
+            return response
+    done = request.GET.get("done", "")
+    rated = selectors.visitor_rated_today(
+        station=station, visitor_key=key, day=now.astimezone(SHANGHAI).date()
+    )
+    surveys = (
+        selectors.surveys_open_for(station=station, visitor_key=key, now=now)
+        if occupation and done in ("checkin", "rate")
+        else []
+    )
+    order = [purpose] + [p for p in ("checkin", "rate", "report") if p != purpose]
+    response = render(
+        request,
+        "feedback/qr.html",
+        _page(
+            request,
+            {
+                "station": station,
+                "purpose": purpose,
+                "order": order,
+                "occupation": occupation,
+                "occupation_label": dict(Occupation.choices).get(occupation, ""),
+                "occupations": WORKER_OCCUPATIONS,
+                "tags": RatingTag.choices,
+                "categories": ReportCategory.choices,
+                "stars_range": [5, 4, 3, 2, 1],
+                "rated": rated,
+                "done": done,
+                "surveys": surveys[:1],
+                "errors": errors,
+                "error_fields": {e.field for e in errors},
+                "action": action,
+                "values": values,
+                "client_id": uuid.uuid4(),
+            },
+        ),
+        status=422 if errors else 200,
+    )
+    if new:
+        visitor_keep(response, key, occupation)
+    return response
+
+
+def _act(
+    request: HttpRequest,
+    action: str,
+    station: Any,
+    key: str,
+    occupation: str,
+    now: dt.datetime,
+) -> HttpResponse:
+    here = request.path
+    post = request.POST
+    if action == "occupation":
+        chosen = post.get("occupation", "")
+        services.visitor_occupation_set(key=key, occupation=chosen, now=now)
+        return redirect(here)
+    if action == "checkin":
+        services.checkin_record(
+            station=station,
+            visitor_key=key,
+            occupation=occupation,
+            client_id=_client_id(request),
+            now=now,
+        )
+        return redirect(f"{here}?done=checkin")
+    if action == "rate":
+        stars_raw = post.get("stars", "")
+        services.rating_submit(
+            station=station,
+            visitor_key=key,
+            stars=int(stars_raw) if stars_raw.isdigit() else None,
+            tags=post.getlist("tags"),
+            comment=post.get("comment", ""),
+            occupation=occupation,
+            client_id=_client_id(request),
+            now=now,
+        )
+        return redirect(f"{here}?done=rate")
+    if action == "report":
+        report = services.report_submit(
+            station=station,
+            visitor_key=key,
+            category=post.get("category", ""),
+            text=post.get("text", ""),
+            photo=request.FILES.get("photo"),
+            phone=post.get("phone", "") if post.get("reply") else "",
+            occupation=occupation,
+            client_id=_client_id(request),
+            now=now,
+        )
+        return redirect("worker_feedback:follow", token=report.follow_token)
+    survey_id = post.get("survey", "")
+    survey = next(
+        (
+            s
+            for s in selectors.surveys_open_for(station=station, visitor_key=None, now=now)
+            if str(s.pk) == survey_id
+        ),
+        None,
+    )
+    if survey is None:
+        raise NotFound(_("这份调研已结束或不在本驿站"))
+    answers = {q["code"]: post.getlist(q["code"]) for q in survey.questions}
+    answers = {
+        c: (
+            v
+            if next(q for q in survey.questions if q["code"] == c)["kind"] == "multi"
+            else (v[0] if v else "")
+        )
+        for c, v in answers.items()
+    }
+    services.survey_answer_submit(
+        survey=survey,
+        station=station,
+        visitor_key=key,
+        answers=answers,
+        occupation=occupation,
+        now=now,
+    )
+    return redirect(f"{here}?done=survey")
+
+
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    """A reporter follows their report: status, the order's progress (no names), and
+    "修好了吗？" once the order is closed."""
+    report = selectors.report_by_token(token=token)
+    if report is None:
+        raise Http404(token)
+    errors: list[Any] = []
+    if request.method == "POST":
+        if rate_limited(request, scope="feedback-write", per_minute=WRITES_PER_MINUTE):
+            return _slow(request)
+        try:
+            services.report_fixed_confirm(token=token, answer=request.POST.get("answer", ""))
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(request.path)
+    return render(
+        request,
+        "feedback/follow.html",
+        _page(
+            request,
+            {
+                "report": report,
+                "steps": selectors.report_progress(report=report),
+                "ask_fixed": report.shown_status in (ReportStatus.FIXED, ReportStatus.CLOSED)
+                and not report.fixed_confirmed,
+                "errors": errors,
+            },
+        ),
+        status=422 if errors else 200,
+    )
+
+
+# Staff pages ----------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _error_text(exc: ApplicationError) -> str:
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        return "；".join(e.message for e in exc.errors)
+    return exc.message
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Reports by status and category, with their orders; ratings per station (30 days)."""
+    user = _user(request)
+    status = request.GET.get("status", "")
+    status = status if status in ReportStatus.values else ""
+    category = request.GET.get("category", "")
+    category = category if category in ReportCategory.values else ""
+    reports = selectors.reports_for(user=user, status=status, category=category)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(exports.reports_xlsx(reports), content_type=exports.XLSX)
+        response["Content-Disposition"] = 'attachment; filename="worker-reports.xlsx"'
+        return response
+    now = timezone.now()
+    ratings = selectors.ratings_by_station(user=user, start=now - dt.timedelta(days=30), end=now)
+    by_category = selectors.reports_by_category(
+        user_scope(user=user), now - dt.timedelta(days=30), now
+    )
+    return render(
+        request,
+        "feedback/staff_index.html",
+        {
+            "nav": "feedback",
+            "reports": reports,
+            "ratings": ratings,
+            "by_category": by_category,
+            "status": status,
+            "category": category,
+            "statuses": ReportStatus.choices,
+            "categories": ReportCategory.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(Report.objects.select_related("station"), pk=pk)
+    user = _user(request)
+    visible = Station.objects.filter(selectors.stations_visible_q(user=user))
+    if not visible.filter(pk=report.station_id).exists():
+        raise Http404(pk)
+    try:
+        services.report_status_set(user=user, report=report, status=request.POST.get("status", ""))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("已更新反映状态。"))
+    return redirect("feedback:index")
+
+
+def _datetime(raw: str) -> dt.datetime | None:
+    try:
+        day = dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=SHANGHAI)
+
+
+@login_required
+def surveys(request: HttpRequest) -> HttpResponse:
+    """An officer's surveys, and the form that publishes one to their region."""
+    user = _user(request)
+    form: dict[str, str] = {}
+    errors: list[Any] = []
+    scope = user_scope(user=user)
+    regions = list(Region.objects.filter(scope.q("")).order_by("code")[:300])
+    if request.method == "POST":
+        form = {
+            k: request.POST.get(k, "")
+            for k in ("title", "region", "stations", "opens", "closes", "questions")
+        }
+        region = Region.objects.filter(code=form["region"]).first()
+        opens = _datetime(form["opens"])
+        closes = _datetime(form["closes"])
+        if opens is None or closes is None:
+            errors = [
+                FieldError("opens" if opens is None else "closes", _("日期格式应为 年-月-日"))
+            ]
+        else:
+            try:
+                survey = services.survey_create(
+                    user=user,
+                    title=form["title"],
+                    region=region,
+                    questions_text=form["questions"],
+                    opens_at=opens,
+                    closes_at=closes + dt.timedelta(days=1),
+                    station_codes=form["stations"].replace("，", ",").split(","),
+                )
+            except ValidationFailed as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, _("调研已发布。"))
+                return redirect("feedback:survey", pk=survey.pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "feedback/surveys.html",
+        {
+            "nav": "surveys",
+            "surveys": selectors.surveys_for(user=user),
+            "regions": regions,
+            "form": form,
+            "errors": errors,
+            "default_opens": today.isoformat(),
+            "default_closes": (today + dt.timedelta(days=14)).isoformat(),
+            "can_publish": user.role == "officer" or user.is_superuser,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+def survey(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = selectors.survey_for(user=_user(request), pk=pk)
+    if obj is None:
+        raise Http404(pk)
+    results = selectors.survey_results(survey=obj)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(exports.survey_xlsx(results), content_type=exports.XLSX)
+        response["Content-Disposition"] = f'attachment; filename="survey-{obj.pk}.xlsx"'
+        return response
+    return render(
+        request,
+        "feedback/survey.html",
+        {
+            "nav": "surveys",
+            "results": results,
+            "xlsx": reverse("feedback:survey", args=[pk]) + "?format=xlsx",
+        },
+    )
