@@ -62,10 +62,10 @@ def survey_xlsx(results: SurveyResults) -> bytes:
     """One sheet of totals, one by occupation, one by region, one of written answers."""
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
-    totals = []
-    by_occ = []
-    by_region = []
-    texts = []
+    totals: list[tuple[str, str, int]] = []
+    by_occ: list[tuple[str, str, str, int]] = []
+    by_region: list[tuple[str, str, str, int]] = []
+    texts: list[tuple[str, str]] = []
     for q in results.questions:
         for option in q.options:
             totals.append((q.text, option, q.totals[option]))

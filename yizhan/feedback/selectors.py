@@ -226,7 +226,8 @@ def reports_by_category(scope: Scope, start: dt.datetime, end: dt.datetime) -> l
     for category, created, checked in closed.values_list(
         "category", "created_at", "rectification__checked_at"
     ):
-        hours[category].append(max(0.0, (checked - created).total_seconds() / 3600))
+        if checked is not None:
+            hours[category].append(max(0.0, (checked - created).total_seconds() / 3600))
     fixed_plain = Counter(
         qs.filter(rectification=None, status=ReportStatus.FIXED).values_list("category", flat=True)
     )

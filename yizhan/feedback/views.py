@@ -231,14 +231,9 @@ def _act(
     )
     if survey is None:
         raise NotFound(_("这份调研已结束或不在本驿站"))
-    answers = {q["code"]: post.getlist(q["code"]) for q in survey.questions}
-    answers = {
-        c: (
-            v
-            if next(q for q in survey.questions if q["code"] == c)["kind"] == "multi"
-            else (v[0] if v else "")
-        )
-        for c, v in answers.items()
+    answers: dict[str, list[str] | str] = {
+        q["code"]: post.getlist(q["code"]) if q["kind"] == "multi" else post.get(q["code"], "")
+        for q in survey.questions
     }
     services.survey_answer_submit(
         survey=survey,
