@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope, staff_station_ids, user_scope
@@ -95,10 +96,18 @@ def report_progress(*, report: Report) -> list[FollowStep]:
     """What happened to the report and its order, oldest first, with no names."""
     steps = [FollowStep(report.created_at, str(ReportStatus.OPEN.label))]
     if report.rectification_id:
+        words = {
+            "issued": _("已转为整改单"),
+            "fixed": _("驿站已整改，等待复核"),
+            "rejected": _("复核未通过，继续整改"),
+            "closed": _("复核通过，已销号"),
+            "escalated": _("逾期，已升级督办"),
+        }
         for ev in RectificationEvent.objects.filter(
             rectification_id=report.rectification_id
         ).order_by("at", "id"):
-            steps.append(FollowStep(ev.at, str(ev.get_action_display())))
+            if ev.action in words:
+                steps.append(FollowStep(ev.at, words[ev.action]))
     return steps
 
 

@@ -122,7 +122,7 @@ def test_report_with_photo_leads_to_the_follow_page(client, place):
     assert response["Location"] == f"/f/{report.follow_token}/"
     assert report.photo.name.endswith(".jpg") and report.phone == "13912345678"
     page = client.get(response["Location"]).content.decode()
-    assert "门锁进不去" in page and "处理中" in page and "下发" in page
+    assert "门锁进不去" in page and "处理中" in page and "已转为整改单" in page
     # No names on the follow page: not the administrator the order went to.
     assert "李管理" not in page
 
