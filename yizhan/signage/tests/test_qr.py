@@ -57,11 +57,18 @@ def test_svg_is_inline_with_a_title():
 
 
 @pytest.mark.django_db
-def test_scan_redirects_to_the_station_page_with_the_purpose(client):
-    for purpose in PURPOSES:
+def test_scan_opens_the_workers_page_or_the_station_page(client):
+    """Check in, rate and report open the worker's page at the scanned address; joining
+    the union goes to the station page."""
+    from yizhan.stations.tests.factories import StationFactory
+
+    StationFactory(code="HRB-DL-001")
+    for purpose in ("checkin", "rate", "report"):
         response = client.get(qr_path("HRB-DL-001", purpose))
-        assert response.status_code == 302
-        assert response["Location"] == f"/s/HRB-DL-001/?from=qr&do={purpose}"
+        assert response.status_code == 200, purpose
+    join = client.get(qr_path("HRB-DL-001", "join"))
+    assert join.status_code == 302 and join["Location"] == "/s/HRB-DL-001/?from=qr&do=join"
+    assert set(PURPOSES) == {"checkin", "rate", "report", "join"}
 
 
 @pytest.mark.django_db
@@ -81,7 +88,7 @@ def test_forged_scan_is_a_chinese_404(client):
 
 @pytest.mark.django_db
 def test_scanning_too_often_is_slowed_down(client):
-    path = qr_path("HRB-DL-001", "checkin")
+    path = qr_path("HRB-DL-001", "join")
     codes = [client.get(path).status_code for _ in range(61)]
     assert codes[:60] == [302] * 60 and codes[60] == 429
     response = client.get(path)
