@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from yizhan.accounts.selectors import user_scope
+from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import ApplicationError
 from yizhan.core.occupation import Occupation
 from yizhan.evidence import selectors, services
+from yizhan.feedback.selectors import ratings_summary_for, reports_by_category
 from yizhan.operations.access import station_for_request
 from yizhan.operations.views import _officer, _region_from, _regions_in_scope
 from yizhan.stations.hours import SHANGHAI
@@ -66,6 +67,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for s in summary:
         for code, n in s.occupations.items():
             occupations[code] = occupations.get(code, 0) + n
+    start_at = dt.datetime.combine(first, dt.time(), SHANGHAI)
+    end_at = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), SHANGHAI)
+    satisfaction = ratings_summary_for(
+        station_ids=[s.pk for s in stations], start=start_at, end=end_at
+    )
+    # The region asked for (already checked to lie in the officer's scope), else the scope.
+    scope = Scope(national=False, region=region) if region is not None else user_scope(user=user)
+    reports = reports_by_category(scope, start_at, end_at)
     declared = sum(s.declared_minutes for s in summary)
     alive = sum(s.alive_minutes for s in summary)
     charts: dict[str, Any] = {
@@ -73,6 +82,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "visits": [v for _d, v, _c in trend],
         "compliance": [None if c is None else round(c * 100, 1) for _d, _v, c in trend],
         "hours": by_hour,
+        "tags": [{"name": label, "value": n} for _code, label, n in satisfaction.tags[:8]],
+        "reports": [{"name": r.label, "value": r.reports} for r in reports],
         "occupations": [
             {"name": _occupation_label(k), "value": v} for k, v in sorted(occupations.items())
         ],
@@ -94,6 +105,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "compliance": _("开放合规率(%)"),
             "hours": _("到访时段"),
             "occupations": _("职业构成"),
+            "tags": _("评价标签"),
+            "reports": _("问题反映(类别)"),
         },
     }
     return render(
@@ -110,6 +123,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "compliance": alive / declared if declared else None,
             "dead_hours": round((declared - alive) / 60),
             "flagged": [s for s in summary if s.flagged_days],
+            "satisfaction": satisfaction,
+            "reports": reports,
             "charts": charts,
             "query": request.GET.urlencode(),
         },

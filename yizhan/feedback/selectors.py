@@ -171,6 +171,27 @@ def rating_summary(station: Station, *, since: dt.datetime | None = None) -> Rat
     )
 
 
+def ratings_summary_for(
+    *, station_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> RatingSummary:
+    """Weighted average stars and tag counts over many stations and a period (the
+    evidence dashboard's satisfaction)."""
+    rows = list(
+        Rating.objects.filter(station_id__in=station_ids, at__gte=start, at__lt=end).values_list(
+            "stars", "weight", "flagged", "tags"
+        )
+    )
+    if not rows:
+        return RatingSummary()
+    total_weight = sum(w for _s, w, _f, _t in rows)
+    return RatingSummary(
+        count=len(rows),
+        average=round(sum(s * w for s, w, _f, _t in rows) / total_weight, 2),
+        flagged=sum(1 for _s, _w, f, _t in rows if f),
+        tags=_tag_counts([t for _s, _w, _f, t in rows]),
+    )
+
+
 @dataclass
 class StationRatings:
     station: Station

@@ -35,6 +35,13 @@
       tooltip: { trigger: "item" },
       series: [{ type: "pie", radius: ["35%", "65%"], top: 20, data: data.occupations }]
     });
+    chart("ev-tags", {
+      title: { text: data.labels.tags, textStyle: { fontSize: 14 } },
+      grid: { left: 90, right: 16, top: 36, bottom: 20 },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: data.tags.map(function (t) { return t.name; }).reverse() },
+      series: [{ type: "bar", data: data.tags.map(function (t) { return t.value; }).reverse(), itemStyle: { color: "#0a4aa8" } }]
+    });
     var el = document.getElementById("ev-map");
     if (el && window.L && data.stations.length) {
       var map = window.L.map(el);
