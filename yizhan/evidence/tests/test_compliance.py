@@ -74,3 +74,29 @@ def test_station_staff_cannot_open_an_evidence_order(worked_day, client):
         client.post("/staff/evidence/s/HRB-DL-001/rectify/", {"day": "2026-11-30"}).status_code
         == 403
     )
+
+
+def test_worker_check_ins_become_visits_and_keep_hours_alive(worked_day):
+    from yizhan.feedback.services import checkin_record
+
+    s = worked_day.station
+    # Two riders at lunch (one of them twice within two hours: one visit), a courier in
+    # the evening.
+    checkin_record(station=s, visitor_key="a" * 32, occupation="rider", now=at(12, 10))
+    checkin_record(station=s, visitor_key="a" * 32, occupation="rider", now=at(13, 30))
+    checkin_record(station=s, visitor_key="b" * 32, occupation="rider", now=at(12, 40))
+    checkin_record(station=s, visitor_key="c" * 32, occupation="courier", now=at(18, 5))
+    (day,) = selectors.station_days(stations=[s], first=DAY, last=DAY)
+    assert day.usage.visits == 3
+    assert day.usage.occupations == {"rider": 2, "courier": 1}
+    assert day.usage.by_hour[12] == 2 and day.usage.by_hour[18] == 1
+    # Alive now: 08–12 (log), 12, 13 and 18 (check-ins) = 7 h of 11.
+    assert day.compliance.alive_minutes == 420
+    assert [
+        (a.astimezone(SHANGHAI).hour, b.astimezone(SHANGHAI).hour) for a, b in day.compliance.dead
+    ] == [
+        (14, 16),
+        (17, 18),
+        (19, 20),
+    ]
+    assert not day.compliance.flagged  # no dead stretch of three hours
