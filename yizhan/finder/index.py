@@ -98,6 +98,10 @@ class StationRecord:
     feature: str = ""
     phone: str = ""
     last_verified_on: dt.date | None = None
+    # Workers' weighted average stars over the last 90 days and how many rated (as of
+    # the index's build: ratings do not rebuild the index, which is at most 10 min old).
+    rating: float | None = None
+    rating_count: int = 0
     stops: tuple[StopRecord, ...] = ()
     closures: tuple[tuple[dt.datetime, dt.datetime | None, str], ...] = ()
     # Spans kept open beyond the hours, with where they come from ("volunteer").

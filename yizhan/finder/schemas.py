@@ -56,7 +56,10 @@ class CardOut(Schema):
     services: list[CardServiceOut]
     seasonal: str | None = Field(description="summer (送清凉) / winter (送温暖) / null")
     seasonal_label: str
-    rating: float | None = Field(description="Average rating (none collected yet: null)")
+    rating: float | None = Field(
+        description="Workers' weighted average stars over 90 days (null: not rated yet)"
+    )
+    rating_count: int = Field(0, description="How many ratings the average is over")
     last_verified_on: dt.date | None
     stop: str | None = Field(description="Mobile station: the stop it stands at")
     url: str

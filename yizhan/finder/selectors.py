@@ -18,7 +18,7 @@ from typing import Any
 import holidays
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -136,6 +136,7 @@ def finder_records(
     day = today or window_start.astimezone(SHANGHAI).date()
     modes = seasonal_modes_on(day=day)
     seasons: dict[str, str] = {}
+    ratings = _ratings(since=window_start - dt.timedelta(days=90))
     rows = (
         Station.objects.filter(status=StationStatus.ACTIVE)
         .order_by("id")
@@ -192,6 +193,8 @@ def finder_records(
                 feature=feature,
                 phone=phone,
                 last_verified_on=seen,
+                rating=ratings.get(sid, (None, 0))[0],
+                rating_count=ratings.get(sid, (None, 0))[1],
                 stops=tuple(stops.get(sid, ())) if kind == "mobile" else (),
                 closures=tuple(closures.get(sid, ())),
                 extra_open=tuple(extra.get(sid, ())),
@@ -209,6 +212,20 @@ def _season(memo: dict[str, str], code: str, day: dt.date, modes: list[Any]) -> 
     if code not in memo:
         memo[code] = season_for(code, day, modes)
     return memo[code]
+
+
+def _ratings(*, since: dt.datetime) -> dict[int, tuple[float, int]]:
+    """Station id → (weighted average stars, ratings) since ``since``, one query."""
+    try:
+        from yizhan.feedback.models import Rating
+    except ImportError:  # the feedback app not installed
+        return {}
+    rows = (
+        Rating.objects.filter(at__gte=since, station__status=StationStatus.ACTIVE)
+        .values("station_id")
+        .annotate(w=Sum("weight"), ws=Sum(F("weight") * F("stars")), n=Count("id"))
+    )
+    return {r["station_id"]: (round(r["ws"] / r["w"], 1), r["n"]) for r in rows if r["w"]}
 
 
 def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:

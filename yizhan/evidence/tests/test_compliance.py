@@ -100,3 +100,15 @@ def test_worker_check_ins_become_visits_and_keep_hours_alive(worked_day):
         (19, 20),
     ]
     assert not day.compliance.flagged  # no dead stretch of three hours
+
+
+def test_the_finder_card_shows_workers_ratings(worked_day, client, clock):
+    from yizhan.feedback.services import checkin_record, rating_submit
+
+    s = worked_day.station
+    checkin_record(station=s, visitor_key="a" * 32, occupation="rider", now=at(12, 10))
+    rating_submit(station=s, visitor_key="a" * 32, stars=5, tags=["clean"], now=at(12, 15))
+    rating_submit(station=s, visitor_key="b" * 32, stars=2, tags=["dirty"], now=at(13, 0))
+    card = client.get("/api/v1/finder/stations/HRB-DL-001").json()
+    # 5 weighs 1.0 (checked in), 2 weighs 0.5 (never checked in): (5 + 1) / 1.5 = 4.0
+    assert (card["rating"], card["rating_count"]) == (4.0, 2)
