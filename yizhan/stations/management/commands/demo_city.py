@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config import env
 from yizhan.core.errors import ApplicationError
+from yizhan.feedback import demo as feedback_demo
 from yizhan.operations import demo as operations_demo
 from yizhan.stations import demo
 from yizhan.supplies import demo as supplies_demo
@@ -97,6 +98,7 @@ class Command(BaseCommand):
             operations_demo.demo_ensure(now=now, users=users, officer=officer)
             supplies_demo.demo_ensure(today=timezone.localdate(now))
             volunteers_demo.demo_ensure(now=now)
+            feedback_demo.demo_ensure(now=now)
         return [
             demo.DemoAccount(p.username, p.password, p.role, p.region_code, p.region_name)
             for p in people
