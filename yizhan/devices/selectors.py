@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
@@ -27,22 +29,47 @@ def life_events(
 
     - door opened: ``source="door"``, the person's hashed token (or ""), their
       occupation, one person, presence;
-    - people counter: ``source="counter"``, ``people=count``, presence when someone was
-      counted (a counter reporting 0 every quarter hour proves only that it has power);
+    - people counter: ``source="counter"``, ``people`` = those counted, presence when
+      someone was counted (a counter reporting 0 every quarter hour proves only power);
     - heartbeat / power: ``source="heartbeat"`` / ``"power"``, no people, no presence.
 
-    Alarms are not signs of life and are left out. ``station_ids=None``: all stations."""
-    qs = DeviceEvent.objects.filter(at__gte=start, at__lt=end, kind__in=list(_SOURCE))
+    Heartbeats and counts come every few minutes and say the same thing for a whole
+    hour: the database folds them to the first and last of each station-hour (and the
+    people counted in it), about 12 times fewer rows for evidence to read. Alarms are
+    not signs of life and are left out. ``station_ids=None``: all stations."""
+    qs = DeviceEvent.objects.filter(at__gte=start, at__lt=end)
     if station_ids is not None:
         qs = qs.filter(station_id__in=list(station_ids))
-    rows = qs.values_list("station_id", "at", "kind", "person", "occupation", "count")
-    for station_id, at, kind, person, occupation, count in rows.iterator(chunk_size=5000):
-        if kind == "door_open":
-            yield LifeEvent(station_id, at, "door", person, occupation, 1, True)
-        elif kind == "count":
-            yield LifeEvent(station_id, at, "counter", "", "", count, count > 0)
-        else:
-            yield LifeEvent(station_id, at, _SOURCE[kind], "", "", 0, False)
+    doors = qs.filter(kind=EventKind.DOOR_OPEN).values_list(
+        "station_id", "at", "person", "occupation"
+    )
+    for station_id, at, person, occupation in doors.iterator(chunk_size=5000):
+        yield LifeEvent(station_id, at, "door", person, occupation, 1, True)
+    folded = (
+        qs.filter(kind__in=[EventKind.HEARTBEAT, EventKind.POWER, EventKind.COUNT])
+        .annotate(hour=_hour_bucket())
+        .values("station_id", "kind", "hour")
+        .annotate(first=Min("at"), last=Max("at"), people=Sum("count"))
+        .values_list("station_id", "kind", "first", "last", "people")
+    )
+    for station_id, kind, first, last, people in folded.iterator(chunk_size=5000):
+        if kind == EventKind.COUNT:
+            # Counted people are placed at the hour's first report (one event per hour).
+            yield LifeEvent(station_id, first, "counter", "", "", people or 0, bool(people))
+            continue
+        source = _SOURCE[kind]
+        yield LifeEvent(station_id, first, source, "", "", 0, False)
+        if last != first:
+            yield LifeEvent(station_id, last, source, "", "", 0, False)
+
+
+def _hour_bucket() -> RawSQL:
+    """Hours since the epoch, computed by the database (Beijing is a whole number of hours
+    from UTC, so UTC hours are local hours). Plain arithmetic: SQLite would call back into
+    Python once per row for a time-zone-aware truncation."""
+    if connection.vendor == "postgresql":
+        return RawSQL("floor(extract(epoch from at) / 3600)", ())
+    return RawSQL("CAST(strftime('%%s', at) AS INTEGER) / 3600", ())
 
 
 def devices_for_user(*, user: User) -> QuerySet[Device]:
