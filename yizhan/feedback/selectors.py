@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope, staff_station_ids, user_scope
 from yizhan.core.occupation import Occupation
+from yizhan.core.sql import epoch
 from yizhan.evidence.events import LifeEvent
 from yizhan.feedback.models import (
     CheckIn,
@@ -29,6 +30,7 @@ from yizhan.feedback.models import (
 )
 from yizhan.feedback.services import visitor_hash
 from yizhan.operations.models import RectificationEvent
+from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 
@@ -287,40 +289,28 @@ def life_events(
     *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
 ) -> Iterator[LifeEvent]:
     """Check-ins, ratings and reports (and merged reporters) in [start, end), as signs
-    of life: the person is the visitor's key hash, with their occupation."""
+    of life: the person is the visitor's key hash, with their occupation. Times come as
+    epoch seconds from the database (a city-month holds hundreds of thousands)."""
+    from yizhan.feedback.models import ReportEcho
 
     def within(qs: QuerySet[Any], at: str, station: str = "station_id") -> QuerySet[Any]:
         qs = qs.filter(**{f"{at}__gte": start, f"{at}__lt": end})
         if station_ids is not None:
             qs = qs.filter(**{f"{station}__in": list(station_ids)})
-        return qs.order_by(at)
+        annotated: QuerySet[Any] = qs.order_by().annotate(t=epoch(at))
+        return annotated
 
-    for sid, at, person, occ in (
-        within(CheckIn.objects.all(), "at")
-        .values_list("station_id", "at", "visitor__key_hash", "occupation")
-        .iterator(chunk_size=5000)
-    ):
-        yield LifeEvent(sid, at, "checkin", person, occ)
-    for sid, at, person, occ in (
-        within(Rating.objects.all(), "at")
-        .values_list("station_id", "at", "visitor__key_hash", "occupation")
-        .iterator(chunk_size=5000)
-    ):
-        yield LifeEvent(sid, at, "rating", person, occ)
-    for sid, at, person, occ in (
-        within(Report.objects.all(), "created_at")
-        .values_list("station_id", "created_at", "visitor__key_hash", "occupation")
-        .iterator(chunk_size=5000)
-    ):
-        yield LifeEvent(sid, at, "report", person, occ)
-    from yizhan.feedback.models import ReportEcho
-
-    for sid, at, person, occ in (
-        within(ReportEcho.objects.all(), "at", "report__station_id")
-        .values_list("report__station_id", "at", "visitor__key_hash", "occupation")
-        .iterator(chunk_size=5000)
-    ):
-        yield LifeEvent(sid, at, "report", person, occ)
+    sources = (
+        (CheckIn.objects.all(), "at", "station_id", "checkin"),
+        (Rating.objects.all(), "at", "station_id", "rating"),
+        (Report.objects.all(), "created_at", "station_id", "report"),
+        (ReportEcho.objects.all(), "at", "report__station_id", "report"),
+    )
+    stamp = dt.datetime.fromtimestamp
+    for qs, at, station, source in sources:
+        rows = within(qs, at, station).values_list(station, "t", "visitor__key_hash", "occupation")
+        for sid, t, person, occ in rows.iterator(chunk_size=5000):
+            yield LifeEvent(sid, stamp(t, SHANGHAI), source, person, occ)
 
 
 # Surveys ------------------------------------------------------------------------------

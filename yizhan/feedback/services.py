@@ -300,7 +300,7 @@ def report_submit(
     # One report at a time per station: two first reports cannot both open a new row.
     Station.objects.select_for_update().filter(pk=station.pk).first()
     report = (
-        Report.objects.select_for_update()
+        Report.objects.select_for_update(of=("self",))
         .filter(
             station=station,
             category=category,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
+from yizhan.core.sql import epoch
 from yizhan.evidence.events import LifeEvent
 from yizhan.operations import regime
 from yizhan.operations.models import (
@@ -460,10 +461,13 @@ def life_events(
     *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
 ) -> Iterator[LifeEvent]:
     """The opening log as evidence: "opened" and "closed" taps by the station's staff."""
-    rows = OpeningLog.objects.filter(at__gte=start, at__lt=end)
+    rows = OpeningLog.objects.filter(at__gte=start, at__lt=end).order_by()
     if station_ids is not None:
         rows = rows.filter(station_id__in=station_ids)
-    for sid, at, action, user_id in rows.values_list(
-        "station_id", "at", "action", "user_id"
-    ).iterator(chunk_size=5000):
-        yield LifeEvent(sid, at, action, f"staff:{user_id}", "", 0, True)
+    stamp = dt.datetime.fromtimestamp
+    for sid, t, action, user_id in (
+        rows.annotate(t=epoch("at"))
+        .values_list("station_id", "t", "action", "user_id")
+        .iterator(chunk_size=5000)
+    ):
+        yield LifeEvent(sid, stamp(t, SHANGHAI), action, f"staff:{user_id}", "", 0, True)
