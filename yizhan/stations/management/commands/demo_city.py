@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config import env
 from yizhan.core.errors import ApplicationError
+from yizhan.devices import demo as devices_demo
 from yizhan.feedback import demo as feedback_demo
 from yizhan.operations import demo as operations_demo
 from yizhan.stations import demo
@@ -99,6 +100,7 @@ class Command(BaseCommand):
             supplies_demo.demo_ensure(today=timezone.localdate(now))
             volunteers_demo.demo_ensure(now=now)
             feedback_demo.demo_ensure(now=now)
+            devices_demo.demo_ensure(now=now)
         return [
             demo.DemoAccount(p.username, p.password, p.role, p.region_code, p.region_name)
             for p in people
