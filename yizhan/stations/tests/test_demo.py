@@ -53,6 +53,10 @@ def _wipe() -> None:
     from yizhan.operations import demo as operations_demo
     from yizhan.operations.models import SeasonalMode
 
+    from yizhan.devices.models import Device, DeviceEvent
+
+    DeviceEvent.objects.all().delete()  # devices keep their stations (PROTECT)
+    Device.objects.all().delete()
     Station.objects.all().delete()
     SeasonalMode.objects.all().delete()
     User.objects.filter(username__in=[*DEMO_USERS, *operations_demo.USERNAMES]).delete()
@@ -267,6 +271,10 @@ def test_the_same_seed_gives_the_same_city(city: DemoRun) -> None:
 
     first = _snapshot()
     # A fresh registry (same regions and accounts): generate again from the same seed.
+    from yizhan.devices.models import Device, DeviceEvent
+
+    DeviceEvent.objects.all().delete()
+    Device.objects.all().delete()
     Station.objects.all().delete()
     result = demo.demo_city_generate(seed=demo.DEFAULT_SEED, password="x-demo-pass")
     assert result.created == len(first)
