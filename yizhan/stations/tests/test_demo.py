@@ -50,10 +50,9 @@ class DemoRun:
 
 
 def _wipe() -> None:
+    from yizhan.devices.models import Device, DeviceEvent
     from yizhan.operations import demo as operations_demo
     from yizhan.operations.models import SeasonalMode
-
-    from yizhan.devices.models import Device, DeviceEvent
 
     DeviceEvent.objects.all().delete()  # devices keep their stations (PROTECT)
     Device.objects.all().delete()
