@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
 from yizhan.evidence import rules
@@ -108,11 +109,19 @@ class StationDay:
     compliance: rules.DayCompliance
 
 
-def station_days(*, stations: Sequence[Station], first: dt.date, last: dt.date) -> list[StationDay]:
+def station_days(
+    *,
+    stations: Sequence[Station],
+    first: dt.date,
+    last: dt.date,
+    now: dt.datetime | None = None,
+) -> list[StationDay]:
     """Usage and opening compliance for each station and local day from ``first`` to
-    ``last`` inclusive: one query per source, whatever the number of stations."""
+    ``last`` inclusive: one query per source, whatever the number of stations. Declared
+    time still to come (the rest of today) is not judged."""
     start, _ = _day_bounds(first)
     _, end = _day_bounds(last)
+    end = max(start, min(end, now or timezone.now()))
     declared = declared_open(stations=stations, start=start, end=end)
     events = life_events(station_ids=[s.pk for s in stations], start=start, end=end)
     per: dict[tuple[int, dt.date], list[LifeEvent]] = defaultdict(list)

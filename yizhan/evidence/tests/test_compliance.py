@@ -112,3 +112,11 @@ def test_the_finder_card_shows_workers_ratings(worked_day, client, clock):
     card = client.get("/api/v1/finder/stations/HRB-DL-001").json()
     # 5 weighs 1.0 (checked in), 2 weighs 0.5 (never checked in): (5 + 1) / 1.5 = 4.0
     assert (card["rating"], card["rating_count"]) == (4.0, 2)
+
+
+def test_the_rest_of_today_is_not_judged(worked_day):
+    # The clock is at 08:30 on 1 December: only 08:00–08:30 has been declared open so far.
+    (today,) = selectors.station_days(
+        stations=[worked_day.station], first=dt.date(2026, 12, 1), last=dt.date(2026, 12, 1)
+    )
+    assert today.compliance.declared_minutes == 30 and not today.compliance.flagged
