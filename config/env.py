@@ -68,3 +68,6 @@ SMS_BACKEND = env_str("YIZHAN_SMS_BACKEND", "yizhan.notifications.sms.ConsoleSms
 SITE_URL = env_str("YIZHAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The union's complaint line printed on every responsibility board (12351: ACFTU hotline).
 COMPLAINT_LINE = env_str("YIZHAN_COMPLAINT_LINE", "12351")
+
+# Signed event batches each smart-station device may post per minute.
+DEVICE_BATCHES_PER_MINUTE = env_int("YIZHAN_DEVICE_BATCHES_PER_MINUTE", 120)
