@@ -63,7 +63,7 @@ def test_rider_scans_checks_in_rates_and_reports(
 
     expect(page.get_by_role("heading", name="问题跟进")).to_be_visible()
     expect(page.get_by_text("处理中")).to_be_visible()
-    expect(page.get_by_text("已转为整改单")).to_be_visible()
+    expect(page.get_by_text("已转为整改单，由驿站限期整改")).to_be_visible()
     screenshot(page, "feedback-follow")
     # Nothing sideways at 360 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
