@@ -228,7 +228,8 @@ def main() -> None:
     visits = sum(s.visits for s in summary)
     share = sum(s.alive_minutes for s in summary) / max(1, sum(s.declared_minutes for s in summary))
     print(
-        f"{connection.vendor}: {len(stations)} stations × {args.days} days = {len(days)} station-days, "
+        f"{connection.vendor}: {len(stations)} stations × {args.days} days = "
+        f"{len(days)} station-days, "
         f"{visits} visits, compliance {share:.1%}; month computed in best {min(times):.2f} s, "
         f"worst {max(times):.2f} s (target < 10 s) on {platform.machine()} {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
