@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from django.db import connection
-from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
-from yizhan.devices.models import Device, DeviceEvent, EventKind
+from yizhan.devices.models import Device, DeviceEvent, DeviceKind, EventKind
 from yizhan.evidence.events import LifeEvent
 
 _SOURCE = {
@@ -46,16 +46,27 @@ def life_events(
     for station_id, at, person, occupation in doors.iterator(chunk_size=5000):
         yield LifeEvent(station_id, at, "door", person, occupation, 1, True)
     folded = (
-        qs.filter(kind__in=[EventKind.HEARTBEAT, EventKind.POWER, EventKind.COUNT])
+        # Only a door controller's heartbeat says the door opens (a powered counter or
+        # locker in a padlocked room proves nothing).
+        qs.filter(
+            Q(kind=EventKind.HEARTBEAT, device__kind=DeviceKind.DOOR)
+            | Q(kind__in=[EventKind.POWER, EventKind.COUNT])
+        )
         .annotate(hour=_hour_bucket())
         .values("station_id", "kind", "hour")
-        .annotate(first=Min("at"), last=Max("at"), people=Sum("count"))
-        .values_list("station_id", "kind", "first", "last", "people")
+        # Counted people are placed at the hour's first report that counted someone.
+        .annotate(
+            first=Min("at"),
+            last=Max("at"),
+            people=Sum("count"),
+            first_counted=Min("at", filter=Q(count__gt=0)),
+        )
+        .values_list("station_id", "kind", "first", "last", "people", "first_counted")
     )
-    for station_id, kind, first, last, people in folded.iterator(chunk_size=5000):
+    for station_id, kind, first, last, people, first_counted in folded.iterator(chunk_size=5000):
         if kind == EventKind.COUNT:
-            # Counted people are placed at the hour's first report (one event per hour).
-            yield LifeEvent(station_id, first, "counter", "", "", people or 0, bool(people))
+            at = first_counted or first
+            yield LifeEvent(station_id, at, "counter", "", "", people or 0, bool(people))
             continue
         source = _SOURCE[kind]
         yield LifeEvent(station_id, first, source, "", "", 0, False)

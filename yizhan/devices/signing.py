@@ -103,7 +103,7 @@ def headers_parse(headers: Mapping[str, str]) -> SignedHeaders | None:
         return None
     if not ts.isascii() or not ts.isdigit() or len(ts) > 12:
         return None
-    if len(sig) != 64:
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", sig):
         return None
     return SignedHeaders(serial=serial, timestamp=int(ts), nonce=nonce, signature=sig.lower())
 

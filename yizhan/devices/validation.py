@@ -164,6 +164,9 @@ def _check_one(raw: Any, prefix: str, now: dt.datetime, dropped: list[str]) -> E
         raise _Bad(f"{prefix}.payload", _("附加数据应为一个对象"))
     if payload:
         payload = _strip_sensitive(payload, f"{prefix}.payload", dropped)
+        if "\\u0000" in json.dumps(payload):
+            # PostgreSQL's jsonb cannot hold NUL: refuse the event, not the whole batch.
+            raise _Bad(f"{prefix}.payload", _("附加数据不能包含空字符"))
         if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES:
             raise _Bad(f"{prefix}.payload", _("附加数据不得超过2KB"))
     return EventRow(

@@ -42,7 +42,7 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
         first = last - dt.timedelta(days=29)
     if first > last:
         first, last = last, first
-    return max(first, last - dt.timedelta(days=92)), last
+    return max(first, last - dt.timedelta(days=91)), last  # at most 92 days
 
 
 def _occupation_label(code: str) -> str:

@@ -300,17 +300,23 @@ def life_events(
         annotated: QuerySet[Any] = qs.order_by().annotate(t=epoch(at))
         return annotated
 
+    # A worker telling us the station was shut is evidence of a visit that found it
+    # shut, never of it being open: such events carry no presence.
+    shut = {ReportCategory.CLOSED_IN_HOURS.value, ReportCategory.DOOR_LOCKED.value}
     sources = (
-        (CheckIn.objects.all(), "at", "station_id", "checkin"),
-        (Rating.objects.all(), "at", "station_id", "rating"),
-        (Report.objects.all(), "created_at", "station_id", "report"),
-        (ReportEcho.objects.all(), "at", "report__station_id", "report"),
+        (CheckIn.objects.all(), "at", "station_id", "checkin", None),
+        (Rating.objects.all(), "at", "station_id", "rating", "tags"),
+        (Report.objects.all(), "created_at", "station_id", "report", "category"),
+        (ReportEcho.objects.all(), "at", "report__station_id", "report", "report__category"),
     )
     stamp = dt.datetime.fromtimestamp
-    for qs, at, station, source in sources:
-        rows = within(qs, at, station).values_list(station, "t", "visitor__key_hash", "occupation")
-        for sid, t, person, occ in rows.iterator(chunk_size=5000):
-            yield LifeEvent(sid, stamp(t, SHANGHAI), source, person, occ)
+    for qs, at, station, source, what in sources:
+        fields = [station, "t", "visitor__key_hash", "occupation"] + ([what] if what else [])
+        for row in within(qs, at, station).values_list(*fields).iterator(chunk_size=5000):
+            sid, t, person, occ = row[:4]
+            said = row[4] if what else None
+            found_shut = bool(set(said) & shut) if isinstance(said, list) else said in shut
+            yield LifeEvent(sid, stamp(t, SHANGHAI), source, person, occ, 1, not found_shut)
 
 
 # Surveys ------------------------------------------------------------------------------

@@ -66,6 +66,13 @@ class TooManyRequests(ApplicationError):
     status_code = 429
 
 
+def _client_id_unused(model: Any, client_id: uuid.UUID) -> None:
+    """A request id another visitor already used (a copied form, a careless API client)
+    is refused by name rather than failing on the unique key."""
+    if model.objects.filter(client_id=client_id).exists():
+        raise ValidationFailed(errors=[FieldError("client_id", _("请求编号已被使用"))])
+
+
 def visitor_hash(key: str) -> str:
     """The keyed hash stored for a raw visitor id (HMAC-SHA256 under SECRET_KEY)."""
     return salted_hmac("yizhan.feedback.visitor", key, algorithm="sha256").hexdigest()
@@ -144,6 +151,7 @@ def checkin_record(
         done = CheckIn.objects.filter(client_id=client_id, visitor=visitor).first()
         if done is not None:
             return done
+        _client_id_unused(CheckIn, client_id)
     recent = (
         CheckIn.objects.filter(station=station, visitor=visitor, at__gt=now - CHECKIN_REPEAT)
         .order_by("-at")
@@ -194,6 +202,7 @@ def rating_submit(
         done = Rating.objects.filter(client_id=client_id, visitor=visitor).first()
         if done is not None:
             return done
+        _client_id_unused(Rating, client_id)
     day = now.astimezone(SHANGHAI).date()
     if Rating.objects.filter(station=station, visitor=visitor, day=day).exists():
         raise ValidationFailed(
@@ -296,9 +305,12 @@ def report_submit(
             done = echo.report if echo else None
         if done is not None:
             return done
+        _client_id_unused(Report, client_id)
+        _client_id_unused(ReportEcho, client_id)
     _count_write(visitor, now)
     # One report at a time per station: two first reports cannot both open a new row.
-    Station.objects.select_for_update().filter(pk=station.pk).first()
+    # (no_key: check-ins and device events referring to the station are not blocked.)
+    Station.objects.select_for_update(no_key=True).filter(pk=station.pk).first()
     report = (
         Report.objects.select_for_update(of=("self",))
         .filter(

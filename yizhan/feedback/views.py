@@ -11,6 +11,7 @@ import secrets
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +28,7 @@ from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.feedback import exports, selectors, services
 from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
+from yizhan.operations.views import _officer
 from yizhan.regions.models import Region
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
@@ -58,7 +60,7 @@ def visitor_keep(response: HttpResponse, key: str, occupation: str) -> None:
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",
-        secure=False,
+        secure=settings.SESSION_COOKIE_SECURE,
     )
 
 
@@ -356,7 +358,7 @@ def _datetime(raw: str) -> dt.datetime | None:
 @login_required
 def surveys(request: HttpRequest) -> HttpResponse:
     """An officer's surveys, and the form that publishes one to their region."""
-    user = _user(request)
+    user = _officer(request)
     form: dict[str, str] = {}
     errors: list[Any] = []
     scope = user_scope(user=user)
@@ -409,7 +411,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def survey(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = selectors.survey_for(user=_user(request), pk=pk)
+    obj = selectors.survey_for(user=_officer(request), pk=pk)
     if obj is None:
         raise Http404(pk)
     results = selectors.survey_results(survey=obj)

@@ -120,3 +120,26 @@ def test_the_rest_of_today_is_not_judged(worked_day):
         stations=[worked_day.station], first=dt.date(2026, 12, 1), last=dt.date(2026, 12, 1)
     )
     assert today.compliance.declared_minutes == 30 and not today.compliance.flagged
+
+
+def test_a_report_that_the_door_was_locked_is_no_sign_of_it_being_open(worked_day):
+    from yizhan.feedback.services import report_submit
+
+    s = worked_day.station
+    report_submit(station=s, visitor_key="d" * 32, category="door_locked", now=at(14, 10))
+    (day,) = selectors.station_days(stations=[s], first=DAY, last=DAY)
+    assert day.compliance.alive_minutes == 240  # still only the opening log's hours
+    assert day.compliance.flagged
+
+
+def test_a_request_id_used_by_another_visitor_is_refused_by_name(worked_day):
+    import uuid
+
+    from yizhan.core.errors import ValidationFailed
+    from yizhan.feedback.services import checkin_record
+
+    request_id = uuid.uuid4()
+    checkin_record(station=worked_day.station, visitor_key="e" * 32, client_id=request_id)
+    with pytest.raises(ValidationFailed) as reused:
+        checkin_record(station=worked_day.station, visitor_key="f" * 32, client_id=request_id)
+    assert reused.value.errors[0].field == "client_id"
