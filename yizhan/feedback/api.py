@@ -156,11 +156,13 @@ def report(
     category: Form[str],
     text: Form[str] = "",
     phone: Form[str] = "",
+    reply: Form[bool] = False,
     occupation: Form[str] = "",
     client_id: Form[uuid.UUID | None] = None,
     photo: File[UploadedFile] | None = None,
 ) -> FollowOut:
-    """Multipart form (the photo is optional). The answer carries the follow path."""
+    """Multipart form (the photo is optional). The answer carries the follow path. A
+    phone number is kept only with ``reply=true`` (the worker asked to be called back)."""
     station = _station(request, purpose, code, sig)
     row = services.report_submit(
         station=station,
@@ -168,7 +170,7 @@ def report(
         category=category,
         text=text,
         photo=photo,
-        phone=phone,
+        phone=phone if reply else "",
         occupation=occupation,
         client_id=client_id,
     )

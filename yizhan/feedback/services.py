@@ -378,7 +378,8 @@ def report_fixed_confirm(*, token: str, answer: str, now: dt.datetime | None = N
         raise ValidationFailed(errors=[FieldError("answer", _("您已经回答过了，谢谢"))])
     report.fixed_confirmed = answer
     report.fixed_confirmed_at = now
-    report.save(update_fields=["fixed_confirmed", "fixed_confirmed_at"])
+    report.phone = ""  # the worker has answered: no call-back is needed any more
+    report.save(update_fields=["fixed_confirmed", "fixed_confirmed_at", "phone"])
     return report
 
 
@@ -394,7 +395,9 @@ def report_status_set(*, user: User, report: Report, status: str) -> Report:
         )
     locked = Report.objects.select_for_update().get(pk=report.pk)
     locked.status = status
-    locked.save(update_fields=["status"])
+    if status == ReportStatus.CLOSED:
+        locked.phone = ""  # kept only while someone may still need to call back
+    locked.save(update_fields=["status", "phone"])
     return locked
 
 

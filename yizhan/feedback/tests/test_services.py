@@ -211,3 +211,22 @@ def test_survey_form_errors_name_the_row(place):
             closes_at=START + dt.timedelta(days=1),
         )
     assert scope.value.errors[0].field == "region"
+
+
+def test_a_call_back_number_is_shown_to_staff_and_forgotten_when_closed(place, client):  # type: ignore[no-untyped-def]
+    from yizhan.feedback.models import ReportStatus
+    from yizhan.feedback.services import report_status_set, report_submit
+    from yizhan.stations.models import StationStaff
+    from yizhan.stations.tests.factories import UserFactory
+
+    station = place.station
+    master = UserFactory(username="master-r", role="staff")
+    StationStaff.objects.create(station=station, role="master", name="站长", user=master)
+    report = report_submit(
+        station=station, visitor_key="g" * 32, category="dirty", phone="13912345678"
+    )
+    client.force_login(master)
+    assert "tel:13912345678" in client.get("/staff/feedback/").content.decode()
+    report_status_set(user=master, report=report, status=ReportStatus.CLOSED)
+    report.refresh_from_db()
+    assert report.phone == ""
