@@ -102,6 +102,44 @@ def staffed_spans(events: Iterable[LifeEvent], day_end: dt.datetime) -> list[Int
     return spans
 
 
+def staffed_spans_across(
+    events: Iterable[LifeEvent], tz: dt.tzinfo, until: dt.datetime
+) -> list[Interval]:
+    """Opening-log spans over many days: each "opened" to the next "closed" (a night
+    shift closing after midnight is one span), or, when no "closed" follows within a
+    day, to the end of the local day it opened (a forgotten tap does not keep a station
+    "open" for a week).
+
+    >>> tz = dt.timezone(dt.timedelta(hours=8))
+    >>> T = lambda d, h: dt.datetime(2026, 12, d, h, tzinfo=tz)
+    >>> ev = [LifeEvent(1, T(1, 20), "opened"), LifeEvent(1, T(2, 2), "closed"),
+    ...       LifeEvent(1, T(2, 9), "opened"), LifeEvent(1, T(3, 9), "opened")]
+    >>> [(a.day, a.hour, b.day, b.hour) for a, b in staffed_spans_across(ev, tz, T(3, 12))]
+    [(1, 20, 2, 2), (2, 9, 3, 0), (3, 9, 3, 12)]
+    """
+
+    def day_end(at: dt.datetime) -> dt.datetime:
+        local = at.astimezone(tz)
+        return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tz)
+
+    spans: list[Interval] = []
+    opened: dt.datetime | None = None
+    for e in sorted((e for e in events if e.source in STAFF_SOURCES), key=lambda e: e.at):
+        if e.source == "opened":
+            if opened is not None:  # opened again without closing: the first ends its day
+                spans.append((opened, min(day_end(opened), e.at)))
+            opened = e.at
+        elif opened is not None:
+            if e.at - opened <= dt.timedelta(days=1):
+                spans.append((opened, e.at))
+            else:
+                spans.append((opened, day_end(opened)))
+            opened = None
+    if opened is not None:
+        spans.append((opened, min(day_end(opened), until)))
+    return spans
+
+
 @dataclass(frozen=True)
 class DayCompliance:
     declared_minutes: int
@@ -123,13 +161,15 @@ def day_compliance(
     declared: Sequence[Interval],
     events: Sequence[LifeEvent],
     *,
+    spans: Sequence[Interval] | None = None,
     slot: dt.timedelta = SLOT,
     dead_flag: dt.timedelta = DEAD_FLAG,
 ) -> DayCompliance:
     """Declared open intervals of one station-day against its signs of life.
 
     Slots are cut from each declared interval's start; a last partial slot counts
-    for its own length.
+    for its own length. ``spans`` are the staffed opening-log spans when the caller has
+    them across days (`staffed_spans_across`); otherwise they come from ``events``.
 
     >>> T = lambda h, m=0: dt.datetime(2026, 12, 1, h, m, tzinfo=dt.UTC)
     >>> ev = [LifeEvent(1, T(8, 5), "opened"), LifeEvent(1, T(12), "closed"),
@@ -150,8 +190,8 @@ def day_compliance(
     declared = sorted(declared)
     if not declared:
         return DayCompliance(0, 0, (), dt.timedelta(0), False)
-    end_of_day = max(b for _a, b in declared)
-    spans = staffed_spans(events, end_of_day)
+    if spans is None:
+        spans = staffed_spans(events, max(b for _a, b in declared))
     moments = sorted(
         e.at
         for e in events

@@ -127,16 +127,28 @@ def station_days(
     per: dict[tuple[int, dt.date], list[LifeEvent]] = defaultdict(list)
     for e in events:
         per[(e.station_id, e.at.astimezone(SHANGHAI).date())].append(e)
+    staff: dict[int, list[LifeEvent]] = defaultdict(list)
+    for e in events:
+        if e.source in rules.STAFF_SOURCES:
+            staff[e.station_id].append(e)
     out = []
     for s in stations:
         spans = declared.get(s.pk, [])
+        # Staffed spans across days: a night shift closing after midnight is one span.
+        staffed = rules.staffed_spans_across(staff.get(s.pk, []), SHANGHAI, end)
         day = first
         while day <= last:
             a, b = _day_bounds(day)
             todays = [(max(x, a), min(y, b)) for x, y in spans if y > a and x < b]
+            worked = [(max(x, a), min(y, b)) for x, y in staffed if y > a and x < b]
             evs = per.get((s.pk, day), [])
             out.append(
-                StationDay(s, day, rules.usage(evs, SHANGHAI), rules.day_compliance(todays, evs))
+                StationDay(
+                    s,
+                    day,
+                    rules.usage(evs, SHANGHAI),
+                    rules.day_compliance(todays, evs, spans=worked),
+                )
             )
             day += dt.timedelta(days=1)
     return out
