@@ -23,8 +23,12 @@ from yizhan.core.errors import ApplicationError
 from yizhan.core.occupation import Occupation
 from yizhan.evidence import selectors, services
 from yizhan.feedback.selectors import ratings_summary_for, reports_by_category
-from yizhan.operations.access import station_for_request
-from yizhan.operations.views import _officer, _region_from, _regions_in_scope
+from yizhan.operations.access import (
+    officer_for_request,
+    region_for_request,
+    regions_in_scope,
+    station_for_request,
+)
 from yizhan.stations.hours import SHANGHAI
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,8 +55,8 @@ def _occupation_label(code: str) -> str:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _officer(request)
-    region = _region_from(request, user)
+    user = officer_for_request(request)
+    region = region_for_request(request, user)
     first, last = _period(request)
     stations = selectors.stations_in(scope=user_scope(user=user), region=region)
     days = selectors.station_days(stations=stations, first=first, last=last)
@@ -115,7 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "nav": "evidence",
             "region": region,
-            "regions": _regions_in_scope(user),
+            "regions": regions_in_scope(user),
             "start": first,
             "end": last,
             "summary": summary,

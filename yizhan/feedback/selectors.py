@@ -156,12 +156,8 @@ def _tag_counts(tag_lists: Sequence[Sequence[str]]) -> list[tuple[str, str, int]
     return [(t, str(labels.get(t, t)), n) for t, n in counts.most_common() if t in labels]
 
 
-def rating_summary(station: Station, *, since: dt.datetime | None = None) -> RatingSummary:
-    """Weighted average stars and tag counts for one station (the finder card's line)."""
-    qs = Rating.objects.filter(station=station)
-    if since is not None:
-        qs = qs.filter(at__gte=since)
-    rows = list(qs.values_list("stars", "weight", "flagged", "tags"))
+def _summary(ratings: QuerySet[Rating]) -> RatingSummary:
+    rows = list(ratings.values_list("stars", "weight", "flagged", "tags"))
     if not rows:
         return RatingSummary()
     total_weight = sum(w for _s, w, _f, _t in rows)
@@ -171,6 +167,14 @@ def rating_summary(station: Station, *, since: dt.datetime | None = None) -> Rat
         flagged=sum(1 for _s, _w, f, _t in rows if f),
         tags=_tag_counts([t for _s, _w, _f, t in rows]),
     )
+
+
+def rating_summary(station: Station, *, since: dt.datetime | None = None) -> RatingSummary:
+    """Weighted average stars and tag counts for one station (the finder card's line)."""
+    qs = Rating.objects.filter(station=station)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    return _summary(qs)
 
 
 def ratings_summary_for(
@@ -178,20 +182,7 @@ def ratings_summary_for(
 ) -> RatingSummary:
     """Weighted average stars and tag counts over many stations and a period (the
     evidence dashboard's satisfaction)."""
-    rows = list(
-        Rating.objects.filter(station_id__in=station_ids, at__gte=start, at__lt=end).values_list(
-            "stars", "weight", "flagged", "tags"
-        )
-    )
-    if not rows:
-        return RatingSummary()
-    total_weight = sum(w for _s, w, _f, _t in rows)
-    return RatingSummary(
-        count=len(rows),
-        average=round(sum(s * w for s, w, _f, _t in rows) / total_weight, 2),
-        flagged=sum(1 for _s, _w, f, _t in rows if f),
-        tags=_tag_counts([t for _s, _w, _f, t in rows]),
-    )
+    return _summary(Rating.objects.filter(station_id__in=station_ids, at__gte=start, at__lt=end))
 
 
 @dataclass

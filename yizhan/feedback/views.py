@@ -28,7 +28,7 @@ from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.feedback import exports, selectors, services
 from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
-from yizhan.operations.views import _officer
+from yizhan.operations.access import officer_for_request
 from yizhan.regions.models import Region
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
@@ -358,7 +358,7 @@ def _datetime(raw: str) -> dt.datetime | None:
 @login_required
 def surveys(request: HttpRequest) -> HttpResponse:
     """An officer's surveys, and the form that publishes one to their region."""
-    user = _officer(request)
+    user = officer_for_request(request)
     form: dict[str, str] = {}
     errors: list[Any] = []
     scope = user_scope(user=user)
@@ -411,7 +411,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def survey(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = selectors.survey_for(user=_officer(request), pk=pk)
+    obj = selectors.survey_for(user=officer_for_request(request), pk=pk)
     if obj is None:
         raise Http404(pk)
     results = selectors.survey_results(survey=obj)

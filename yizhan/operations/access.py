@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from yizhan.accounts.models import User
-from yizhan.accounts.selectors import StationAccess, station_access
+from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.selectors import StationAccess, station_access, user_scope
 from yizhan.core.errors import PermissionDenied
+from yizhan.regions.models import Region
 from yizhan.stations.models import Station
 
 Need = Literal["any", "run", "supervise"]
@@ -55,7 +57,40 @@ def station_for_request(
     if not access.any:
         raise Http404(code)
     if not _allowed(access, need):
-        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-
         raise DjangoPermissionDenied(_("你无权在此驿站进行此操作。"))
     return station, access
+
+
+def officer_for_request(request: HttpRequest) -> User:
+    """The signed-in officer or inspector behind a region page (else 403)."""
+    user = request.user
+    assert isinstance(user, User)
+    if not (user.is_superuser or user.role in (UserRole.OFFICER, UserRole.INSPECTOR)):
+        raise DjangoPermissionDenied(_("只有工会干部和督查员可以查看。"))
+    return user
+
+
+def region_for_request(request: HttpRequest, user: User) -> Region | None:
+    """The region a page asks for (``?region=``), inside the user's scope (else 404);
+    by default the user's own."""
+    code = request.GET.get("region") or request.POST.get("region") or ""
+    if not code:
+        return user.region
+    region = Region.objects.filter(code=code).first()
+    if region is None or not user_scope(user=user).contains(region):
+        raise Http404(code)
+    return region
+
+
+def regions_in_scope(user: User) -> list[Region]:
+    """The regions a user may pick on a region page (at most 300)."""
+    scope = user_scope(user=user)
+    if scope.national:
+        return list(Region.objects.filter(stations__isnull=False).distinct().order_by("code")[:300])
+    if user.region is None:
+        return []
+    from yizhan.regions.selectors import region_subtree_q
+
+    return list(
+        Region.objects.filter(region_subtree_q(user.region, field="")).order_by("code")[:300]
+    )

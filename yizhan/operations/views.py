@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,9 +25,13 @@ from yizhan.accounts.selectors import station_access, user_scope
 from yizhan.core.errors import ApplicationError, NotFound, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.operations import exports, selectors, services
-from yizhan.operations.access import station_for_request
+from yizhan.operations.access import (
+    officer_for_request,
+    region_for_request,
+    regions_in_scope,
+    station_for_request,
+)
 from yizhan.operations.models import Season, Tier
-from yizhan.regions.models import Region
 from yizhan.signage.selectors import hours_summary
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
@@ -71,13 +74,6 @@ def _date(raw: str | None) -> dt.date | None:
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _officer(request: HttpRequest) -> User:
-    user = _user(request)
-    if not (user.is_superuser or user.role in (UserRole.OFFICER, UserRole.INSPECTOR)):
-        raise DjangoPermissionDenied(_("只有工会干部和督查员可以查看。"))
-    return user
 
 
 def _error_message(exc: ApplicationError) -> str:
@@ -365,29 +361,6 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- officers
 
 
-def _region_from(request: HttpRequest, user: User) -> Region | None:
-    code = request.GET.get("region") or request.POST.get("region") or ""
-    if not code:
-        return user.region
-    region = Region.objects.filter(code=code).first()
-    if region is None or not user_scope(user=user).contains(region):
-        raise Http404(code)
-    return region
-
-
-def _regions_in_scope(user: User) -> list[Region]:
-    scope = user_scope(user=user)
-    if scope.national:
-        return list(Region.objects.filter(stations__isnull=False).distinct().order_by("code")[:300])
-    if user.region is None:
-        return []
-    from yizhan.regions.selectors import region_subtree_q
-
-    return list(
-        Region.objects.filter(region_subtree_q(user.region, field="")).order_by("code")[:300]
-    )
-
-
 def _window(request: HttpRequest) -> tuple[dt.date, dt.date]:
     end = _date(request.GET.get("end")) or _today()
     start = _date(request.GET.get("start")) or end - dt.timedelta(days=29)
@@ -400,8 +373,8 @@ def _window(request: HttpRequest) -> tuple[dt.date, dt.date]:
 
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
-    user = _officer(request)
-    region = _region_from(request, user)
+    user = officer_for_request(request)
+    region = region_for_request(request, user)
     start, end = _window(request)
     rows = selectors.inspection_compliance(
         scope=user_scope(user=user), region=region, start=start, end=end, today=_today()
@@ -425,7 +398,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "totals": totals,
             "region": region,
-            "regions": _regions_in_scope(user),
+            "regions": regions_in_scope(user),
             "start": start,
             "end": end,
             "only_overdue": only_overdue,
@@ -437,8 +410,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rectifications(request: HttpRequest) -> HttpResponse:
-    user = _officer(request)
-    region = _region_from(request, user)
+    user = officer_for_request(request)
+    region = region_for_request(request, user)
     rows = selectors.rectifications_open(
         scope=user_scope(user=user), region=region, now=timezone.now()
     )
@@ -460,7 +433,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "buckets": buckets,
             "region": region,
-            "regions": _regions_in_scope(user),
+            "regions": regions_in_scope(user),
             "nav": "region",
             "query": request.GET.urlencode(),
         },
@@ -469,7 +442,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def seasons(request: HttpRequest) -> HttpResponse:
-    user = _officer(request)
+    user = officer_for_request(request)
     errors: dict[str, str] = {}
     if request.method == "POST" and request.POST.get("delete"):
         from yizhan.operations.models import SeasonalMode as Mode
@@ -485,7 +458,7 @@ def seasons(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("季节模式已撤销。"))
         return redirect("operations:seasons")
     if request.method == "POST":
-        region = _region_from(request, user)
+        region = region_for_request(request, user)
         starts, ends = _date(request.POST.get("starts_on")), _date(request.POST.get("ends_on"))
         if region is None or starts is None or ends is None:
             errors = {
@@ -520,7 +493,7 @@ def seasons(request: HttpRequest) -> HttpResponse:
             "modes": modes,
             "today": _today(),
             "editable": [m.region for m in modes if user_scope(user=user).contains(m.region)],
-            "regions": _regions_in_scope(user),
+            "regions": regions_in_scope(user),
             "seasons": Season.choices,
             "errors": errors,
             "post": request.POST,
@@ -531,11 +504,11 @@ def seasons(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def spot(request: HttpRequest) -> HttpResponse:
-    user = _officer(request)
+    user = officer_for_request(request)
     errors: dict[str, str] = {}
     made: list[Any] = []
     if request.method == "POST":
-        region = _region_from(request, user)
+        region = region_for_request(request, user)
         raw_count = request.POST.get("count", "")
         due_on = _date(request.POST.get("due_on"))
         if region is None or due_on is None or (raw_count and not raw_count.isdigit()):
@@ -570,7 +543,7 @@ def spot(request: HttpRequest) -> HttpResponse:
         request,
         "staff/spot.html",
         {
-            "regions": _regions_in_scope(user),
+            "regions": regions_in_scope(user),
             "people": people,
             "workers": workers,
             "errors": errors,
@@ -585,7 +558,7 @@ def spot(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mystery(request: HttpRequest) -> HttpResponse:
-    user = _officer(request)
+    user = officer_for_request(request)
     code = request.POST.get("station", "").strip().upper()
     obj = Station.objects.select_related("region").filter(code=code).first()
     raw_worker = request.POST.get("worker", "")
