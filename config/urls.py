@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("staff/shifts/", include("yizhan.volunteers.urls")),
     path("staff/boards/", include("yizhan.signage.urls")),
     path("staff/evidence/", include("yizhan.evidence.urls")),
+    path("staff/evaluation/", include("yizhan.evaluation.urls")),
     path("staff/feedback/", include("yizhan.feedback.urls")),
     path("staff/", include("yizhan.operations.urls")),
     path("q/", include("yizhan.signage.qr_urls")),

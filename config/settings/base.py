@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "yizhan.feedback",
     "yizhan.devices",
     "yizhan.evidence",
+    "yizhan.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -218,6 +218,25 @@ def day_compliance(
     return DayCompliance(total, alive, tuple(dead), longest, longest >= dead_flag)
 
 
+def outside_demand(declared: Sequence[Interval], events: Sequence[LifeEvent]) -> int:
+    """Person-visits begun, and "it was shut" reports made, outside declared open time:
+    demand the station's hours do not meet.
+
+    >>> T = lambda h: dt.datetime(2026, 12, 1, h, tzinfo=dt.UTC)
+    >>> ev = [LifeEvent(1, T(7), "door", "a"), LifeEvent(1, T(10), "checkin", "b"),
+    ...       LifeEvent(1, T(22), "report", "c", presence=False)]
+    >>> outside_demand([(T(8), T(20))], ev)
+    2
+    """
+
+    def inside(at: dt.datetime) -> bool:
+        return any(a <= at < b for a, b in declared)
+
+    starts = person_visits(events)
+    shut = [e for e in events if e.source in {"report", "rating"} and not e.presence]
+    return sum(1 for e in (*starts, *shut) if not inside(e.at))
+
+
 def _any_between(sorted_moments: Sequence[dt.datetime], a: dt.datetime, b: dt.datetime) -> bool:
     import bisect
 

@@ -107,6 +107,33 @@ class StationDay:
     day: dt.date
     usage: rules.Usage
     compliance: rules.DayCompliance
+    # With ``required`` hours given: compliance over declared ∪ required time, the
+    # minutes required but not declared, and visits or "shut" reports outside declared time.
+    judged: rules.DayCompliance | None = None
+    undeclared_minutes: int = 0
+    closed_demand: int = 0
+    events: int = 0  # every sign of life or report of the day, from any source
+
+
+def _minutes(spans: Sequence[Interval]) -> int:
+    return int(sum((b - a).total_seconds() for a, b in spans) // 60)
+
+
+def required_open(
+    *,
+    stations: Sequence[Station],
+    rules_by_kind: dict[str, str],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> dict[int, list[Interval]]:
+    """Station id → the time its kind must be open in [start, end) (an OSM rule per kind;
+    public holidays follow the rule's own ``PH`` terms)."""
+    out: dict[int, list[Interval]] = {}
+    for s in stations:
+        rule = rules_by_kind.get(s.kind, "")
+        if rule:
+            out[s.pk] = list(_hours(rule, False, start, end))
+    return out
 
 
 def station_days(
@@ -115,10 +142,12 @@ def station_days(
     first: dt.date,
     last: dt.date,
     now: dt.datetime | None = None,
+    required: dict[int, list[Interval]] | None = None,
 ) -> list[StationDay]:
     """Usage and opening compliance for each station and local day from ``first`` to
     ``last`` inclusive: one query per source, whatever the number of stations. Declared
-    time still to come (the rest of today) is not judged."""
+    time still to come (the rest of today) is not judged. ``required`` (station id → the
+    time it must be open whatever it declares) adds a judgement over both."""
     start, _ = _day_bounds(first)
     _, end = _day_bounds(last)
     end = max(start, min(end, now or timezone.now()))
@@ -142,14 +171,24 @@ def station_days(
             todays = [(max(x, a), min(y, b)) for x, y in spans if y > a and x < b]
             worked = [(max(x, a), min(y, b)) for x, y in staffed if y > a and x < b]
             evs = per.get((s.pk, day), [])
-            out.append(
-                StationDay(
-                    s,
-                    day,
-                    rules.usage(evs, SHANGHAI),
-                    rules.day_compliance(todays, evs, spans=worked),
-                )
+            result = StationDay(
+                s,
+                day,
+                rules.usage(evs, SHANGHAI),
+                rules.day_compliance(todays, evs, spans=worked),
+                events=len(evs),
             )
+            if required is not None:
+                must = [
+                    (max(x, a), min(y, b, end))
+                    for x, y in required.get(s.pk, [])
+                    if y > a and x < min(b, end)
+                ]
+                both = union_intervals(todays, must)
+                result.judged = rules.day_compliance(both, evs, spans=worked)
+                result.undeclared_minutes = _minutes(both) - _minutes(todays)
+                result.closed_demand = rules.outside_demand(todays, evs)
+            out.append(result)
             day += dt.timedelta(days=1)
     return out
 

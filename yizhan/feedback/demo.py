@@ -16,6 +16,7 @@ from django.db import transaction
 
 from yizhan.feedback.models import CheckIn, Rating, Visitor
 from yizhan.feedback.services import report_submit, visitor_hash
+from yizhan.stations.demo import history_days
 from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationStatus
 
@@ -49,7 +50,8 @@ def demo_ensure(*, now: dt.datetime) -> DemoFeedback:
     if not stations or Visitor.objects.filter(key_hash=visitor_hash(demo_key(0))).exists():
         return DemoFeedback(0, 0, 0)
     rng = random.Random(5)
-    first = now - dt.timedelta(days=DAYS)
+    days = history_days(now.astimezone(SHANGHAI).date(), at_least=DAYS)
+    first = now - dt.timedelta(days=days)
     visitors = Visitor.objects.bulk_create(
         [
             Visitor(
@@ -70,8 +72,8 @@ def demo_ensure(*, now: dt.datetime) -> DemoFeedback:
         busy = rng.choice((2, 4, 6, 10, 16))
         mean = rng.choice((3.2, 3.9, 4.3, 4.6, 4.8))
         regulars = rng.sample(visitors, 40)
-        for d in range(DAYS):
-            day = (now - dt.timedelta(days=DAYS - d)).astimezone(SHANGHAI).date()
+        for d in range(days):
+            day = (now - dt.timedelta(days=days - d)).astimezone(SHANGHAI).date()
             for _ in range(max(0, int(rng.gauss(busy, busy / 3)))):
                 visitor = rng.choice(regulars)
                 hour = rng.choice((7, 8, 11, 11, 12, 12, 13, 14, 17, 18, 18, 19, 20))

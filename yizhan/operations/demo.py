@@ -30,8 +30,9 @@ from yizhan.operations.models import (
 from yizhan.operations.selectors import checklist_current, checklist_items_for
 from yizhan.operations.services import mystery_visit_assign, rectification_issue
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
-from yizhan.stations.models import StaffRole, Station, StationStaff, StationStatus
+from yizhan.stations.demo import history_days
+from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours
+from yizhan.stations.models import StaffRole, Station, StationKind, StationStaff, StationStatus
 
 DEMO_STATION = "HRB-DL-F001"
 # username, role label, user role, region code, station role at DEMO_STATION
@@ -43,7 +44,19 @@ PEOPLE: tuple[tuple[str, str, str, str | None, str | None], ...] = (
 )
 USERNAMES = tuple(p[0] for p in PEOPLE)
 HISTORY_DAYS = 35
-HISTORY_STATIONS = 60
+HISTORY_STATIONS = 70
+
+
+def _opened_spans(station: Station, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The station's declared open spans that begin on ``day`` (a night shift runs past
+    midnight), from its own hours."""
+    try:
+        hours = OpeningHours.parse(station.opening_hours, workday=station.keeps_workday_hours)
+    except (InvalidOpeningHours, ValueError):
+        return []
+    start = dt.datetime.combine(day, dt.time(), SHANGHAI)
+    spans = hours.intervals(start - dt.timedelta(days=1), start + dt.timedelta(days=2))
+    return [(a, b) for a, b in spans if start <= a < start + dt.timedelta(days=1)]
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,7 @@ def demo_ensure(
             created_by=officer,
         )
     stations = list(
-        Station.objects.filter(code__startswith="HRB-DL-F", status=StationStatus.ACTIVE)
+        Station.objects.filter(code__startswith="HRB-DL-", status=StationStatus.ACTIVE)
         .select_related("region")
         .order_by("code")[:HISTORY_STATIONS]
     )
@@ -138,6 +151,7 @@ def demo_ensure(
         return {"inspections": 0}
     rng = random.Random(seed)
     made = 0
+    taps: list[OpeningLog] = []
     for station in stations:
         runners = {
             s.role: s.user
@@ -147,30 +161,46 @@ def demo_ensure(
         }
         doer = runners.get(StaffRole.ADMINISTRATOR) or users["guanli"]
         master = runners.get(StaffRole.MASTER) or users["zhanzhang"]
-        careless = rng.random() < 0.25  # a quarter of the stations skip checks
-        for back in range(HISTORY_DAYS, 0, -1):
+        careless = rng.random() < 0.15  # some stations open late or not at all
+        # Staffed stations tap "opened" and "closed" at their own hours; a 24-hour smart
+        # station has nobody to tap (its door controller reports), but is checked daily.
+        staffed = station.kind != StationKind.SMART
+        for back in range(history_days(today, at_least=HISTORY_DAYS), 0, -1):
             day = today - dt.timedelta(days=back)
-            if rng.random() < (0.55 if careless else 0.95):
-                opened = dt.datetime.combine(day, dt.time(8, rng.randint(0, 20)), SHANGHAI)
-                OpeningLog.objects.create(
-                    station=station,
-                    action="opened",
-                    at=opened,
-                    user=doer,
-                    lat=station.lat + rng.uniform(-0.0003, 0.0003),
-                    lon=station.lon,
-                    accuracy_m=20,
-                    distance_m=rng.uniform(5, 40),
-                    client_id=uuid.uuid4(),
+            if rng.random() >= (0.55 if careless else 0.95):
+                continue
+            spans = _opened_spans(station, day) if staffed else []
+            for a, b in spans:
+                opened = a + dt.timedelta(minutes=rng.randint(0, 20))
+                closed = b - dt.timedelta(minutes=rng.randint(0, 10))
+                for action, at in (("opened", opened), ("closed", closed)):
+                    if at < now:
+                        taps.append(
+                            OpeningLog(
+                                station=station,
+                                action=action,
+                                at=at,
+                                user=doer,
+                                lat=station.lat + rng.uniform(-0.0003, 0.0003),
+                                lon=station.lon,
+                                accuracy_m=20,
+                                distance_m=rng.uniform(5, 40),
+                                client_id=uuid.uuid4(),
+                            )
+                        )
+            if spans or not staffed:
+                checked = (
+                    spans[0][0] + dt.timedelta(minutes=rng.randint(15, 40))
+                    if spans
+                    else dt.datetime.combine(day, dt.time(9, rng.randint(0, 50)), SHANGHAI)
                 )
-                made += _past_inspection(
-                    station, "daily", doer, opened + dt.timedelta(minutes=15), day, rng
-                )
+                made += _past_inspection(station, "daily", doer, checked, day, rng)
             if day.weekday() == 4 and rng.random() < (0.5 if careless else 0.95):
                 at = dt.datetime.combine(day, dt.time(16, 0), SHANGHAI)
                 made += _past_inspection(
                     station, "weekly", master, at, regime.period_start("week", day), rng
                 )
+    OpeningLog.objects.bulk_create(taps, batch_size=2000)
     _orders_ensure(stations, users, officer, now)
     f003 = Station.objects.filter(code="HRB-DL-F003").first()
     if f003 is not None:

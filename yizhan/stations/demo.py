@@ -890,9 +890,23 @@ class DemoResult:
 # username, role shown, region code (None: national), last name, first name, phone
 DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str, str, str], ...] = (
     ("admin", "superuser 超级管理员", None, "", "", ""),
+    ("haerbin", "city officer 市总工会干部", "2301", "陈", "建国", "138-0000-0003"),
     ("daoli", "district officer 区总工会干部", "230102", "王", "立新", "138-0000-0001"),
     ("zhaolin", "street officer 街道工会干部", "230102001", "赵", "春梅", "138-0000-0002"),
 )
+
+
+def history_days(today: dt.date, *, at_least: int) -> int:
+    """Days of recent history a demo app writes: ``at_least``, or back to the first of
+    last month when that is longer (the monthly evaluation of last month needs all of it).
+
+    >>> history_days(dt.date(2026, 12, 4), at_least=30)
+    33
+    >>> history_days(dt.date(2026, 12, 28), at_least=30)
+    57
+    """
+    first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return max(at_least, (today - first).days)
 
 
 class _Clock:

@@ -699,3 +699,35 @@ def station_listings_mark(
                 changed_at=now,
             )
     return len(stations)
+
+
+def station_star_level_set(
+    *,
+    station: Station,
+    level: int | None,
+    reason: str,
+    user: User | None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Set a station's star level (the monthly evaluation's decision), with a history row
+    naming why. False when it already had that level."""
+    if level is not None and not 1 <= level <= 5:
+        raise ValidationFailed(errors=[FieldError("star_level", "星级应为 1–5")])
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Station.objects.select_for_update(of=("self",)).get(pk=station.pk)
+        old = locked.star_level
+        if old == level:
+            return False
+        locked.star_level = level
+        locked.save(update_fields=["star_level", "updated_at"])
+        StationChange.objects.create(
+            station=locked,
+            action=StationChange.Action.UPDATE,
+            changes={"star_level": [old, level]},
+            reason=reason[:200],
+            changed_by=user,
+            changed_at=now,
+        )
+    station.star_level = level
+    return True

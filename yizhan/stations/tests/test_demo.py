@@ -38,7 +38,7 @@ from yizhan.stations.models import (
 from yizhan.stations.selectors import stations_list
 
 pytestmark = pytest.mark.django_db
-DEMO_USERS = ("admin", "daoli", "zhaolin")
+DEMO_USERS = ("admin", "haerbin", "daoli", "zhaolin")
 # An ordinary week without holidays: Monday 2026-03-02 .. Sunday 2026-03-08.
 MONDAY = dt.date(2026, 3, 2)
 

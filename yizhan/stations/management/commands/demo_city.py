@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from config import env
 from yizhan.core.errors import ApplicationError
 from yizhan.devices import demo as devices_demo
+from yizhan.evaluation import demo as evaluation_demo
 from yizhan.feedback import demo as feedback_demo
 from yizhan.operations import demo as operations_demo
 from yizhan.stations import demo
@@ -80,7 +81,9 @@ class Command(BaseCommand):
         self.stdout.write(demo.credentials_block(result.accounts, url))
         self.stdout.write(
             f"staff pages 驿站工作台: {url.removesuffix('console/')}staff/ "
-            "(zhanzhang / guanli run HRB-DL-F001; ducha inspects; volunteer1 volunteers)"
+            "(zhanzhang / guanli run HRB-DL-F001; ducha inspects; volunteer1 volunteers); "
+            f"monthly evaluation 月度评估: {url.removesuffix('console/')}staff/evaluation/ "
+            "(haerbin approves delisting)"
         )
         self.stdout.write(f"(saved to {path})")
 
@@ -101,6 +104,7 @@ class Command(BaseCommand):
             volunteers_demo.demo_ensure(now=now)
             feedback_demo.demo_ensure(now=now)
             devices_demo.demo_ensure(now=now)
+            evaluation_demo.demo_ensure(now=now, officer=officer)
         return [
             demo.DemoAccount(p.username, p.password, p.role, p.region_code, p.region_name)
             for p in people
