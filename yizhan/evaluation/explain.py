@@ -82,7 +82,7 @@ def evidence_text(ind: Mapping[str, Any]) -> str:
     code = ind.get("code")
     if code == "opening":
         text = _(
-            "应开放 %(judged)s 小时(公示 %(declared)s，另有规定时段 %(undeclared)s 未公示)，"
+            "应开放 %(judged)s 小时(公示 %(declared)s，未达最低开放要求 %(undeclared)s)，"
             "有人迹 %(alive)s 小时；公示开放但无人迹 %(dead)s 小时，%(days)s 天被标记"
         ) % {
             "judged": e.get("judged_h", 0),

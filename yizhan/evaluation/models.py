@@ -169,8 +169,9 @@ class Indicator(models.Model):
 
 
 class KindNorm(models.Model):
-    """What the union requires of each kind of station: the hours it must be open at
-    least (judged with what it declares), and the visits a day it should expect."""
+    """What the union requires of each kind of station: hours it must be open whatever it
+    declares, a least opening every day (weekends and holidays included), and the visits
+    a day it should expect. Both requirements are judged together with what it declares."""
 
     model = models.ForeignKey(
         EvaluationModel, on_delete=models.CASCADE, related_name="norms", verbose_name=_("模型")
@@ -182,6 +183,12 @@ class KindNorm(models.Model):
         blank=True,
         validators=[validate_opening_hours],
         help_text=_("OSM opening_hours 语法，例如 “Mo-Su 09:00-18:00”；留空表示只按公示时间考核。"),
+    )
+    min_daily_hours = models.FloatField(
+        _("每天最少开放(小时)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(24)],
+        help_text=_("含周末和节假日；某天公示开放不足此时长，差额计为应开未开。0 表示不要求。"),
     )
     expected_daily_visits = models.PositiveIntegerField(_("预期日均到访"), default=15)
 
@@ -514,7 +521,7 @@ class DelistingProposal(models.Model):
         verbose_name=_("驿站"),
     )
     card = models.ForeignKey(
-        Card, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("红牌")
+        Card, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("红牌")
     )
     month = models.DateField(_("评估月份"))
     created_at = models.DateTimeField(_("提出时间"))

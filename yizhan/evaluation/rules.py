@@ -14,10 +14,11 @@ Indicators
     A floor above the target means less is better (complaints per 100 visits).
 
     opening        alive time ÷ the time the station had to be open: what it declares
-                   (less declared closures) joined with what the union requires of its
-                   kind (``KindNorm.required_hours``). Hours required but not declared
-                   count as dead: a weekday-only station that must open at weekends
-                   loses them.
+                   (less declared closures) joined with the hours the union requires of
+                   its kind (``KindNorm.required_hours``), and on each day at least
+                   ``KindNorm.min_daily_hours``. Time required but not declared counts
+                   as dead: a weekday-only station that must open every day loses its
+                   weekends.
     usage          visits a day open, against the kind's expected visits and the
                    district's median, each ratio capped at 1.5, averaged.
     satisfaction   weighted stars of the month's ratings (a rating without a check-in
@@ -92,6 +93,7 @@ class NormSpec:
     kind: str
     required_hours: str
     expected_daily_visits: int
+    min_daily_hours: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
 from yizhan.core.errors import NotFound
@@ -87,7 +88,7 @@ def model_spec(model: EvaluationModel) -> rules.ModelSpec:
             for i in model.indicators.order_by("id")
         ),
         norms=tuple(
-            rules.NormSpec(n.kind, n.required_hours, n.expected_daily_visits)
+            rules.NormSpec(n.kind, n.required_hours, n.expected_daily_visits, n.min_daily_hours)
             for n in model.norms.order_by("kind")
         ),
         stars=tuple(
@@ -199,6 +200,7 @@ def _opening_and_usage(
         required=required,
     )
     night = spec.night_hours()
+    least = {n.kind: round(n.min_daily_hours * 60) for n in spec.norms}
     out: dict[int, dict[str, Any]] = {}
     for d in days:
         since = _active_since(d.station)
@@ -206,13 +208,15 @@ def _opening_and_usage(
             continue  # not yet running that day: nothing was owed
         acc = out.setdefault(d.station.pk, Counter())
         judged = d.judged or d.compliance
-        acc["judged"] += judged.declared_minutes
+        # A day short of the least daily opening owes the difference, all of it dead.
+        short = max(0, least.get(d.station.kind, 0) - judged.declared_minutes)
+        acc["judged"] += judged.declared_minutes + short
         acc["alive"] += judged.alive_minutes
         acc["declared"] += d.compliance.declared_minutes
         acc["dead_declared"] += d.compliance.dead_minutes
-        acc["undeclared"] += d.undeclared_minutes
+        acc["undeclared"] += d.undeclared_minutes + short
         acc["flagged"] += d.compliance.flagged
-        acc["open_days"] += judged.declared_minutes > 0
+        acc["open_days"] += judged.declared_minutes + short > 0
         acc["visits"] += d.usage.visits
         acc["night"] += sum(n for h, n in enumerate(d.usage.by_hour) if h in night)
         acc["closed_demand"] += d.closed_demand
@@ -292,11 +296,15 @@ def _facts(stations: Sequence[Station], month: dt.date) -> dict[int, rules.Stati
     listed = set(
         StationListing.objects.filter(station_id__in=ids).values_list("station_id", flat=True)
     )
+    # An officer's assessment counts from when it was made until a year after, and one
+    # made after the month (before the run) counts for it: nobody can assess the past.
     _start, end = month_bounds(month)
     checks: dict[int, dict[str, bool]] = defaultdict(dict)
     for sid, code, ok in (
         SixHaveCheck.objects.filter(
-            station_id__in=ids, checked_at__lt=end, checked_at__gte=end - OFFICER_CHECK_VALID
+            station_id__in=ids,
+            checked_at__lte=max(end, timezone.now()),
+            checked_at__gte=end - OFFICER_CHECK_VALID,
         )
         .order_by("station_id", "code", "checked_at", "id")
         .values_list("station_id", "code", "ok")

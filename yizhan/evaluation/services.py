@@ -67,7 +67,7 @@ def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(SHANGHAI).date()
 
 
-def _is_officer(user: User, levels: frozenset[str]) -> bool:
+def officer_at(user: User, levels: frozenset[str]) -> bool:
     if user.is_superuser:
         return True
     return (
@@ -80,12 +80,12 @@ def _is_officer(user: User, levels: frozenset[str]) -> bool:
 
 def may_run(user: User) -> bool:
     """District, city and province officers start runs (street officers read results)."""
-    return _is_officer(user, RUNNER_LEVELS)
+    return officer_at(user, RUNNER_LEVELS)
 
 
 def may_decide(user: User, station: Station) -> bool:
     """City and province officers decide delisting proposals in their region."""
-    return _is_officer(user, DECIDER_LEVELS) and user_scope(user=user).contains(station.region)
+    return officer_at(user, DECIDER_LEVELS) and user_scope(user=user).contains(station.region)
 
 
 # ---------------------------------------------------------------- runs
@@ -663,6 +663,7 @@ def model_copy(*, user: User | None, model: EvaluationModel) -> EvaluationModel:
                 model=new,
                 kind=n.kind,
                 required_hours=n.required_hours,
+                min_daily_hours=n.min_daily_hours,
                 expected_daily_visits=n.expected_daily_visits,
             )
         for s in model.star_levels.all():

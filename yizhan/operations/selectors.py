@@ -294,10 +294,13 @@ def inspection_compliance(
     stations = list(stations_qs.select_related("region").order_by("region__code", "code"))
     rules = {r.tier: r for r in InspectionRule.objects.filter(tier__in=PERIODIC_TIERS)}
     counts: dict[tuple[int, str], tuple[set[dt.date], int, int]] = {}
+    # A week that began before ``start`` is expected in the window (it ends inside it):
+    # its inspection counts too, wherever in the week it was done.
+    first = min([regime.period_start(r.period, start) for r in rules.values()], default=start)
     for sid, tier, p, late, away in Inspection.objects.filter(
         station__in=[s.pk for s in stations],
         tier__in=PERIODIC_TIERS,
-        period_start__gte=start,
+        period_start__gte=first,
         period_start__lte=end,
     ).values_list("station_id", "tier", "period_start", "late", "away"):
         periods, n_late, n_away = counts.get((sid, tier), (set(), 0, 0))

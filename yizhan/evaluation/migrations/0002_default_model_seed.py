@@ -34,11 +34,12 @@ INDICATORS = [
     ("complaints", 5, 10.0, 0.0, None, 5),
 ]
 
-# kind, hours the union requires at least, expected visits a day
+# kind, hours the union requires whatever is declared, least hours open every day
+# (weekends and holidays included), expected visits a day
 NORMS = [
-    ("fixed", "Mo-Su 11:00-13:00", 10),
-    ("smart", "24/7", 15),
-    ("mobile", "", 12),
+    ("fixed", "", 8, 10),
+    ("smart", "24/7", 0, 15),
+    ("mobile", "", 0, 12),
 ]
 
 # level, min score, min area m², min capacity, working amenities, six-haves met at least
@@ -93,9 +94,13 @@ def seed(apps, schema_editor):
             card_threshold=threshold,
             min_evidence=needed,
         )
-    for kind, hours, expected in NORMS:
+    for kind, hours, least, expected in NORMS:
         apps.get_model("evaluation", "KindNorm").objects.create(
-            model=model, kind=kind, required_hours=hours, expected_daily_visits=expected
+            model=model,
+            kind=kind,
+            required_hours=hours,
+            min_daily_hours=least,
+            expected_daily_visits=expected,
         )
     for level, score, area, capacity, needs, six in STARS:
         star = apps.get_model("evaluation", "StarLevel").objects.create(

@@ -51,10 +51,12 @@ class DemoRun:
 
 def _wipe() -> None:
     from yizhan.devices.models import Device, DeviceEvent
+    from yizhan.evaluation.models import EvaluationRun
     from yizhan.operations import demo as operations_demo
     from yizhan.operations.models import SeasonalMode
 
     DeviceEvent.objects.all().delete()  # devices keep their stations (PROTECT)
+    EvaluationRun.objects.all().delete()  # runs keep their districts (PROTECT)
     Device.objects.all().delete()
     Station.objects.all().delete()
     SeasonalMode.objects.all().delete()
