@@ -79,6 +79,6 @@ def demo_ensure(*, now: dt.datetime, officer: User) -> DemoEvaluation:
     outcome: dict[str, object] = {}
     for run in runs:
         if run.status == RunStatus.QUEUED:
-            run = services.evaluation_run_execute(run_id=run.pk, now=now)
+            run = services.evaluation_run_execute(run_id=run.pk)
         outcome = EvaluationRun.objects.get(pk=run.pk).outcome
     return DemoEvaluation(listed, assessed, len(runs), outcome)

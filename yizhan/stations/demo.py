@@ -896,6 +896,18 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str, str, str], ...] = (
 )
 
 
+def _evaluated_ids(stations: Iterable[Station]) -> set[int]:
+    """Stations the monthly evaluation has judged (their stars are its to move)."""
+    from django.apps import apps
+
+    if not apps.is_installed("yizhan.evaluation"):
+        return set()
+    scores = apps.get_model("evaluation", "StationScore").objects
+    return set(
+        scores.filter(station__in=list(stations)).values_list("station_id", flat=True).distinct()
+    )
+
+
 def history_days(today: dt.date, *, at_least: int) -> int:
     """Days of recent history a demo app writes: ``at_least``, or back to the first of
     last month when that is longer (the monthly evaluation of last month needs all of it).
@@ -957,6 +969,7 @@ def demo_city_generate(
         catalogue = Catalogue.load()
         changes_before = StationChange.objects.count()
         existing = {s.code: s for s in Station.objects.filter(code__in=[p.code for p in plans])}
+        judged = _evaluated_ids(existing.values())
         backdated: list[StationChange] = []
         for plan in plans:
             station = existing.get(plan.code)
@@ -966,8 +979,11 @@ def demo_city_generate(
             else:
                 dates = {e.at: timezone.localdate(clock(e.at)) for e in plan.events}
                 record = plan.record_at_end(dates)
-                # Verification dates follow the day the demo first ran; keep them.
+                # Verification dates follow the day the demo first ran; keep them. Star
+                # levels follow the monthly evaluation once it has judged the station.
                 record["last_verified_on"] = station.last_verified_on
+                if station.pk in judged:
+                    record["star_level"] = station.star_level
                 data = station_data_clean(record, catalogue=catalogue, scope=NATIONAL)
                 _station, outcome = station_upsert(
                     data=data,

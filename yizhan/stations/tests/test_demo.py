@@ -260,28 +260,6 @@ def test_status_history_follows_the_lifecycle(city: DemoRun) -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_the_same_seed_gives_the_same_city(city: DemoRun) -> None:
-    regions = demo.regions_from_csv(demo.REGIONS_CSV.read_text(encoding="utf-8"))
-    plan = demo.demo_plan(seed=demo.DEFAULT_SEED, regions=regions)
-    assert plan == demo.demo_plan(seed=demo.DEFAULT_SEED, regions=regions)
-    other = demo.demo_plan(seed=7, regions=regions)
-    assert [p.code for p in other] == [p.code for p in plan]
-    assert [(p.initial["lat"], p.initial["lon"]) for p in other] != [
-        (p.initial["lat"], p.initial["lon"]) for p in plan
-    ]
-
-    first = _snapshot()
-    # A fresh registry (same regions and accounts): generate again from the same seed.
-    from yizhan.devices.models import Device, DeviceEvent
-
-    DeviceEvent.objects.all().delete()
-    Device.objects.all().delete()
-    Station.objects.all().delete()
-    result = demo.demo_city_generate(seed=demo.DEFAULT_SEED, password="x-demo-pass")
-    assert result.created == len(first)
-    assert _snapshot() == first
-
-
 def test_running_again_changes_nothing(city: DemoRun) -> None:
     before = (
         Station.objects.count(),
@@ -417,3 +395,65 @@ def test_demo_runs_station_operations(city: DemoRun) -> None:
     assert orders.filter(level=2).exists()  # one escalated to the district
     assert Inspection.objects.filter(tier="daily").count() > 100
     assert SeasonalMode.objects.filter(region__code="2301").exists()
+
+
+@pytest.mark.django_db
+def test_demo_evaluates_last_month(city: DemoRun, client: Any) -> None:
+    """Every active station of the district has last month's result; the top-15 % list
+    is the best scores among stations without a card; the bulletin prints them."""
+    from yizhan.evaluation import selectors as evaluation
+    from yizhan.evaluation.models import Card, StationScore
+
+    month = evaluation.month_previous(timezone.localdate())
+    scores = list(StationScore.objects.filter(month=month).select_related("station"))
+    active = Station.objects.filter(status="active", region__code__startswith="230102")
+    assert {s.station_id for s in scores} == set(active.values_list("pk", flat=True))
+    scored = [s for s in scores if s.status == "scored"]
+    assert len(scored) > 0.8 * len(scores)
+    carded = set(Card.objects.filter(status="active").values_list("station_id", flat=True))
+    assert carded  # the demo's weekday-only and careless stations get warned
+    expected = sorted(
+        (s for s in scored if s.station_id not in carded), key=lambda s: -(s.score or 0)
+    )[: math.ceil(0.15 * len(scored))]
+    daoli = User.objects.get(username="daoli")
+    district = Region.objects.get(code="230102")
+    ranking = evaluation.rankings(scope=user_scope(user=daoli), region=district, month=month)
+    assert [r.score.station.code for r in ranking.top] == [s.station.code for s in expected]
+    assert all(r.score.station.kind != "smart" for r in ranking.upgrade)
+    client.force_login(daoli)
+    page = client.get(f"/staff/evaluation/bulletin/?region=230102&month={month:%Y-%m}")
+    text = page.content.decode()
+    assert page.status_code == 200
+    for s in expected:
+        assert s.station.name in text
+    assert f"<strong>{len(scores)}</strong><span>参评驿站" in text
+    # Running the demo again repeats no decision.
+    cards = Card.objects.count()
+    call_command("demo_city", "--credentials-file", str(city.credentials), stdout=io.StringIO())
+    assert Card.objects.count() == cards
+    assert StationScore.objects.filter(month=month).count() == len(scores)
+
+
+# Last in the module: it regenerates the registry alone, without the apps built on it.
+def test_the_same_seed_gives_the_same_city(city: DemoRun) -> None:
+    regions = demo.regions_from_csv(demo.REGIONS_CSV.read_text(encoding="utf-8"))
+    plan = demo.demo_plan(seed=demo.DEFAULT_SEED, regions=regions)
+    assert plan == demo.demo_plan(seed=demo.DEFAULT_SEED, regions=regions)
+    other = demo.demo_plan(seed=7, regions=regions)
+    assert [p.code for p in other] == [p.code for p in plan]
+    assert [(p.initial["lat"], p.initial["lon"]) for p in other] != [
+        (p.initial["lat"], p.initial["lon"]) for p in plan
+    ]
+
+    # Star levels are the monthly evaluation's to move once the demo has run it: the
+    # registry's own seed is compared without them.
+    first = [row[:-2] + row[-1:] for row in _snapshot()]
+    # A fresh registry (same regions and accounts): generate again from the same seed.
+    from yizhan.devices.models import Device, DeviceEvent
+
+    DeviceEvent.objects.all().delete()
+    Device.objects.all().delete()
+    Station.objects.all().delete()
+    result = demo.demo_city_generate(seed=demo.DEFAULT_SEED, password="x-demo-pass")
+    assert result.created == len(first)
+    assert [row[:-2] + row[-1:] for row in _snapshot()] == first
