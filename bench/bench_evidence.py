@@ -39,9 +39,9 @@ HOURS = [
 CITY = "2399"  # a synthetic city code under a synthetic province
 
 
-def setup(database_url: str | None) -> None:
+def setup(database_url: str | None, name: str = "evidence") -> None:
     if database_url is None:
-        path = ROOT / "var" / "bench" / "evidence.sqlite3"
+        path = ROOT / "var" / "bench" / f"{name}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")

@@ -432,6 +432,16 @@ def _officers(code: str) -> list[User]:
     )
 
 
+def _proposal_url(p: DelistingProposal) -> str:
+    return f"/staff/evaluation/proposals/{p.pk}/"
+
+
+def _tell(people: Sequence[User], kind: str, title: str, body: str, url: str, key: str) -> None:
+    """One notice to each person (once per key: a rerun tells nobody twice)."""
+    for user in people:
+        notify(user=user, kind=kind, title=title, body=body, url=url, key=key)
+
+
 def _card_notice(card: Card) -> None:
     station = card.station
     url = f"/staff/evaluation/s/{station.code}/"
@@ -442,15 +452,7 @@ def _card_notice(card: Card) -> None:
     }
     people = _people(station, [StaffRole.MASTER, StaffRole.ADMINISTRATOR])
     people += _officers(station.region.code[:6])
-    for user in people:
-        notify(
-            user=user,
-            kind=NoticeKind.EVALUATION_CARD,
-            title=title,
-            body=card.reason,
-            url=url,
-            key=f"card:{card.pk}",
-        )
+    _tell(people, NoticeKind.EVALUATION_CARD, title, card.reason, url, f"card:{card.pk}")
 
 
 def _proposal_notice(p: DelistingProposal) -> None:
@@ -461,15 +463,14 @@ def _proposal_notice(p: DelistingProposal) -> None:
     }
     people = _people(station, [StaffRole.MASTER])
     people += _officers(station.region.code[:4]) + _officers(station.region.code[:6])
-    for user in people:
-        notify(
-            user=user,
-            kind=NoticeKind.EVALUATION_DELISTING,
-            title=title,
-            body=p.reason,
-            url=f"/staff/evaluation/proposals/{p.pk}/",
-            key=f"proposal:{p.pk}",
-        )
+    _tell(
+        people,
+        NoticeKind.EVALUATION_DELISTING,
+        title,
+        p.reason,
+        _proposal_url(p),
+        f"proposal:{p.pk}",
+    )
 
 
 # ---------------------------------------------------------------- people's decisions
@@ -496,15 +497,14 @@ def delisting_respond(
             raise ApplicationError(_("该摘牌建议已处理，不能再答复。"))
         p.response, p.responded_by, p.responded_at = text[:2000], user, now
         p.save(update_fields=["response", "responded_by", "responded_at"])
-    for officer in _officers(p.station.region.code[:4]):
-        notify(
-            user=officer,
-            kind=NoticeKind.EVALUATION_DELISTING,
-            title=_("%(station)s 站长已答复摘牌建议") % {"station": p.station.name},
-            body=text[:500],
-            url=f"/staff/evaluation/proposals/{p.pk}/",
-            key=f"proposal:{p.pk}:response",
-        )
+    _tell(
+        _officers(p.station.region.code[:4]),
+        NoticeKind.EVALUATION_DELISTING,
+        _("%(station)s 站长已答复摘牌建议") % {"station": p.station.name},
+        text[:500],
+        _proposal_url(p),
+        f"proposal:{p.pk}:response",
+    )
     return p
 
 
@@ -567,15 +567,14 @@ def delisting_decide(
         if approve
         else _("%(station)s 摘牌建议未获批准，红牌整改期延至 %(d)s")
     ) % {"station": station.name, "d": card.deadline}
-    for person in people:
-        notify(
-            user=person,
-            kind=NoticeKind.EVALUATION_DELISTING,
-            title=title,
-            body=note[:500],
-            url=f"/staff/evaluation/proposals/{p.pk}/",
-            key=f"proposal:{p.pk}:decided",
-        )
+    _tell(
+        people,
+        NoticeKind.EVALUATION_DELISTING,
+        title,
+        note[:500],
+        _proposal_url(p),
+        f"proposal:{p.pk}:decided",
+    )
     return p
 
 
