@@ -12,6 +12,7 @@ same events (and the same event ids), so playing a day again stores nothing new.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import random
@@ -130,7 +131,10 @@ def day_plan(
     counter: list[dict[str, Any]] = []
     for q in range(24 * 4):
         end = start + dt.timedelta(minutes=15 * (q + 1))
-        inside = sum(1 for at in opens_at if end - dt.timedelta(minutes=15) <= at < end)
+        # opens_at is sorted: the openings in [end − 15 min, end) by bisection.
+        inside = bisect.bisect_left(opens_at, end) - bisect.bisect_left(
+            opens_at, end - dt.timedelta(minutes=15)
+        )
         companions = sum(1 for _ in range(inside) if rng.random() < 0.15)
         counter.append(
             {

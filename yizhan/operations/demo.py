@@ -152,6 +152,7 @@ def demo_ensure(
     rng = random.Random(seed)
     made = 0
     taps: list[OpeningLog] = []
+    done: list[Inspection] = []
     for station in stations:
         runners = {
             s.role: s.user
@@ -194,13 +195,14 @@ def demo_ensure(
                     if spans
                     else dt.datetime.combine(day, dt.time(9, rng.randint(0, 50)), SHANGHAI)
                 )
-                made += _past_inspection(station, "daily", doer, checked, day, rng)
+                made += _past_inspection(station, "daily", doer, checked, day, rng, done)
             if day.weekday() == 4 and rng.random() < (0.5 if careless else 0.95):
                 at = dt.datetime.combine(day, dt.time(16, 0), SHANGHAI)
                 made += _past_inspection(
-                    station, "weekly", master, at, regime.period_start("week", day), rng
+                    station, "weekly", master, at, regime.period_start("week", day), rng, done
                 )
     OpeningLog.objects.bulk_create(taps, batch_size=2000)
+    _inspections_write(done)
     _orders_ensure(stations, users, officer, now)
     f003 = Station.objects.filter(code="HRB-DL-F003").first()
     if f003 is not None:
@@ -221,34 +223,49 @@ def _past_inspection(
     at: dt.datetime,
     period: dt.date,
     rng: random.Random,
+    done: list[Inspection],
 ) -> int:
+    """An inspection passed on every item, kept in ``done`` to be written in bulk."""
     if user is None:
         return 0
-    checklist = checklist_current(tier=tier)
-    items = checklist_items_for(checklist=checklist, season="")
-    inspection = Inspection.objects.create(
-        station=station,
-        tier=tier,
-        checklist=checklist,
-        inspector=user,
-        submitted_at=at,
-        period_start=period,
-        lat=station.lat,
-        lon=station.lon,
-        accuracy_m=15,
-        distance_m=rng.uniform(3, 30),
-        client_id=uuid.uuid4(),
-    )
-    InspectionAnswer.objects.bulk_create(
-        InspectionAnswer(
-            inspection=inspection,
-            item=i,
-            ok=True,
-            value="yes" if i.kind == "yes_no" else ("92" if i.kind == "number" else ""),
+    done.append(
+        Inspection(
+            station=station,
+            tier=tier,
+            inspector=user,
+            submitted_at=at,
+            period_start=period,
+            lat=station.lat,
+            lon=station.lon,
+            accuracy_m=15,
+            distance_m=rng.uniform(3, 30),
+            client_id=uuid.uuid4(),
         )
-        for i in items
     )
     return 1
+
+
+def _inspections_write(done: list[Inspection]) -> None:
+    """The inspections and their answers, two bulk inserts (the primary keys come back
+    from the insert on SQLite and PostgreSQL)."""
+    checklists = {tier: checklist_current(tier=tier) for tier in {i.tier for i in done}}
+    items = {t: checklist_items_for(checklist=c, season="") for t, c in checklists.items()}
+    for i in done:
+        i.checklist = checklists[i.tier]
+    Inspection.objects.bulk_create(done, batch_size=1000)
+    InspectionAnswer.objects.bulk_create(
+        (
+            InspectionAnswer(
+                inspection=i,
+                item=item,
+                ok=True,
+                value="yes" if item.kind == "yes_no" else ("92" if item.kind == "number" else ""),
+            )
+            for i in done
+            for item in items[i.tier]
+        ),
+        batch_size=2000,
+    )
 
 
 def _orders_ensure(
