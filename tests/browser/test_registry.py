@@ -27,7 +27,9 @@ def demo(transactional_db: None, tmp_path: Path) -> None:
     # A transactional test's flush removes what data migrations seeded: seed it again.
     seed = importlib.import_module("yizhan.stations.migrations.0002_amenity_service_catalogue")
     seed.seed(django_apps, None)
-    call_command("demo_city", "--seed", "7", "--credentials-file", str(tmp_path / "c.txt"))
+    call_command(
+        "demo_city", "--seed", "7", "--registry-only", "--credentials-file", str(tmp_path / "c.txt")
+    )
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ INDICATORS = [
 # kind, hours the union requires whatever is declared, least hours open every day
 # (weekends and holidays included), expected visits a day
 NORMS = [
-    ("fixed", "", 8, 10),
+    ("fixed", "", 6, 10),
     ("smart", "24/7", 0, 15),
     ("mobile", "", 0, 12),
 ]

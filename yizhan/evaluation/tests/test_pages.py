@@ -68,7 +68,7 @@ def test_scores_export_lists_every_indicator(evaluated, client):
         r[0]: dict(zip(header, r, strict=True))
         for r in sheet.iter_rows(min_row=2, values_only=True)
     }
-    assert rows["HRB-DL-001"]["开放合规(值)"] == 0.7
+    assert rows["HRB-DL-001"]["开放合规(值)"] == 0.757
     assert rows["HRB-DL-001"]["红黄牌"] == "黄牌"
     assert rows["HRB-DL-002"]["结论"] == "证据不足" and rows["HRB-DL-002"]["综合得分"] is None
 
@@ -77,7 +77,7 @@ def test_bulletin_prints_the_month_and_exports_it(evaluated, client):
     client.force_login(evaluated.district_officer)
     page = client.get("/staff/evaluation/bulletin/?region=230102&month=2026-11").content.decode()
     assert "道里区工会驿站 2026 年 11 月评估通报" in page
-    assert "开放合规 70%，低于 80%" in page  # the card's reason
+    assert "开放合规 76%，低于 80%" in page  # the card's reason
     assert "兆麟街道" in page  # the streets' table
     content = client.get("/staff/evaluation/bulletin/?region=230102&month=2026-11&format=xlsx")
     book = load_workbook(io.BytesIO(content.content))
@@ -97,7 +97,7 @@ def test_bulletin_prints_the_month_and_exports_it(evaluated, client):
 def test_the_pages_speak_english(evaluated, client):
     client.force_login(evaluated.district_officer)
     page = client.get("/en/staff/evaluation/s/HRB-DL-001/?month=2026-11").content.decode()
-    assert "Opening compliance 70%, below 80%" in page
+    assert "Opening compliance 76%, below 80%" in page
     bulletin = client.get("/en/staff/evaluation/bulletin/?region=230102&month=2026-11")
     assert "monthly evaluation bulletin" in bulletin.content.decode()
 

@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="do nothing (but show the saved accounts) when any station exists",
         )
         parser.add_argument(
+            "--registry-only",
+            action="store_true",
+            help="the registry and its accounts only: no operations, feedback, devices or "
+            "evaluation (what the registry's and the finder's browser tests need)",
+        )
+        parser.add_argument(
             "--credentials-file",
             type=Path,
             default=env.VAR_DIR / "demo-credentials.txt",
@@ -63,7 +69,9 @@ class Command(BaseCommand):
                 password=password,
                 saved_passwords=saved,
             )
-            people = self._operations(password=password, saved=saved)
+            people = (
+                [] if options["registry_only"] else self._operations(password=password, saved=saved)
+            )
         except ApplicationError as exc:
             raise CommandError(f"demo city not generated: {exc.message} {exc.extra}") from exc
         accounts = [*result.accounts, *people]
