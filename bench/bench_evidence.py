@@ -51,6 +51,14 @@ def setup(database_url: str | None, name: str = "evidence") -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    # Progress of long jobs: on PostgreSQL the database cache, on its own alias.
+    call_command(
+        "createcachetable",
+        database="cache" if "cache" in settings.DATABASES else "default",
+        verbosity=0,
+    )
 
 
 def build(n: int, days: int, today: dt.date, seed: int = 7) -> None:
