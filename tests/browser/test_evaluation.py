@@ -44,8 +44,12 @@ def district(transactional_db: None):  # type: ignore[no-untyped-def]
         opening_hours="Mo-Fr 09:00-17:00",
         status_changed_at=since,
     )
+    # Somebody typed markup into a name: the bulletin's map must show it as text.
     daily = StationFactory(
-        code="HRB-DL-002", name="中央大街工会驿站", region=street, status_changed_at=since
+        code="HRB-DL-002",
+        name='中央大街工会驿站<img src=x onerror="window.__xss=1">',
+        region=street,
+        status_changed_at=since,
     )
     master = UserFactory(username="zhanzhang", role="staff", last_name="王", first_name="建国")
     StationStaff.objects.create(station=weekdays, role="master", name="王建国", user=master)
@@ -86,7 +90,13 @@ def test_officer_runs_the_month_and_prints_the_bulletin(
     expect(page.get_by_role("heading", level=1)).to_contain_text("评估通报")
     # The charts are drawn (SVG, sharp on paper) and the map has both stations.
     expect(page.locator("#c-distribution svg")).to_have_count(1)
-    expect(page.locator("#c-map path.leaflet-interactive")).to_have_count(2)
+    markers = page.locator("#c-map path.leaflet-interactive")
+    expect(markers).to_have_count(2)
+    for n in range(2):
+        markers.nth(n).hover(force=True)
+    expect(page.locator(".leaflet-tooltip").first).to_contain_text("工会驿站")
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert page.evaluate("window.__xss") is None
     expect(page.locator("table.cards")).to_contain_text("开放合规")
     screenshot(page, "evaluation-bulletin")
     pdf = tmp_path / "bulletin.pdf"

@@ -37,9 +37,9 @@ def _officer(request: HttpRequest) -> User | None:
 
 
 def _may_edit(request: HttpRequest) -> bool:
-    """City and province officers (and superusers) write the model."""
+    """Province officers (and superusers) write the model: it is one for the country."""
     user = _officer(request)
-    return user is not None and services.officer_at(user, services.DECIDER_LEVELS)
+    return user is not None and services.may_edit_model(user)
 
 
 def _may_view(request: HttpRequest) -> bool:
@@ -101,8 +101,8 @@ class EvaluationModelAdmin(admin.ModelAdmin[EvaluationModel]):
                 "fields": [
                     "min_evidence_share",
                     "yellow_below",
-                    "yellow_grace_days",
-                    "red_grace_days",
+                    "yellow_grace_months",
+                    "red_grace_months",
                     "response_days",
                     "star_step",
                 ]

@@ -75,7 +75,9 @@ def demo_ensure(*, now: dt.datetime, officer: User) -> DemoEvaluation:
                 assessed += 1
     district = Region.objects.get(code=DEMO_DISTRICT)
     month = selectors.month_previous(now.astimezone(SHANGHAI).date())
-    runs = services.evaluation_start(user=officer, region=district, month=month, now=now)
+    runs = services.evaluation_start(
+        user=officer, region=district, month=month, now=now, enqueue=False
+    )
     outcome: dict[str, object] = {}
     for run in runs:
         if run.status == RunStatus.QUEUED:

@@ -50,6 +50,8 @@ def trigger_text(t: Mapping[str, Any]) -> str:
     value, threshold = t.get("value"), t.get("threshold")
     if code == "total":
         return _("综合得分 %(v)s，低于 %(t)s 分") % {"v": f"{value:g}", "t": f"{threshold:g}"}
+    if code == "silent":
+        return _("整改期间本月没有任何开放、使用或巡查记录")
     if code == "complaints":
         return _("%(what)s %(v)s，高于 %(t)s") % {
             "what": indicator_label(code),

@@ -24,13 +24,22 @@ YELLOW = PatternFill("solid", fgColor="FFF2B3")
 RED = PatternFill("solid", fgColor="F4C7C3")
 
 
+def _append_text_safe(ws: Worksheet, row: Sequence[Any]) -> None:
+    """Append a row whose text stays text: people's typing (a station's name, a master's
+    answer) that starts with "=" would otherwise become a live formula."""
+    ws.append(list(row))
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def _sheet(
     wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> Worksheet:
     ws = wb.create_sheet(title)
     ws.append(list(header))
     for row in rows:
-        ws.append(list(row))
+        _append_text_safe(ws, row)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"

@@ -48,11 +48,17 @@ class EvaluationModel(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("综合得分低于此分发黄牌；各指标另有单项红线。"),
     )
-    yellow_grace_days = models.PositiveSmallIntegerField(
-        _("黄牌整改期(天)"), default=30, help_text=_("从评估月份最后一天起算。")
+    yellow_grace_months = models.PositiveSmallIntegerField(
+        _("黄牌整改期(月)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("整改期到发牌后第 N 个整月的月底；那个月的评估决定是否升级。"),
     )
-    red_grace_days = models.PositiveSmallIntegerField(
-        _("红牌整改期(天)"), default=30, help_text=_("从评估月份最后一天起算。")
+    red_grace_months = models.PositiveSmallIntegerField(
+        _("红牌整改期(月)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("整改期到发牌后第 N 个整月的月底；那个月的评估决定是否提出摘牌建议。"),
     )
     response_days = models.PositiveSmallIntegerField(
         _("站长答复期(天)"),
@@ -408,6 +414,8 @@ class StationScore(models.Model):
     star_why = models.CharField(_("星级说明"), max_length=300, blank=True)
     triggers = models.JSONField(_("触发红黄牌的原因"), default=list, blank=True)
     decision = models.CharField(_("处理"), max_length=300, blank=True)
+    # The card the station held once this month was decided ("yellow", "red" or "").
+    card = models.CharField(_("月末红黄牌"), max_length=6, blank=True)
     # For the upgrade ranking: visits, night visits, demand while declared closed.
     visits = models.PositiveIntegerField(_("到访人次"), default=0)
     night_visits = models.PositiveIntegerField(_("夜间到访"), default=0)

@@ -128,8 +128,8 @@ class ModelSpec:
     six_haves: tuple[SixHaveSpec, ...]
     min_evidence_share: float = 0.5
     yellow_below: float = 60
-    yellow_grace_days: int = 30
-    red_grace_days: int = 30
+    yellow_grace_months: int = 1
+    red_grace_months: int = 1
     response_days: int = 7
     star_step: int = 1
     top_share: float = 0.15
@@ -567,6 +567,32 @@ def card_action(
     if active.kind == "yellow":
         return "red"
     return "keep" if active.proposed else "propose"
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months after ``month``'s.
+
+    >>> add_months(dt.date(2026, 11, 15), 1), add_months(dt.date(2026, 12, 1), 2)
+    (datetime.date(2026, 12, 1), datetime.date(2027, 2, 1))
+    """
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def card_deadline(month: dt.date, issued_on: dt.date, grace_months: int) -> dt.date:
+    """A card's deadline: the end of the ``grace_months``-th month after the month
+    evaluated, and never before the end of the month the card was issued in (a late run
+    still leaves a whole month to fix it). The evaluation of that month decides.
+
+    >>> card_deadline(dt.date(2026, 11, 1), dt.date(2026, 12, 1), 1)
+    datetime.date(2026, 12, 31)
+    >>> card_deadline(dt.date(2027, 1, 1), dt.date(2027, 2, 1), 1)  # February is short
+    datetime.date(2027, 2, 28)
+    >>> card_deadline(dt.date(2026, 11, 1), dt.date(2027, 1, 4), 1)  # November run late
+    datetime.date(2027, 1, 31)
+    """
+    first = max(add_months(month, 1), issued_on.replace(day=1))
+    return month_end(add_months(first, grace_months - 1))
 
 
 def month_end(month: dt.date) -> dt.date:

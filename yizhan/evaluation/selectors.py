@@ -40,6 +40,7 @@ from yizhan.stations.models import (
     AmenityState,
     Station,
     StationAmenity,
+    StationChange,
     StationListing,
     StationStaff,
     StationStatus,
@@ -115,8 +116,8 @@ def model_spec(model: EvaluationModel) -> rules.ModelSpec:
         ),
         min_evidence_share=model.min_evidence_share,
         yellow_below=model.yellow_below,
-        yellow_grace_days=model.yellow_grace_days,
-        red_grace_days=model.red_grace_days,
+        yellow_grace_months=model.yellow_grace_months,
+        red_grace_months=model.red_grace_months,
         response_days=model.response_days,
         star_step=model.star_step,
         top_share=model.top_share,
@@ -181,9 +182,45 @@ class StationMonth:
     facts: rules.StationFacts
 
 
-def _active_since(station: Station) -> dt.date | None:
-    at = station.status_changed_at if station.status == StationStatus.ACTIVE else None
-    return at.astimezone(SHANGHAI).date() if at else None
+def active_days(stations: Sequence[Station], month: dt.date) -> dict[int, set[dt.date]]:
+    """Station id → the days of ``month`` it was active, from its status history (a
+    station suspended for a week owes nothing that week; one opened on the 20th owes
+    nothing before). A station with no status change recorded has been active since its
+    status was set (or since it was created)."""
+    start, end = month_bounds(month)
+    days = [month_first(month) + dt.timedelta(days=n) for n in range((end - start).days)]
+    changes: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
+    for sid, at, change in (
+        StationChange.objects.filter(
+            station__in=[s.pk for s in stations], action=StationChange.Action.STATUS
+        )
+        .order_by("changed_at", "id")
+        .values_list("station_id", "changed_at", "changes")
+    ):
+        old, new = (change or {}).get("status", [None, None])
+        changes[sid].append((at, str(old), str(new)))
+    out = {}
+    for s in stations:
+        history = changes.get(s.pk)
+        if not history:
+            # No change recorded: active since its status was set, else since created.
+            since = (s.status_changed_at or s.created_at or start).astimezone(SHANGHAI).date()
+            out[s.pk] = {d for d in days if d >= since}
+            continue
+        active: set[dt.date] = set()
+        state = history[0][1]  # the status before the first change
+        i = 0
+        for d in days:
+            day_end = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), SHANGHAI)
+            was_active = state == StationStatus.ACTIVE
+            while i < len(history) and history[i][0] < day_end:
+                state = history[i][2]
+                was_active = was_active or state == StationStatus.ACTIVE
+                i += 1
+            if was_active:
+                active.add(d)  # active for some of the day: the day counts
+        out[s.pk] = active
+    return out
 
 
 def _opening_and_usage(
@@ -201,11 +238,11 @@ def _opening_and_usage(
     )
     night = spec.night_hours()
     least = {n.kind: round(n.min_daily_hours * 60) for n in spec.norms}
+    running = active_days(stations, month)
     out: dict[int, dict[str, Any]] = {}
     for d in days:
-        since = _active_since(d.station)
-        if since is not None and d.day < since:
-            continue  # not yet running that day: nothing was owed
+        if d.day not in running.get(d.station.pk, ()):
+            continue  # not running that day (not yet opened, or suspended): nothing owed
         acc = out.setdefault(d.station.pk, Counter())
         judged = d.judged or d.compliance
         # A day short of the least daily opening owes the difference, all of it dead.
@@ -521,7 +558,8 @@ def rankings(*, scope: Scope, region: Region | None, month: dt.date) -> Rankings
     24-hour smart upgrade."""
     spec = spec_for_month(region=region, month=month)
     scored = [s for s in scores_in(scope=scope, region=region, month=month) if s.status == "scored"]
-    carded = set(cards_active(station_ids=[s.station_id for s in scored]))
+    # The cards as the month left them, whatever happened since.
+    carded = {s.station_id for s in scored if s.card}
     by_id = {s.station_id: s for s in scored}
     eligible = [(s.station_id, s.score or 0.0) for s in scored if s.station_id not in carded]
     top = [

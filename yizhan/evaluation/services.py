@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import station_access, user_scope
 from yizhan.core.errors import ApplicationError, FieldError, PermissionDenied, ValidationFailed
-from yizhan.core.progress import progress_set
+from yizhan.core.progress import progress_get, progress_set
 from yizhan.evaluation import explain, rules, selectors
 from yizhan.evaluation.models import (
     Card,
@@ -83,6 +83,11 @@ def may_run(user: User) -> bool:
     return officer_at(user, RUNNER_LEVELS)
 
 
+def may_edit_model(user: User) -> bool:
+    """The model is one for the whole country: province officers and superusers write it."""
+    return officer_at(user, frozenset({RegionLevel.PROVINCE}))
+
+
 def may_decide(user: User, station: Station) -> bool:
     """City and province officers decide delisting proposals in their region."""
     return officer_at(user, DECIDER_LEVELS) and user_scope(user=user).contains(station.region)
@@ -91,12 +96,37 @@ def may_decide(user: User, station: Station) -> bool:
 # ---------------------------------------------------------------- runs
 
 
+STALE_RUN = dt.timedelta(minutes=30)
+
+
+def runs_stale_fail(*, district: Region, now: dt.datetime) -> int:
+    """Mark failed the runs of ``district`` a worker took and then lost (killed, out of
+    memory): running, and no progress for half an hour. A new run can then start."""
+    failed = 0
+    for run in EvaluationRun.objects.filter(region=district, status=RunStatus.RUNNING):
+        p = progress_get(progress_key(run))
+        last = dt.datetime.fromtimestamp(p.updated, dt.UTC) if p else run.started_at
+        if last is None or now - last > STALE_RUN:
+            failed += EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+                status=RunStatus.FAILED,
+                finished_at=now,
+                error=_("评估进程中断(超过 30 分钟没有进展)，可重新评估。"),
+            )
+    return failed
+
+
 def evaluation_start(
-    *, user: User | None, region: Region, month: dt.date, now: dt.datetime | None = None
+    *,
+    user: User | None,
+    region: Region,
+    month: dt.date,
+    now: dt.datetime | None = None,
+    enqueue: bool = True,
 ) -> list[EvaluationRun]:
     """Queue one run per district of ``region`` for ``month`` under the model in force.
     A district already running that month is joined, not run twice. ``user`` None is the
-    command line (a national operator)."""
+    command line (a national operator). ``enqueue=False``: the caller executes the runs
+    itself (the command line, the demo) and no task is sent to the workers."""
     now = now or timezone.now()
     month = selectors.month_first(month)
     if user is not None:
@@ -124,6 +154,7 @@ def evaluation_start(
     snapshot = selectors.model_spec(model).to_json()
     runs = []
     for district in districts:
+        runs_stale_fail(district=district, now=now)
         live = selectors.run_live(district=district, month=month)
         if live is not None:
             runs.append(live)
@@ -145,7 +176,8 @@ def evaluation_start(
             runs.append(live)
             continue
         progress_set(progress_key(run), done=0, total=0, phase="queued")
-        transaction.on_commit(_enqueuer(run.pk))
+        if enqueue:
+            transaction.on_commit(_enqueuer(run.pk))
         runs.append(run)
     return runs
 
@@ -245,66 +277,111 @@ def _indicator_json(r: rules.IndicatorResult) -> dict[str, object]:
     }
 
 
+def _card_for_decision(station: Station, card: Card | None, month: dt.date) -> Card | None:
+    """The card a month's decision works on: the active one, or, on a rerun of a month
+    whose first run lifted a card, that card again (the rerun decides afresh whether the
+    lift stands: late evidence may show the problem was still there)."""
+    if card is not None:
+        return card
+    return (
+        Card.objects.select_for_update()
+        .filter(station=station, status=CardStatus.LIFTED, closed_month=month)
+        .order_by("-issued_at")
+        .first()
+    )
+
+
 def _write(
     *, run: EvaluationRun, spec: rules.ModelSpec, results: Sequence[_Result], now: dt.datetime
 ) -> dict[str, object]:
-    """Every station's result and what it decides, inside the caller's transaction."""
+    """Every station's result and what it decides, inside the caller's transaction.
+
+    The district's row is locked first: two months of one district write one after the
+    other, and the later-written one knows whether a newer month has decided already.
+    Stations and their cards are locked and read again here, so a station delisted or a
+    card lifted while the run computed is seen as it is now."""
+    Region.objects.select_for_update().filter(pk=run.region_id).first()
     latest = selectors.month_latest_done(district=run.region)
     decides = latest is None or run.month >= latest
     end = rules.month_end(run.month)
+    ids = [r.month.station.pk for r in results]
+    still = set(
+        Station.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status=StationStatus.ACTIVE)
+        .values_list("pk", flat=True)
+    )
     previous = {
-        s.station_id: s
-        for s in StationScore.objects.filter(
-            station__in=[r.month.station for r in results], month=run.month
-        )
+        s.station_id: s for s in StationScore.objects.filter(station__in=ids, month=run.month)
     }
-    active = selectors.cards_active(station_ids=[r.month.station.pk for r in results])
+    rated = set(
+        StationScore.objects.filter(
+            station__in=ids, month__lt=run.month, status=ScoreStatus.SCORED
+        ).values_list("station_id", flat=True)
+    )
+    active = {
+        c.station_id: c
+        for c in Card.objects.select_for_update().filter(station__in=ids, status=CardStatus.ACTIVE)
+    }
+    issued = set(
+        Card.objects.filter(station__in=ids, month=run.month).values_list("station_id", "kind")
+    )
     tally: Counter[str] = Counter()
     key = progress_key(run)
     for i, r in enumerate(results):
         station = r.month.station
+        if station.pk not in still:
+            continue  # delisted or suspended while the run computed: not graded
         before_row = previous.get(station.pk)
-        star_before = before_row.star_before if before_row is not None else station.star_level
-        scored = r.score.status == ScoreStatus.SCORED
-        star_after = rules.star_move(star_before, r.star, spec.star_step) if scored else star_before
-        card = active.get(station.pk)
         if not decides:
-            decision = "history"
-        elif not scored:
-            decision = "insufficient"
-        else:
+            if before_row is not None:
+                # An older month recomputed: its scores follow the evidence, what it
+                # decided at the time stays on record.
+                _scores_update(before_row, run, spec, r, now)
+            else:
+                _score_create(
+                    station,
+                    run,
+                    spec,
+                    r,
+                    now,
+                    station.star_level,
+                    station.star_level,
+                    "history",
+                    "",
+                )
+            tally[r.score.status] += 1
+            continue
+        star_before = before_row.star_before if before_row is not None else station.star_level
+        if star_before is None and station.pk in rated:
+            star_before = 0  # rated before and lost every star: climbs back one level a month
+        scored = r.score.status == ScoreStatus.SCORED
+        star_after = (
+            rules.star_move(star_before, r.star, spec.star_step) if scored else star_before
+        ) or None
+        star_before = star_before or None
+        card = _card_for_decision(station, active.get(station.pk), run.month)
+        triggers = list(r.score.triggers)
+        if not scored and card is not None and not r.month.evidence.has_data:
+            # A station under a card that leaves no record at all is not let off: silence
+            # counts as the problem still being there.
+            triggers = [{"code": "silent", "value": None, "threshold": None}]
+        if scored or triggers:
             decision = rules.card_action(
                 scored=True,
-                triggered=bool(r.score.triggers),
+                triggered=bool(triggers),
                 active=_active_state(card, run.month),
                 month=run.month,
                 month_end=end,
             )
-        row, _created = StationScore.objects.update_or_create(
-            station=station,
-            month=run.month,
-            defaults={
-                "run": run,
-                "model_version": spec.version,
-                "status": r.score.status,
-                "score": r.score.score,
-                "indicators": [_indicator_json(x) for x in r.indicators],
-                "six_haves": [{"code": x.code, "ok": x.ok, "why": x.why} for x in r.six],
-                "six_haves_met": sum(1 for x in r.six if x.ok),
-                "star_before": star_before,
-                "star_target": r.star.level,
-                "star_after": star_after,
-                "star_why": " ".join(r.star.next_needs)[:300],
-                "triggers": list(r.score.triggers),
-                "decision": decision,
-                "visits": r.month.evidence.visits,
-                "night_visits": r.month.evidence.night_visits,
-                "closed_demand": r.month.evidence.closed_demand,
-                "computed_at": now,
-            },
+        else:
+            decision = "insufficient"
+        if decision in ("yellow", "red") and (station.pk, decision) in issued:
+            decision = "keep"  # issued by an earlier run of this month, then lifted by hand
+        row = _score_create(
+            station, run, spec, r, now, star_before, star_after, decision, "", triggers
         )
         tally[r.score.status] += 1
-        if decides and scored:
+        if scored:
             reason = _("%(m)s 月度评定：%(s)s 分") % {
                 "m": f"{run.month:%Y-%m}",
                 "s": f"{r.score.score:g}",
@@ -313,9 +390,9 @@ def _write(
                 station=station, level=star_after, reason=reason, user=run.started_by, now=now
             ):
                 tally["stars_changed"] += 1
-            tally[decision] += _decide(
-                decision=decision, row=row, card=card, spec=spec, month=run.month, now=now
-            )
+        held = _decide(decision=decision, row=row, card=card, spec=spec, month=run.month, now=now)
+        tally[decision] += held[1]
+        StationScore.objects.filter(pk=row.pk).update(card=held[0])
         if i % 20 == 0:
             progress_set(key, done=i, total=len(results), phase="writing")
     return {
@@ -329,6 +406,60 @@ def _write(
         "lifted": tally["lift"],
         "proposals": tally["propose"],
     }
+
+
+def _score_fields(
+    run: EvaluationRun, spec: rules.ModelSpec, r: _Result, now: dt.datetime
+) -> dict[str, object]:
+    """What a result holds whatever was decided: the numbers and their evidence."""
+    return {
+        "run": run,
+        "model_version": spec.version,
+        "status": r.score.status,
+        "score": r.score.score,
+        "indicators": [_indicator_json(x) for x in r.indicators],
+        "six_haves": [{"code": x.code, "ok": x.ok, "why": x.why} for x in r.six],
+        "six_haves_met": sum(1 for x in r.six if x.ok),
+        "star_target": r.star.level,
+        "star_why": " ".join(r.star.next_needs)[:300],
+        "visits": r.month.evidence.visits,
+        "night_visits": r.month.evidence.night_visits,
+        "closed_demand": r.month.evidence.closed_demand,
+        "computed_at": now,
+    }
+
+
+def _scores_update(
+    row: StationScore, run: EvaluationRun, spec: rules.ModelSpec, r: _Result, now: dt.datetime
+) -> None:
+    StationScore.objects.filter(pk=row.pk).update(**_score_fields(run, spec, r, now))
+
+
+def _score_create(
+    station: Station,
+    run: EvaluationRun,
+    spec: rules.ModelSpec,
+    r: _Result,
+    now: dt.datetime,
+    star_before: int | None,
+    star_after: int | None,
+    decision: str,
+    card: str,
+    triggers: Sequence[dict[str, object]] | None = None,
+) -> StationScore:
+    row, _created = StationScore.objects.update_or_create(
+        station=station,
+        month=run.month,
+        defaults={
+            **_score_fields(run, spec, r, now),
+            "star_before": star_before,
+            "star_after": star_after,
+            "triggers": list(r.score.triggers if triggers is None else triggers),
+            "decision": decision,
+            "card": card,
+        },
+    )
+    return row
 
 
 def _active_state(card: Card | None, month: dt.date) -> rules.ActiveCard | None:
@@ -346,6 +477,18 @@ def _reason(triggers: Sequence[dict[str, object]]) -> str:
         return explain.triggers_text(triggers)
 
 
+def _reopen(card: Card) -> None:
+    """A card this month's first run lifted, taken up again by its rerun."""
+    if card.status == CardStatus.LIFTED:
+        card.status, card.closed_at, card.closed_month, card.closed_note = (
+            CardStatus.ACTIVE,
+            None,
+            None,
+            "",
+        )
+        card.save(update_fields=["status", "closed_at", "closed_month", "closed_note"])
+
+
 def _decide(
     *,
     decision: str,
@@ -354,28 +497,31 @@ def _decide(
     spec: rules.ModelSpec,
     month: dt.date,
     now: dt.datetime,
-) -> int:
-    """Carry out one station's card decision; 1 when something was issued or closed."""
+) -> tuple[str, int]:
+    """Carry out one station's card decision. Returns the card the station holds after
+    it ("yellow", "red" or "") and 1 when something was issued, lifted or proposed."""
     station = row.station
-    end = rules.month_end(month)
+    today = _today(now)
     triggers = list(row.triggers)
+    if card is not None and decision != "lift":
+        _reopen(card)
     if decision == "yellow":
         new = Card.objects.create(
             station=station,
             kind=CardKind.YELLOW,
             month=month,
             issued_at=now,
-            deadline=end + dt.timedelta(days=spec.yellow_grace_days),
+            deadline=rules.card_deadline(month, today, spec.yellow_grace_months),
             reason=_reason(triggers),
             triggers=triggers,
             score=row,
         )
         _card_notice(new)
-        return 1
+        return new.kind, 1
     if decision == "refresh" and card is not None:
         card.reason, card.triggers, card.score = _reason(triggers), triggers, row
         card.save(update_fields=["reason", "triggers", "score"])
-        return 0
+        return card.kind, 0
     if decision == "red" and card is not None:
         card.status, card.closed_at = CardStatus.ESCALATED, now
         card.closed_note = _("%(m)s 评估仍未整改到位") % {"m": f"{month:%Y-%m}"}
@@ -385,35 +531,37 @@ def _decide(
             kind=CardKind.RED,
             month=month,
             issued_at=now,
-            deadline=end + dt.timedelta(days=spec.red_grace_days),
+            deadline=rules.card_deadline(month, today, spec.red_grace_months),
             reason=_reason(triggers),
             triggers=triggers,
             score=row,
             previous=card,
         )
         _card_notice(new)
-        return 1
+        return new.kind, 1
     if decision == "lift" and card is not None:
+        if card.status == CardStatus.LIFTED:
+            return "", 0  # lifted by this month's first run already
         card.status, card.closed_at, card.closed_month = CardStatus.LIFTED, now, month
         card.closed_note = _("%(m)s 评估已达标") % {"m": f"{month:%Y-%m}"}
         card.save(update_fields=["status", "closed_at", "closed_month", "closed_note"])
         DelistingProposal.objects.filter(card=card, status=ProposalStatus.PENDING).update(
             status=ProposalStatus.WITHDRAWN, decided_at=now
         )
-        return 1
+        return "", 1
     if decision == "propose" and card is not None:
         proposal = DelistingProposal.objects.create(
             station=station,
             card=card,
             month=month,
             created_at=now,
-            respond_by=_today(now) + dt.timedelta(days=spec.response_days),
+            respond_by=today + dt.timedelta(days=spec.response_days),
             reason=_("红牌整改期限 %(d)s 已过，%(m)s 评估仍未达标：%(why)s")
             % {"d": card.deadline, "m": f"{month:%Y-%m}", "why": _reason(triggers)},
         )
         _proposal_notice(proposal)
-        return 1
-    return 0
+        return card.kind, 1
+    return (card.kind if card is not None and card.status == CardStatus.ACTIVE else ""), 0
 
 
 def _people(station: Station, roles: Sequence[str]) -> list[User]:
@@ -524,6 +672,8 @@ def delisting_decide(
     now = now or timezone.now()
     today = _today(now)
     with transaction.atomic():
+        # Card, then proposal: the order card_lift and the runs take them in.
+        card = Card.objects.select_for_update().get(pk=proposal.card_id)
         p = (
             DelistingProposal.objects.select_for_update()
             .select_related("station__region", "card")
@@ -542,7 +692,6 @@ def delisting_decide(
         p.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
         p.decided_by, p.decided_at, p.decision_note = user, now, note[:2000]
         p.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        card = Card.objects.select_for_update().get(pk=p.card_id)
         if approve:
             station_status_set(
                 station=station,
@@ -557,8 +706,8 @@ def delisting_decide(
             card.save(update_fields=["status", "closed_at", "closed_by", "closed_note"])
         else:
             spec = rules.ModelSpec.from_json(card.score.run.snapshot) if card.score else None
-            grace = spec.red_grace_days if spec else 30
-            card.deadline = max(card.deadline, today) + dt.timedelta(days=grace)
+            grace = spec.red_grace_months if spec else 1
+            card.deadline = rules.month_end(rules.add_months(today, grace))
             card.save(update_fields=["deadline"])
     people = _people(station, [StaffRole.MASTER, StaffRole.ADMINISTRATOR])
     people += _officers(station.region.code[:6])

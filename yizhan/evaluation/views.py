@@ -380,7 +380,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
                 "lat": s.station.lat,
                 "lon": s.station.lon,
                 "score": s.score,
-                "card": cards[s.station_id].kind if s.station_id in cards else "",
+                "card": s.card,
             }
             for s in b.scores
         ],

@@ -67,7 +67,7 @@ def test_weekday_only_station_gets_a_yellow_card_for_opening(daoli, model):
     card = Card.objects.get(station=s)
     assert (card.kind, card.status) == ("yellow", "active")
     assert [t["code"] for t in card.triggers] == ["opening"]
-    assert card.deadline == dt.date(2026, 12, 30)  # 30 days after the month's end
+    assert card.deadline == dt.date(2026, 12, 31)  # the end of the month after
     assert "开放合规 76%，低于 80%" in card.reason
     # The station master is told, and sees why and what to do.
     assert daoli.master.notifications.filter(kind="evaluation_card").exists()
@@ -82,7 +82,7 @@ def test_station_master_sees_the_reason_and_what_to_do(daoli, model, client):
     evaluate(daoli.district, NOVEMBER, daoli.district_officer)
     client.force_login(daoli.master)
     page = client.get(f"/staff/evaluation/s/{s.code}/?month=2026-11").content.decode()
-    assert "本站正在整改的黄牌" in page and "2026-12-30" in page
+    assert "本站正在整改的黄牌" in page and "2026-12-31" in page
     assert "未达最低开放要求 54.0" in page
     assert "包括周末" in page  # the advice names the weekend
     # Another station's page is not theirs to see.
@@ -106,7 +106,7 @@ def test_padlocked_station_goes_yellow_red_proposal_and_is_delisted(daoli, model
     red = Card.objects.get(station=s, month=NOVEMBER)
     assert (yellow.kind, yellow.status) == ("yellow", "escalated")
     assert (red.kind, red.status, red.previous_id) == ("red", "active", yellow.pk)
-    assert red.deadline == dt.date(2026, 12, 30)
+    assert red.deadline == dt.date(2026, 12, 31)
     assert indicator(score_of(s), "opening")["value"] == 0.0
 
     clock.move_to(dt.datetime(2026, 12, 3, 9, tzinfo=SHANGHAI))

@@ -134,11 +134,14 @@ def test_the_command_runs_last_month(daoli, model):
 
 
 def test_console_copies_edits_and_publishes_a_new_version(daoli, model, client):
-    """City officers write the model in the console; a published version never changes."""
-    city = daoli.city_officer
-    city.is_staff = True
-    city.save()
-    client.force_login(city)
+    """Province officers write the model in the console (it is one for the country); a
+    published version never changes."""
+    from yizhan.stations.tests.factories import UserFactory
+
+    province = UserFactory(
+        username="province", role="officer", region=daoli.city.parent, is_staff=True
+    )
+    client.force_login(province)
     changelist = "/console/evaluation/evaluationmodel/"
     assert client.get(changelist).status_code == 200
     # v1 is published: its page shows but does not save.
@@ -151,11 +154,11 @@ def test_console_copies_edits_and_publishes_a_new_version(daoli, model, client):
     draft.refresh_from_db()
     model.refresh_from_db()
     assert (draft.status, model.status) == ("published", "retired")
-    # A district officer reads the model but cannot copy or publish.
-    district = daoli.district_officer
-    district.is_staff = True
-    district.save()
-    client.force_login(district)
+    # A city officer reads the model but cannot copy or publish it.
+    city = daoli.city_officer
+    city.is_staff = True
+    city.save()
+    client.force_login(city)
     assert client.get(changelist).status_code == 200
     client.post(changelist, {"action": "copy_as_draft", "_selected_action": [draft.pk]})
     assert EvaluationModel.objects.count() == 2

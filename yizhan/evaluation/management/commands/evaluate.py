@@ -45,7 +45,9 @@ class Command(BaseCommand):
         else:
             month = selectors.month_previous(today)
         try:
-            runs = services.evaluation_start(user=None, region=region, month=month)
+            runs = services.evaluation_start(
+                user=None, region=region, month=month, enqueue=options["queue"]
+            )
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} {exc.extra or ''}".strip()) from exc
         for run in runs:
