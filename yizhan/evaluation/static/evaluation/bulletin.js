@@ -30,8 +30,8 @@
       series: [{ type: "bar", data: data.stars.values, itemStyle: { color: "#b07d00" }, label: { show: true, position: "top" } }]
     });
     chart("c-trend", {
-      title: { text: L.trend, textStyle: { fontSize: 13 } },
-      legend: { top: 22, data: [L.average, L.yellow, L.red], textStyle: { fontSize: 11 } },
+      title: { text: L.trend, left: 0, top: 22, textStyle: { fontSize: 13 } },
+      legend: { top: 0, right: 0, itemWidth: 14, data: [L.average, L.yellow, L.red], textStyle: { fontSize: 11 } },
       grid: { left: 30, right: 30, top: 52, bottom: 24 },
       xAxis: { type: "category", data: data.trend.months },
       yAxis: [{ type: "value", min: 0, max: 100 }, { type: "value", minInterval: 1 }],
@@ -42,8 +42,8 @@
       ]
     });
     chart("c-areas", {
-      title: { text: L.areas, textStyle: { fontSize: 13 } },
-      legend: { top: 22, data: [L.yellow, L.red, L.average], textStyle: { fontSize: 11 } },
+      title: { text: L.areas, left: 0, top: 22, textStyle: { fontSize: 13 } },
+      legend: { top: 0, right: 0, itemWidth: 14, data: [L.yellow, L.red, L.average], textStyle: { fontSize: 11 } },
       grid: { left: 30, right: 30, top: 52, bottom: 44 },
       xAxis: { type: "category", data: data.areas.labels, axisLabel: { rotate: 35, fontSize: 10 } },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100 }],
