@@ -78,6 +78,7 @@ def _register_routers() -> None:
     from yizhan.evidence.api import router as evidence_router
     from yizhan.feedback.api import router as feedback_router
     from yizhan.finder.api import router as finder_router
+    from yizhan.lockers.api import router as lockers_router
     from yizhan.operations.api import router as operations_router
     from yizhan.signage.api import router as signage_router
     from yizhan.stations.api import router as stations_router
@@ -93,6 +94,7 @@ def _register_routers() -> None:
     api.add_router("/feedback", feedback_router, tags=["feedback"])
     api.add_router("/devices", devices_router, tags=["devices"])
     api.add_router("/evidence", evidence_router, tags=["evidence"])
+    api.add_router("/lockers", lockers_router, tags=["lockers"])
 
 
 _register_routers()

@@ -71,3 +71,13 @@ COMPLAINT_LINE = env_str("YIZHAN_COMPLAINT_LINE", "12351")
 
 # Signed event batches each smart-station device may post per minute.
 DEVICE_BATCHES_PER_MINUTE = env_int("YIZHAN_DEVICE_BATCHES_PER_MINUTE", 120)
+
+# Smart lockers and the donation exchange: how long a reserved unit waits at the locker,
+# how long a claimed donation waits at the station, and how many of each item one worker
+# may reserve a week where no region has set its own quota.
+LOCKER_HOLD_MINUTES = env_int("YIZHAN_LOCKER_HOLD_MINUTES", 120)
+CLAIM_HOLD_HOURS = env_int("YIZHAN_CLAIM_HOLD_HOURS", 48)
+LOCKER_QUOTA_PER_WEEK = env_int("YIZHAN_LOCKER_QUOTA_PER_WEEK", 1)
+# Reservations and claims one address may make a minute (a mini-program's users share
+# the app's addresses only if it proxies them; its own backend should sign per user).
+LOCKER_WRITES_PER_MINUTE = env_int("YIZHAN_LOCKER_WRITES_PER_MINUTE", 10)

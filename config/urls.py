@@ -25,10 +25,12 @@ urlpatterns += i18n_patterns(
     path("staff/boards/", include("yizhan.signage.urls")),
     path("staff/evidence/", include("yizhan.evidence.urls")),
     path("staff/evaluation/", include("yizhan.evaluation.urls")),
+    path("staff/lockers/", include("yizhan.lockers.urls")),
     path("staff/feedback/", include("yizhan.feedback.urls")),
     path("staff/", include("yizhan.operations.urls")),
     path("q/", include("yizhan.signage.qr_urls")),
     path("", include("yizhan.feedback.worker_urls")),
+    path("", include("yizhan.lockers.worker_urls")),
     path("", include("yizhan.finder.urls")),
     prefix_default_language=False,
 )

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "yizhan.devices",
     "yizhan.evidence",
     "yizhan.evaluation",
+    "yizhan.lockers",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,10 @@ YIZHAN: dict[str, Any] = {
     "SITE_URL": env.SITE_URL,
     "COMPLAINT_LINE": env.COMPLAINT_LINE,
     "DEVICE_BATCHES_PER_MINUTE": env.DEVICE_BATCHES_PER_MINUTE,
+    "LOCKER_HOLD_MINUTES": env.LOCKER_HOLD_MINUTES,
+    "CLAIM_HOLD_HOURS": env.CLAIM_HOLD_HOURS,
+    "LOCKER_QUOTA_PER_WEEK": env.LOCKER_QUOTA_PER_WEEK,
+    "LOCKER_WRITES_PER_MINUTE": env.LOCKER_WRITES_PER_MINUTE,
 }
 
 LOGGING = {

@@ -25,6 +25,16 @@ class PermissionDenied(ApplicationError):
     status_code = 403
 
 
+class Conflict(ApplicationError):
+    """The thing asked for is gone or taken (the last unit, an item someone claimed)."""
+
+    status_code = 409
+
+
+class TooManyRequests(ApplicationError):
+    status_code = 429
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One problem with one field, optionally in one row of an uploaded file."""

@@ -16,7 +16,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from yizhan.core.errors import FieldError, NotFound, ValidationFailed
+from yizhan.core.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.feedback import selectors, services
 from yizhan.feedback.views import COOKIE, COOKIE_MAX_AGE, COOKIE_SALT, WRITES_PER_MINUTE
@@ -84,7 +84,7 @@ def _visitor(request: HttpRequest) -> str:
 
 def _station(request: HttpRequest, purpose: str, code: str, sig: str) -> Station:
     if rate_limited(request, scope="feedback-write", per_minute=WRITES_PER_MINUTE):
-        raise services.TooManyRequests(_("提交太频繁，请一分钟后再试"))
+        raise TooManyRequests(_("提交太频繁，请一分钟后再试"))
     if purpose not in ("checkin", "rate", "report") or not qr_verify(purpose, code, sig):
         raise NotFound(_("二维码无效"))
     station = selectors.station_for_qr(code=code)

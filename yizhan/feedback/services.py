@@ -22,7 +22,12 @@ from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import user_scope
-from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
+from yizhan.core.errors import (
+    FieldError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from yizhan.core.occupation import Occupation
 from yizhan.core.photos import photo_clean
 from yizhan.feedback.models import (
@@ -62,10 +67,6 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,18}$")
 VISITOR_KEY_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
-class TooManyRequests(ApplicationError):
-    status_code = 429
-
-
 def _client_id_unused(model: Any, client_id: uuid.UUID) -> None:
     """A request id another visitor already used (a copied form, a careless API client)
     is refused by name rather than failing on the unique key."""
@@ -82,7 +83,7 @@ def visitor_key_valid(key: str) -> bool:
     return VISITOR_KEY_MIN <= len(key) <= VISITOR_KEY_MAX and bool(VISITOR_KEY_RE.match(key))
 
 
-def _visitor_lock(*, key: str, occupation: str, now: dt.datetime) -> Visitor:
+def visitor_lock(*, key: str, occupation: str, now: dt.datetime) -> Visitor:
     """The visitor row for ``key``, created if new, locked for this transaction."""
     if not visitor_key_valid(key):
         raise ValidationFailed(errors=[FieldError("visitor", _("访客标识无效"))])
@@ -131,7 +132,7 @@ def visitor_occupation_set(*, key: str, occupation: str, now: dt.datetime | None
     """Remember a visitor's occupation category (the only thing asked of them)."""
     if not occupation:
         raise ValidationFailed(errors=[FieldError("occupation", _("请选择职业类别"))])
-    return _visitor_lock(key=key, occupation=occupation, now=now or timezone.now())
+    return visitor_lock(key=key, occupation=occupation, now=now or timezone.now())
 
 
 @transaction.atomic
@@ -146,7 +147,7 @@ def checkin_record(
     """ "I am here". A repeat within 30 minutes (or the same form again) is the same visit."""
     now = now or timezone.now()
     _station_active(station)
-    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
     if client_id is not None:
         done = CheckIn.objects.filter(client_id=client_id, visitor=visitor).first()
         if done is not None:
@@ -197,7 +198,7 @@ def rating_submit(
     if errors:
         raise ValidationFailed(errors=errors)
     assert stars is not None
-    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
     if client_id is not None:
         done = Rating.objects.filter(client_id=client_id, visitor=visitor).first()
         if done is not None:
@@ -297,7 +298,7 @@ def report_submit(
             errors.extend(exc.errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
     if client_id is not None:
         done = Report.objects.filter(client_id=client_id, visitor=visitor).first()
         if done is None:
@@ -565,7 +566,7 @@ def survey_answer_submit(
     if not survey_applies(survey=survey, station=station, now=now):
         raise NotFound(_("这份调研已结束或不在本驿站"))
     clean = _answers_check(survey.questions, answers)
-    visitor = _visitor_lock(key=visitor_key, occupation=occupation, now=now)
+    visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
     if SurveyAnswer.objects.filter(survey=survey, visitor=visitor).exists():
         raise ValidationFailed(errors=[FieldError("survey", _("您已经回答过这份调研，谢谢"))])
     _count_write(visitor, now)

@@ -23,7 +23,13 @@ from django.views.decorators.http import require_POST
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
-from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
+from yizhan.core.errors import (
+    ApplicationError,
+    FieldError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.feedback import exports, selectors, services
@@ -116,7 +122,7 @@ def qr_page(request: HttpRequest, *, purpose: str, code: str, sig: str) -> HttpR
         values["tags"] = request.POST.getlist("tags")
         try:
             response = _act(request, action, station, key, occupation, now)
-        except services.TooManyRequests:
+        except TooManyRequests:
             return _slow(request)
         except NotFound as exc:
             raise Http404(exc.message) from exc

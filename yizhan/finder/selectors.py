@@ -29,6 +29,7 @@ from yizhan.finder.index import (
     WINDOW_DAYS,
     AmenityState,
     FinderIndex,
+    Query,
     StationRecord,
     StopRecord,
     subtract_intervals,
@@ -495,3 +496,14 @@ def station_detail(
         ],
         "stops": [stop_out(p) for p in station.stops.all()],
     }
+
+
+def stations_nearby_codes(
+    *, lat: float, lon: float, limit: int = 30, now: dt.datetime | None = None
+) -> list[str]:
+    """The codes of the active stations nearest a point (WGS-84), nearest first, open or
+    not: for lists that are about a station's things rather than its hours (the donation
+    exchange)."""
+    now = now or timezone.now()
+    found = finder_index(now=now).nearby(lon, lat, Query(at=now), limit=limit)
+    return [f.station.code for f in found]

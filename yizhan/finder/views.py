@@ -26,6 +26,7 @@ from yizhan.finder.cards import kind_label, station_card
 from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
+from yizhan.lockers.selectors import lockers_offer_public
 from yizhan.volunteers.selectors import station_shifts_public
 
 # One tap each, in this order (the "common ones").
@@ -338,6 +339,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
                 "map_config": _map_config([detail], None),
                 "today": timezone.localdate(now),
                 "shifts": station_shifts_public(code=str(detail["code"]), now=now),
+                "free": lockers_offer_public(code=str(detail["code"]), now=now),
             },
         ),
     )
