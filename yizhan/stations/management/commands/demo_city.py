@@ -13,6 +13,7 @@ from yizhan.core.errors import ApplicationError
 from yizhan.devices import demo as devices_demo
 from yizhan.evaluation import demo as evaluation_demo
 from yizhan.feedback import demo as feedback_demo
+from yizhan.lockers import demo as lockers_demo
 from yizhan.operations import demo as operations_demo
 from yizhan.stations import demo
 from yizhan.supplies import demo as supplies_demo
@@ -112,6 +113,7 @@ class Command(BaseCommand):
             volunteers_demo.demo_ensure(now=now)
             feedback_demo.demo_ensure(now=now)
             devices_demo.demo_ensure(now=now)
+            lockers_demo.demo_ensure(now=now)
             evaluation_demo.demo_ensure(now=now, officer=officer)
         return [
             demo.DemoAccount(p.username, p.password, p.role, p.region_code, p.region_name)
