@@ -231,7 +231,7 @@ def exchange(request: HttpRequest) -> HttpResponse:
             "lon": lon,
             "category": category,
             "categories": DonationCategory.choices,
-            "refused": [str(v) for v in REFUSED_CATEGORIES.values()],
+            "refused": _("、").join(str(v) for v in REFUSED_CATEGORIES.values()),
         },
     )
 
@@ -444,7 +444,7 @@ def exchange_desk(request: HttpRequest, code: str) -> HttpResponse:
             "donations": selectors.station_donations(station=obj),
             "categories": DonationCategory.choices,
             "conditions": ItemCondition.choices,
-            "refused": [str(v) for v in REFUSED_CATEGORIES.values()],
+            "refused": _("、").join(str(v) for v in REFUSED_CATEGORIES.values()),
             "nav": "lockers",
         },
     )

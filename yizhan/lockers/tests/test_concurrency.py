@@ -23,7 +23,9 @@ from yizhan.lockers import services
 from yizhan.lockers.models import Compartment, Reservation
 from yizhan.stations.tests.factories import RegionFactory, StationFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback: the flush after these tests restores the seeded catalogues for
+# the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 UNITS_PER_COMPARTMENT = 10
 COMPARTMENTS = 10
 
