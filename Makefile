@@ -55,7 +55,7 @@ typecheck: setup
 
 # Benchmarks (results in docs/benchmarks.md). bench-http and bench-finder install wrk,
 # nginx-light and PostGIS with apt when missing; bench-page reads the demo city.
-.PHONY: bench-nearest bench-finder bench-http bench-page
+.PHONY: bench-nearest bench-finder bench-http bench-page bench-evaluation bench-lockers
 bench: setup bench-nearest bench-finder bench-http bench-page
 	$(PY) bench/bench_import.py
 
@@ -67,6 +67,12 @@ bench-finder: setup
 
 bench-http: setup
 	$(PY) bench/bench_http.py
+
+bench-evaluation: setup
+	$(PY) bench/bench_evaluation.py
+
+bench-lockers: setup
+	$(PY) bench/bench_lockers.py
 
 bench-page: setup
 	$(PY) manage.py migrate --noinput
