@@ -59,8 +59,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pg_start() -> str:
-    env = {**os.environ, "PG_TEST_STATE": str(PG_STATE), "PG_TEST_PORT": "54420"}
+def pg_start(state: Path = PG_STATE, port: int = 54420) -> str:
+    """A throwaway PostgreSQL with its own state file and port; its DATABASE_URL."""
+    env = {**os.environ, "PG_TEST_STATE": str(state), "PG_TEST_PORT": str(port)}
     out = subprocess.run(
         [str(ROOT / "scripts" / "pg-test"), "start"],
         env=env,
@@ -71,8 +72,8 @@ def pg_start() -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def pg_stop() -> None:
-    env = {**os.environ, "PG_TEST_STATE": str(PG_STATE)}
+def pg_stop(state: Path = PG_STATE) -> None:
+    env = {**os.environ, "PG_TEST_STATE": str(state)}
     subprocess.run(
         [str(ROOT / "scripts" / "pg-test"), "stop"], env=env, check=False, capture_output=True
     )

@@ -39,30 +39,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench_ingest import Server, free_port, manage, server_env  # noqa: E402
+from bench_ingest import Server, free_port, manage, pg_start, pg_stop, server_env  # noqa: E402
 
 PATH = "/api/v1/lockers/reservations"
 PG_STATE = ROOT / "var" / "pg-bench-lockers.state"
 STATION = "BENCH-L01"
-
-
-def pg_start() -> str:
-    env = {**os.environ, "PG_TEST_STATE": str(PG_STATE), "PG_TEST_PORT": "54421"}
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "pg-test"), "start"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-def pg_stop() -> None:
-    env = {**os.environ, "PG_TEST_STATE": str(PG_STATE)}
-    subprocess.run(
-        [str(ROOT / "scripts" / "pg-test"), "stop"], env=env, check=False, capture_output=True
-    )
 
 
 def shell(env: dict[str, str], code: str) -> Any:
@@ -191,7 +172,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     own_pg = not os.environ.get("DATABASE_URL", "").startswith("postgres")
-    url = pg_start() if own_pg else os.environ["DATABASE_URL"]
+    url = pg_start(PG_STATE, 54421) if own_pg else os.environ["DATABASE_URL"]
     env = {
         **server_env(url),
         "YIZHAN_VAR_DIR": str(ROOT / "var" / "bench-lockers"),
@@ -214,7 +195,7 @@ def main() -> None:
     finally:
         server.stop()
         if own_pg:
-            pg_stop()
+            pg_stop(PG_STATE)
     summary = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores",
         "python": platform.python_version(),
