@@ -273,13 +273,13 @@ def exchange_nearby(
 ) -> list[dict[str, Any]]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationFailed(errors=[FieldError("lat", _("坐标无效"))])
+    if not 1 <= limit <= 100:
+        raise ValidationFailed(errors=[FieldError("limit", _("条数应为 1–100"))])
     codes = stations_nearby_codes(lat=lat, lon=lon, limit=30)
     ids_by_code = dict(Station.objects.filter(code__in=codes).values_list("code", "pk"))
     ids = [ids_by_code[c] for c in codes if c in ids_by_code]
     order = {sid: n for n, sid in enumerate(ids)}
-    found = list(
-        selectors.donations_listed(station_ids=ids, category=category, limit=min(limit, 100))
-    )
+    found = list(selectors.donations_listed(station_ids=ids, category=category, limit=limit))
     found.sort(key=lambda d: (order.get(d.station_id, 99), -d.created_at.timestamp()))
     return [donation_out(d) for d in found]
 

@@ -43,8 +43,15 @@ def _today(now: dt.datetime) -> dt.date:
 
 
 def quota_per_week(*, region: Region, item: SupplyItem) -> int:
-    """The weekly quota of ``item`` per worker in ``region``: the most specific region's
-    rule, an item's own before the all-items one; else the deployment's default."""
+    """The weekly quota of ``item`` per worker in ``region``."""
+    return quota_rule(region=region, item=item)[0]
+
+
+def quota_rule(*, region: Region, item: SupplyItem) -> tuple[int, str]:
+    """The weekly quota of ``item`` per worker in ``region`` and the code of the region
+    whose rule it is (what the worker took there counts): the most specific region's
+    rule, an item's own before the all-items one; else the deployment's default,
+    counted everywhere (code "")."""
     codes = [region.code[:n] for n in (12, 9, 6, 4, 2) if len(region.code) >= n]
     rules = {
         (q.region.code, q.item_id): q.per_week
@@ -55,8 +62,8 @@ def quota_per_week(*, region: Region, item: SupplyItem) -> int:
     for code in codes:  # the longest code first
         for key in ((code, item.pk), (code, None)):
             if key in rules:
-                return rules[key]
-    return int(settings.YIZHAN["LOCKER_QUOTA_PER_WEEK"])
+                return rules[key], code
+    return int(settings.YIZHAN["LOCKER_QUOTA_PER_WEEK"]), ""
 
 
 def compartments_offering(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
+from django.utils.crypto import constant_time_compare
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -213,7 +214,7 @@ def compartment_load(
 
 
 def _live_count(c: Compartment) -> int:
-    return Reservation.objects.filter(compartment=c, status=ReservationStatus.RESERVED).count()
+    return Reservation.objects.filter(compartment=c, status__in=LIVE_RESERVATION).count()
 
 
 def compartment_empty(
@@ -277,11 +278,13 @@ class Quota:
 def quota_for(
     *, visitor_id: int | None, station: Station, item: SupplyItem, now: dt.datetime
 ) -> Quota:
-    per_week = selectors.quota_per_week(region=station.region, item=item)
+    per_week, scope = selectors.quota_rule(region=station.region, item=item)
     used = 0
     if visitor_id is not None:
-        used = Reservation.objects.filter(
-            visitor_id=visitor_id,
+        mine = Reservation.objects.filter(visitor_id=visitor_id)
+        if scope:  # a region's rule counts what was taken in that region only
+            mine = mine.filter(station__region__code__startswith=scope)
+        used = mine.filter(
             item=item,
             week=_week(now),
             status__in=[*LIVE_RESERVATION, ReservationStatus.PICKED_UP],
@@ -336,14 +339,11 @@ def reservation_create(
                     raise ValidationFailed(errors=[FieldError("client_id", _("提交编号已被使用"))])
                 return done
         quota = quota_for(visitor_id=visitor.pk, station=station, item=item, now=now)
-        if quota.left <= 0:
-            Refusal.objects.create(station=station, item=item, at=now, reason=Refusal.QUOTA)
-            raise ApplicationError(
-                _("本周已领取 %(n)s 次%(item)s，已达每人每周限额。")
-                % {"n": quota.used, "item": item.label},
-                extra={"quota": quota.per_week, "used": quota.used},
-            )
-        for compartment in selectors.compartments_offering(station=station, item=item, now=now):
+        over = quota.left <= 0
+        offering = (
+            [] if over else selectors.compartments_offering(station=station, item=item, now=now)
+        )
+        for compartment in offering:
             taken = Compartment.objects.filter(pk=compartment.pk, available__gt=0).update(
                 available=F("available") - 1
             )
@@ -375,6 +375,13 @@ def reservation_create(
                         ) from exc
                     continue  # the code is live at this locker already: draw another
             raise ApplicationError(_("暂时无法生成取件码，请稍后再试"))
+    if over:  # recorded outside the transaction, which the refusal rolls back
+        Refusal.objects.create(station=station, item=item, at=now, reason=Refusal.QUOTA)
+        raise ApplicationError(
+            _("本周已领取 %(n)s 次%(item)s，已达每人每周限额。")
+            % {"n": quota.used, "item": item.label},
+            extra={"quota": quota.per_week, "used": quota.used},
+        )
     Refusal.objects.create(station=station, item=item, at=now, reason=Refusal.OUT_OF_STOCK)
     raise Conflict(
         _("%(item)s已被领完，请稍后再来或去附近驿站。") % {"item": item.label},
@@ -425,9 +432,17 @@ def code_check(*, device: AuthedDevice, code: str, now: dt.datetime | None = Non
     its compartment once (the code is spent); a wrong, expired or spent one is refused,
     and too many wrong ones lock the keypad for a while."""
     now = now or timezone.now()
-    locker = Locker.objects.filter(device_id=device.id, active=True).first()
-    if locker is None:
-        raise NotFound(_("该设备没有绑定启用的智能柜"))
+    with transaction.atomic():  # one keypad: its attempts counted one after another
+        locker = Locker.objects.select_for_update().filter(device_id=device.id, active=True).first()
+        if locker is None:
+            raise NotFound(_("该设备没有绑定启用的智能柜"))
+        opening = _code_open(locker=locker, code=code, now=now)
+    if opening is None:  # raised after the commit, so that the wrong attempt counts
+        raise NotFound(_("取件码无效、已使用或已过期"))
+    return opening
+
+
+def _code_open(*, locker: Locker, code: str, now: dt.datetime) -> Opening | None:
     _guesses_check(locker=locker, station=None, now=now)
     code = (code or "").strip()
     found = None
@@ -444,7 +459,7 @@ def code_check(*, device: AuthedDevice, code: str, now: dt.datetime | None = Non
             found.refresh_from_db()
             return Opening(found, found.compartment.number)
     CodeAttempt.objects.create(locker=locker, at=now, ok=False)
-    raise NotFound(_("取件码无效、已使用或已过期"))
+    return None
 
 
 def pickup_confirm(
@@ -460,9 +475,9 @@ def pickup_confirm(
     changed = Reservation.objects.filter(pk=found.pk, status=ReservationStatus.OPENED).update(
         status=ReservationStatus.PICKED_UP, picked_at=now, closed_at=now
     )
-    if not changed:
-        raise ApplicationError(_("这个预约还没有开格，不能确认领取"))
     found.refresh_from_db()
+    if not changed and found.status != ReservationStatus.PICKED_UP:  # not a concurrent resend
+        raise ApplicationError(_("这个预约还没有开格，不能确认领取"))
     return found
 
 
@@ -599,8 +614,12 @@ def donation_claim(
                         expires_at=now + hold,
                         client_id=client_id,
                     )
-            except IntegrityError:
-                continue
+            except IntegrityError as exc:
+                if client_id is not None and Claim.objects.filter(client_id=client_id).exists():
+                    raise ValidationFailed(
+                        errors=[FieldError("client_id", _("提交编号已被使用"))]
+                    ) from exc
+                continue  # the code is live at this station already: draw another
         raise ApplicationError(_("暂时无法生成领取码，请稍后再试"))
 
 
@@ -626,31 +645,42 @@ def claim_verify(
     (wrong codes throttled like the lockers')."""
     now = now or timezone.now()
     _require_staff(user, station)
-    _guesses_check(locker=None, station=station, now=now)
-    code = (code or "").strip()
-    found = (
-        Claim.objects.filter(
-            station=station, code=code, status=ClaimStatus.ACTIVE, expires_at__gt=now
-        )
-        .select_related("donation")
-        .first()
-        if code.isdigit() and len(code) == CODE_DIGITS
-        else None
-    )
-    CodeAttempt.objects.create(station=station, at=now, ok=found is not None)
+    with transaction.atomic():  # the desk's attempts counted one after another
+        Station.objects.select_for_update().filter(pk=station.pk).exists()
+        _guesses_check(locker=None, station=station, now=now)
+        found = _claim_live(station=station, code=code, now=now)
+        CodeAttempt.objects.create(station=station, at=now, ok=found is not None)
     if found is None:
         raise NotFound(_("领取码无效、已使用或已过期"))
     return found
 
 
-def claim_hand_over(*, user: User, claim: Claim, now: dt.datetime | None = None) -> Claim:
-    """The item goes to the worker: the claim and the item are done."""
+def _claim_live(*, station: Station, code: str, now: dt.datetime) -> Claim | None:
+    code = (code or "").strip()
+    if not (code.isdigit() and len(code) == CODE_DIGITS):
+        return None
+    return (
+        Claim.objects.filter(
+            station=station, code=code, status=ClaimStatus.ACTIVE, expires_at__gt=now
+        )
+        .select_related("donation")
+        .first()
+    )
+
+
+def claim_hand_over(
+    *, user: User, claim: Claim, code: str, now: dt.datetime | None = None
+) -> Claim:
+    """The item goes to the worker who shows the claim's code, while it is live: the
+    claim and the item are done. Without the code nothing is handed over."""
     now = now or timezone.now()
     with transaction.atomic():
         c = Claim.objects.select_for_update().select_related("station").get(pk=claim.pk)
         _require_staff(user, c.station)
-        if c.status != ClaimStatus.ACTIVE:
+        if c.status != ClaimStatus.ACTIVE or c.expires_at <= now:
             raise ApplicationError(_("这个领取码已经用过或已过期"))
+        if not constant_time_compare((code or "").strip(), c.code):
+            raise ValidationFailed(errors=[FieldError("code", _("领取码与这件物品不符"))])
         c.status, c.closed_at, c.handed_over_by = ClaimStatus.HANDED_OVER, now, user
         c.save(update_fields=["status", "closed_at", "handed_over_by"])
         Donation.objects.filter(pk=c.donation_id).update(

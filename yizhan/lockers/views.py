@@ -344,7 +344,7 @@ def _station_post(request: HttpRequest, obj: Station) -> HttpResponse:
             ]
             count = _int(request.POST.get("count"))
             if not sizes and count:
-                sizes = ["M"] * count
+                sizes = ["M"] * min(count, services.MAX_COMPARTMENTS + 1)  # too many: refused
             device = Device.objects.filter(pk=_int(request.POST.get("device")), station=obj).first()
             locker = services.locker_register(
                 user=user,
@@ -427,7 +427,9 @@ def exchange_desk(request: HttpRequest, code: str) -> HttpResponse:
     elif request.method == "POST" and request.POST.get("action") == "hand_over":
         c = get_object_or_404(Claim, pk=_int(request.POST.get("claim")), station=obj)
         try:
-            services.claim_hand_over(user=_user(request), claim=c)
+            services.claim_hand_over(
+                user=_user(request), claim=c, code=request.POST.get("code", "")
+            )
             messages.success(request, _("已交给领取人：%(t)s") % {"t": c.donation.title})
         except ApplicationError as exc:
             messages.error(request, _message(exc))

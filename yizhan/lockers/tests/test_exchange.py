@@ -72,11 +72,11 @@ def test_a_donation_is_claimed_by_one_worker_checked_and_handed_over(smart, clie
     claim = services.claim_verify(
         user=staff, station=smart.district.station, code=first.json()["code"]
     )
-    services.claim_hand_over(user=staff, claim=claim)
+    services.claim_hand_over(user=staff, claim=claim, code=first.json()["code"])
     d.refresh_from_db()
     assert d.status == "handed_over"
     with pytest.raises(ApplicationError):
-        services.claim_hand_over(user=staff, claim=claim)  # the code is spent
+        services.claim_hand_over(user=staff, claim=claim, code=claim.code)  # the code is spent
 
 
 def test_an_unclaimed_item_goes_back_on_the_list(smart, clock):
@@ -107,7 +107,13 @@ def test_the_desk_checks_a_code_and_hands_over_from_the_page(smart, client):
         "/staff/lockers/s/HRB-DL-001/exchange/", {"action": "verify", "code": claim.code}
     ).content.decode()
     assert "羽绒服(男款 XL)" in page and "交给领取人" in page
+    # Without the worker's code the desk hands nothing over.
     client.post("/staff/lockers/s/HRB-DL-001/exchange/", {"action": "hand_over", "claim": claim.pk})
+    assert Claim.objects.get().status == "active"
+    client.post(
+        "/staff/lockers/s/HRB-DL-001/exchange/",
+        {"action": "hand_over", "claim": claim.pk, "code": claim.code},
+    )
     assert Claim.objects.get().status == "handed_over"
 
 
