@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("staff/boards/", include("yizhan.signage.urls")),
     path("staff/evidence/", include("yizhan.evidence.urls")),
     path("staff/evaluation/", include("yizhan.evaluation.urls")),
+    path("staff/planning/", include("yizhan.planning.urls")),
     path("staff/lockers/", include("yizhan.lockers.urls")),
     path("staff/feedback/", include("yizhan.feedback.urls")),
     path("staff/", include("yizhan.operations.urls")),

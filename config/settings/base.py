@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "yizhan.evidence",
     "yizhan.evaluation",
     "yizhan.lockers",
+    "yizhan.planning",
 ]
 
 MIDDLEWARE = [

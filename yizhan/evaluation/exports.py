@@ -5,7 +5,7 @@ native charts, so they stay live in Excel and WPS)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -14,38 +14,14 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yizhan.core.xlsx import sheet as _sheet
 from yizhan.evaluation import explain, rules
 from yizhan.evaluation.models import Card, StationScore
 from yizhan.evaluation.selectors import Bulletin, Rankings, RankRow
 from yizhan.stations.hours import SHANGHAI
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YELLOW = PatternFill("solid", fgColor="FFF2B3")
 RED = PatternFill("solid", fgColor="F4C7C3")
-
-
-def _append_text_safe(ws: Worksheet, row: Sequence[Any]) -> None:
-    """Append a row whose text stays text: people's typing (a station's name, a master's
-    answer) that starts with "=" would otherwise become a live formula."""
-    ws.append(list(row))
-    for cell in ws[ws.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
-
-
-def _sheet(
-    wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Worksheet:
-    ws = wb.create_sheet(title)
-    ws.append(list(header))
-    for row in rows:
-        _append_text_safe(ws, row)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (16, 26, 14), strict=False):
-        ws.column_dimensions[col].width = width
-    return ws
 
 
 def _value(score: StationScore, code: str) -> Any:

@@ -22,6 +22,7 @@ from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.progress import progress_get
+from yizhan.core.xlsx import XLSX
 from yizhan.evaluation import explain, exports, selectors, services
 from yizhan.evaluation.models import (
     Card,
@@ -67,7 +68,7 @@ def _message(exc: ApplicationError) -> str:
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.XLSX)
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

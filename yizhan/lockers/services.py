@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from django.utils.crypto import constant_time_compare
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User

@@ -15,6 +15,7 @@ from yizhan.evaluation import demo as evaluation_demo
 from yizhan.feedback import demo as feedback_demo
 from yizhan.lockers import demo as lockers_demo
 from yizhan.operations import demo as operations_demo
+from yizhan.planning import demo as planning_demo
 from yizhan.stations import demo
 from yizhan.supplies import demo as supplies_demo
 from yizhan.volunteers import demo as volunteers_demo
@@ -92,7 +93,8 @@ class Command(BaseCommand):
             f"staff pages 驿站工作台: {url.removesuffix('console/')}staff/ "
             "(zhanzhang / guanli run HRB-DL-F001; ducha inspects; volunteer1 volunteers); "
             f"monthly evaluation 月度评估: {url.removesuffix('console/')}staff/evaluation/ "
-            "(haerbin approves delisting)"
+            "(haerbin approves delisting); "
+            f"planning 布局规划: {url.removesuffix('console/')}staff/planning/"
         )
         self.stdout.write(f"(saved to {path})")
 
@@ -115,6 +117,7 @@ class Command(BaseCommand):
             devices_demo.demo_ensure(now=now)
             lockers_demo.demo_ensure(now=now)
             evaluation_demo.demo_ensure(now=now, officer=officer)
+            planning_demo.demo_ensure(now=now, officer=officer)
         return [
             demo.DemoAccount(p.username, p.password, p.role, p.region_code, p.region_name)
             for p in people

@@ -1,0 +1,782 @@
+"""Planning services: the only place that turns the registry and the uploaded layers into
+arrays for ``geoplan`` and keeps what it answers.
+
+A scenario's run (``scenario_execute``) reads the region's operating stations (mobile
+stations by their timetabled stops), their opening hours over one reference week, the
+weighted demand layers and the travel settings, then asks geoplan, in order: coverage by
+hour and by street, the gap hexagons, overlapping pairs, the next ``new_sites`` sites,
+the fewest sites that reach ``target_share``, closure candidates, 24-hour upgrades and
+the mobile stations' timetable. Progress is reported after each step; a cancel is
+honoured between steps; the result is written once at the end, so a failed or cancelled
+run leaves no partial answer, and a rerun with the same inputs gives the same answer
+(everything is deterministic; the demo's synthetic layers are seeded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geoplan.coverage import (
+    Travel,
+    coverage_matrix,
+    gap_cells,
+    overlapping_pairs,
+    pattern_reach,
+)
+from geoplan.demand import Demand, DemandFileError, combine, read_demand
+from geoplan.location import MaximalCovering, SetCovering, marginal_loss
+from geoplan.network import NetworkFileError, RoadNetwork, load_osm
+from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.selectors import user_scope
+from yizhan.core.errors import (
+    ApplicationError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from yizhan.core.progress import progress_clear, progress_set
+from yizhan.planning.models import (
+    LIVE_STATUSES,
+    DemandLayer,
+    LayerKind,
+    Scenario,
+    ScenarioStatus,
+)
+from yizhan.planning.models import (
+    RoadNetwork as RoadNetworkRow,
+)
+from yizhan.regions.models import Region
+from yizhan.regions.selectors import region_subtree_q
+from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours, validate
+from yizhan.stations.models import MobileStop, Station, StationKind, StationStatus
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+SPEEDS_KMH = {"walk": 5.0, "ebike": 15.0}
+#: How far outside the region's stations a demand point may lie (the region has no
+#: outline in the registry; its stations' box grown by this much stands for it).
+REGION_MARGIN_M = 10_000.0
+DEFAULT_BANDS = [
+    {"label": "工作日午间", "hours": "Mo-Fr 11:00-14:00"},
+    {"label": "工作日晚间", "hours": "Mo-Fr 17:00-21:00"},
+    {"label": "周末白天", "hours": "Sa,Su 10:00-17:00"},
+    {"label": "周末晚间", "hours": "Sa,Su 17:00-21:00"},
+]
+DEFAULTS: dict[str, Any] = {
+    "mode": "walk",
+    "minutes": 15,
+    "speed_kmh": None,  # the mode's
+    "detour": 1.3,
+    "new_sites": 10,
+    "new_site_hours": "Mo-Su 07:00-22:00",
+    "target_share": 0.9,
+    "upgrades": 5,
+    "night_hours": "Mo-Su 00:00-06:00,22:00-24:00",
+    "buses": 5,
+    "bands": DEFAULT_BANDS,
+    "grid_resolution": 9,
+    "overlap_share": 0.5,
+    "method": "auto",
+}
+STEPS = ("load", "coverage", "gaps", "siting", "set_cover", "closures", "mobile", "write")
+
+
+class Cancelled(Exception):
+    pass
+
+
+# ------------------------------------------------------------------------------ access
+def _require_planner(user: User, region: Region) -> None:
+    """Officers of the region (or above) plan; inspectors and station staff do not."""
+    if not (user.is_superuser or user.role == UserRole.OFFICER):
+        raise PermissionDenied(_("只有工会干部可以做布局规划。"))
+    if not user_scope(user=user).contains(region):
+        raise NotFound(_("不在你的辖区内"))
+
+
+def _region_box(region: Region) -> tuple[float, float, float, float] | None:
+    pts = list(Station.objects.filter(region_subtree_q(region)).values_list("lon", "lat")) + list(
+        MobileStop.objects.filter(region_subtree_q(region, field="station__region")).values_list(
+            "lon", "lat"
+        )
+    )
+    if not pts and region.lon is None:
+        return None
+    if not pts:
+        pts = [(float(region.lon or 0), float(region.lat or 0))]
+    lon, lat = np.array(pts, dtype=float).T
+    dlat = np.degrees(REGION_MARGIN_M / 6_371_008.8)
+    dlon = dlat / max(np.cos(np.radians(float(lat.mean()))), 0.1)
+    return (
+        float(lon.min() - dlon),
+        float(lat.min() - dlat),
+        float(lon.max() + dlon),
+        float(lat.max() + dlat),
+    )
+
+
+# ------------------------------------------------------------------------------ layers
+def _demand_bytes(d: Demand) -> bytes:
+    out = io.BytesIO()
+    np.savez_compressed(out, lon=d.lon, lat=d.lat, weight=d.weight, hour=d.hour)
+    return out.getvalue()
+
+
+def demand_of(layer: DemandLayer) -> Demand:
+    with np.load(io.BytesIO(bytes(layer.data)), allow_pickle=False) as z:
+        return Demand(z["lon"], z["lat"], z["weight"], z["hour"].astype(np.int16))
+
+
+def demand_layer_upload(
+    *,
+    user: User,
+    region: Region,
+    name: str,
+    kind: str,
+    file: IO[bytes],
+    file_name: str,
+    crs: str = "wgs84",
+    synthetic: bool = False,
+) -> DemandLayer:
+    """Read a demand file (CSV or Parquet) and keep it parsed; every problem found is
+    named by line and column, and nothing is kept unless the whole file reads."""
+    _require_planner(user, region)
+    errors = []
+    if kind not in LayerKind.values:
+        errors.append(FieldError("kind", _("请选择图层类型")))
+    if not name.strip():
+        errors.append(FieldError("name", _("请填写名称")))
+    if crs not in ("wgs84", "gcj02", "bd09"):
+        errors.append(FieldError("crs", _("坐标系应为 wgs84、gcj02 或 bd09")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    box = _region_box(region)
+
+    def inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        if box is None:
+            return np.ones(len(lon), dtype=bool)
+        return (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+
+    raw = file.read(MAX_UPLOAD_BYTES + 1)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(errors=[FieldError("file", _("文件超过 200 MB"))])
+    try:
+        demand = read_demand(
+            io.BytesIO(raw),
+            kind,  # type: ignore[arg-type]
+            name=file_name,
+            crs=crs,
+            inside=inside,
+        )
+    except DemandFileError as exc:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    "file",
+                    f"{exc.name}：{p.column + '：' if p.column else ''}{p.message}",
+                    row=p.line,
+                )
+                for p in exc.problems
+            ]
+        ) from exc
+    return DemandLayer.objects.create(
+        region=region,
+        name=name.strip()[:80],
+        kind=kind,
+        source_name=file_name[:200],
+        crs=crs,
+        records=demand.size,
+        total=demand.total,
+        data=_demand_bytes(demand),
+        synthetic=synthetic,
+        created_by=user,
+    )
+
+
+def road_network_upload(
+    *, user: User, region: Region, name: str, file: IO[bytes], file_name: str
+) -> RoadNetworkRow:
+    """Read an OSM extract (.osm.pbf / .osm / .osm.bz2) into a walking and e-bike graph."""
+    _require_planner(user, region)
+    if not name.strip():
+        raise ValidationFailed(errors=[FieldError("name", _("请填写名称"))])
+    lower = file_name.lower()
+    suffix = next(
+        (s for s in (".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".osm") if lower.endswith(s)), ""
+    )
+    if not suffix:
+        raise ValidationFailed(
+            errors=[FieldError("file", _("%(f)s：应为 .osm.pbf 或 .osm 文件") % {"f": file_name})]
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as out:
+            size = 0
+            while chunk := file.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise ValidationFailed(errors=[FieldError("file", _("文件超过 200 MB"))])
+                out.write(chunk)
+        try:
+            net = load_osm(path, name=file_name)
+        except NetworkFileError as exc:
+            raise ValidationFailed(errors=[FieldError("file", str(exc))]) from exc
+    return RoadNetworkRow.objects.create(
+        region=region,
+        name=name.strip()[:80],
+        source_name=file_name[:200],
+        nodes=net.node_count,
+        edges=net.edge_count,
+        data=net.to_bytes(),
+        created_by=user,
+    )
+
+
+# --------------------------------------------------------------------------- scenarios
+def _next_monday(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def _number(
+    raw: Any, key: str, lo: float, hi: float, errors: list[FieldError], *, integer: bool = False
+) -> float:
+    try:
+        v = float(raw)
+    except (TypeError, ValueError):
+        errors.append(FieldError(key, _("应为数字")))
+        return lo
+    if not lo <= v <= hi or (integer and v != int(v)):
+        errors.append(
+            FieldError(
+                key,
+                (_("应为 %(lo)s–%(hi)s 的整数") if integer else _("应在 %(lo)s–%(hi)s 之间"))
+                % {"lo": lo, "hi": hi},
+            )
+        )
+        return lo
+    return int(v) if integer else v
+
+
+def _hours_ok(rule: str, key: str, errors: list[FieldError]) -> str:
+    try:
+        return validate(rule)
+    except InvalidOpeningHours as exc:
+        errors.append(FieldError(key, str(exc)))
+        return rule
+
+
+def scenario_params_clean(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
+    """Settings with defaults filled in, each checked; raises ValidationFailed naming
+    every wrong field."""
+    p = {**DEFAULTS, **{k: v for k, v in raw.items() if v not in (None, "")}}
+    errors: list[FieldError] = []
+    if p["mode"] not in SPEEDS_KMH:
+        errors.append(FieldError("mode", _("出行方式应为步行或电动车")))
+    p["minutes"] = _number(p["minutes"], "minutes", 1, 60, errors)
+    p["speed_kmh"] = (
+        _number(p["speed_kmh"], "speed_kmh", 1, 40, errors)
+        if p["speed_kmh"] is not None
+        else SPEEDS_KMH.get(p["mode"], 5.0)
+    )
+    p["detour"] = _number(p["detour"], "detour", 1, 3, errors)
+    p["new_sites"] = _number(p["new_sites"], "new_sites", 0, 500, errors, integer=True)
+    p["target_share"] = _number(p["target_share"], "target_share", 0, 1, errors)
+    p["upgrades"] = _number(p["upgrades"], "upgrades", 0, 200, errors, integer=True)
+    p["buses"] = _number(p["buses"], "buses", 0, 50, errors, integer=True)
+    p["grid_resolution"] = _number(
+        p["grid_resolution"], "grid_resolution", 7, 10, errors, integer=True
+    )
+    p["overlap_share"] = _number(p["overlap_share"], "overlap_share", 0.1, 1, errors)
+    if p["method"] not in ("auto", "greedy", "exact"):
+        errors.append(FieldError("method", _("求解方式应为 auto、greedy 或 exact")))
+    p["new_site_hours"] = _hours_ok(str(p["new_site_hours"]), "new_site_hours", errors)
+    p["night_hours"] = _hours_ok(str(p["night_hours"]), "night_hours", errors)
+    bands = []
+    for i, b in enumerate(p["bands"] or []):
+        label = str(b.get("label", "")).strip() or f"#{i + 1}"
+        bands.append(
+            {
+                "label": label[:30],
+                "hours": _hours_ok(str(b.get("hours", "")), f"bands[{i}]", errors),
+            }
+        )
+    p["bands"] = bands
+    week = p.get("week") or _next_monday(today).isoformat()
+    try:
+        monday = dt.date.fromisoformat(str(week))
+        if monday.weekday() != 0:
+            errors.append(FieldError("week", _("参考周应从星期一开始")))
+        p["week"] = monday.isoformat()
+    except ValueError:
+        errors.append(FieldError("week", _("参考周应为日期，如 2026-12-07")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return p
+
+
+def scenario_create(
+    *,
+    user: User,
+    region: Region,
+    name: str,
+    layers: list[tuple[DemandLayer, float]],
+    network: RoadNetworkRow | None = None,
+    params: dict[str, Any] | None = None,
+) -> Scenario:
+    _require_planner(user, region)
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("name", _("请填写方案名称")))
+    if not layers:
+        errors.append(FieldError("layers", _("至少选择一个需求图层")))
+    for layer, weight in layers:
+        if not user_scope(user=user).contains(layer.region):
+            errors.append(FieldError("layers", _("图层不在你的辖区内")))
+        if not 0 < weight <= 100:
+            errors.append(FieldError("layers", _("图层权重应在 0–100 之间")))
+    if network is not None and not user_scope(user=user).contains(network.region):
+        errors.append(FieldError("network", _("路网不在你的辖区内")))
+    try:
+        clean = scenario_params_clean(params or {}, today=timezone.localdate())
+    except ValidationFailed as exc:
+        errors += exc.errors
+        clean = {}
+    if errors:
+        raise ValidationFailed(errors=errors)
+    clean["layers"] = [{"id": layer.pk, "weight": w} for layer, w in layers]
+    with transaction.atomic():
+        s = Scenario.objects.create(
+            region=region, name=name.strip()[:80], params=clean, network=network, created_by=user
+        )
+        s.layers.set([layer for layer, _w in layers])
+    return s
+
+
+def scenario_start(*, user: User, scenario: Scenario, enqueue: bool = True) -> Scenario:
+    """Queue a run (a rerun replaces the last answer once it finishes)."""
+    _require_planner(user, scenario.region)
+    with transaction.atomic():
+        s = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        if s.status in LIVE_STATUSES:
+            raise ApplicationError(_("这个方案正在计算，请等它完成或先取消。"))
+        s.status, s.cancel_requested, s.error = ScenarioStatus.QUEUED, False, ""
+        s.save(update_fields=["status", "cancel_requested", "error"])
+        if enqueue:
+            transaction.on_commit(_enqueuer(s.pk))
+    return s
+
+
+def _enqueuer(scenario_id: int) -> Callable[[], None]:
+    def enqueue() -> None:
+        from yizhan.planning.tasks import scenario_run_task
+
+        scenario_run_task.enqueue(scenario_id=scenario_id)
+
+    return enqueue
+
+
+def scenario_cancel(*, user: User, scenario: Scenario) -> Scenario:
+    """Stop a queued or running scenario; the last finished answer (if any) is kept."""
+    _require_planner(user, scenario.region)
+    with transaction.atomic():
+        s = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        if s.status == ScenarioStatus.QUEUED:
+            s.status = ScenarioStatus.CANCELLED
+        elif s.status == ScenarioStatus.RUNNING:
+            s.cancel_requested = True
+        else:
+            raise ApplicationError(_("这个方案没有在计算。"))
+        s.save(update_fields=["status", "cancel_requested"])
+    return s
+
+
+def progress_key(scenario_id: int) -> str:
+    return f"planning:{scenario_id}"
+
+
+# ------------------------------------------------------------------------ the run itself
+def week_hours(rule: str, *, workday: bool, monday: dt.date) -> np.ndarray:
+    """168 flags: open for at least half of each hour of the week starting ``monday``."""
+    start = dt.datetime.combine(monday, dt.time(), tzinfo=SHANGHAI)
+    minutes = np.zeros(168 * 60, dtype=bool)
+    for a, b in OpeningHours(validate(rule), workday).intervals(
+        start, start + dt.timedelta(days=7)
+    ):
+        i = int((a - start).total_seconds() // 60)
+        j = int(np.ceil((b - start).total_seconds() / 60))
+        minutes[max(i, 0) : min(j, len(minutes))] = True
+    out: np.ndarray = minutes.reshape(168, 60).sum(axis=1) >= 30
+    return out
+
+
+@dataclass
+class _Sites:
+    codes: list[str]
+    names: list[str]
+    regions: list[str]
+    station_of: list[int]  # the station behind each site (mobile stops share theirs)
+    lon: np.ndarray
+    lat: np.ndarray
+    open: np.ndarray  # (sites, 168)
+    always: np.ndarray  # 24/7 sites
+    fixed: np.ndarray  # not a mobile stop
+
+
+def _sites(region: Region, monday: dt.date) -> _Sites:
+    stations = list(
+        Station.objects.filter(region_subtree_q(region), status=StationStatus.ACTIVE)
+        .select_related("region")
+        .prefetch_related("stops")
+        .order_by("code")
+    )
+    cache: dict[tuple[str, bool], np.ndarray] = {}
+
+    def hours(rule: str, workday: bool) -> np.ndarray:
+        key = (rule, workday)
+        if key not in cache:
+            try:
+                cache[key] = week_hours(rule, workday=workday, monday=monday)
+            except (InvalidOpeningHours, ValueError):
+                cache[key] = np.zeros(168, dtype=bool)
+        return cache[key]
+
+    codes, names, regions, station_of = [], [], [], []
+    lon, lat, rows, fixed = [], [], [], []
+    for k, s in enumerate(stations):
+        stops = list(s.stops.all()) if s.kind == StationKind.MOBILE else []
+        places = (
+            [(st.lon, st.lat, hours(st.hours, s.keeps_workday_hours), False) for st in stops]
+            if stops
+            else [(s.lon, s.lat, hours(s.opening_hours, s.keeps_workday_hours), True)]
+        )
+        for x, y, h, f in places:
+            codes.append(s.code)
+            names.append(s.name)
+            regions.append(s.region.code)
+            station_of.append(k)
+            lon.append(x)
+            lat.append(y)
+            rows.append(h)
+            fixed.append(f)
+    open_ = np.array(rows, dtype=bool).reshape(len(rows), 168)
+    return _Sites(
+        codes,
+        names,
+        regions,
+        station_of,
+        np.array(lon, dtype=float),
+        np.array(lat, dtype=float),
+        open_,
+        open_.all(axis=1) if len(rows) else np.zeros(0, bool),
+        np.array(fixed, dtype=bool),
+    )
+
+
+def _candidates(demand: Demand, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate sites: the centre of every H3 cell (resolution 9: 0.1 km², about 350 m
+    apart) that holds demand."""
+    import h3
+
+    spots = np.unique(np.round(np.column_stack([demand.lon, demand.lat]), 5), axis=0)
+    cells = sorted({h3.latlng_to_cell(float(y), float(x), resolution) for x, y in spots})
+    centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float).reshape(-1, 2)
+    return centres[:, 1].copy(), centres[:, 0].copy()
+
+
+def _share(x: float, total: float) -> float:
+    return round(x / total, 6) if total else 0.0
+
+
+def _site_rows(result: Any, lon: np.ndarray, lat: np.ndarray, total: float) -> list[dict[str, Any]]:
+    return [
+        {
+            "rank": r + 1,
+            "lon": round(float(lon[j]), 6),
+            "lat": round(float(lat[j]), 6),
+            "gain": round(float(g), 6),
+            "gain_share": _share(float(g), total),
+        }
+        for r, (j, g) in enumerate(zip(result.selected, result.gains, strict=True))
+    ]
+
+
+def scenario_compute(
+    scenario: Scenario, *, step: Callable[[str], None] = lambda _s: None
+) -> dict[str, Any]:
+    """The whole answer for a scenario (pure reading; nothing written)."""
+    started = time.perf_counter()
+    p = scenario.params
+    monday = dt.date.fromisoformat(p["week"])
+    step("load")
+    layers = {layer.pk: layer for layer in scenario.layers.all()}
+    parts = [
+        (demand_of(layers[e["id"]]), float(e["weight"])) for e in p["layers"] if e["id"] in layers
+    ]
+    demand = combine(parts)
+    if not demand.size or demand.total <= 0:
+        raise ApplicationError(_("需求图层里没有数据。"))
+    network = RoadNetwork.from_bytes(bytes(scenario.network.data)) if scenario.network else None
+    travel = Travel(
+        minutes=float(p["minutes"]),
+        speed_kmh=float(p["speed_kmh"]),
+        detour=float(p["detour"]),
+        network=network,
+        mode=p["mode"],
+    )
+    sites = _sites(scenario.region, monday)
+    total = demand.total
+
+    step("coverage")
+    reach = pattern_reach(travel, demand, sites.lon, sites.lat, sites.open)
+    hourly = reach.hourly()
+    night = week_hours(p["night_hours"], workday=False, monday=monday)
+    night_demand = float(demand.in_hours(night).sum())
+    night_unc = reach.uncovered_in(night)
+    # per street: each record goes to the street of its nearest station
+    by_region: list[dict[str, Any]] = []
+    if len(sites.lon):
+        from geoplan.spatial import StationIndex
+
+        index = StationIndex.build(lon_deg=sites.lon, lat_deg=sites.lat)
+        from geoplan.spatial import unit_vectors
+
+        _d, nearest = index.tree.query(unit_vectors(demand.lon, demand.lat), k=1, workers=-1)
+        codes = np.array(sites.regions)[nearest]
+        names = dict(Region.objects.filter(code__in=set(sites.regions)).values_list("code", "name"))
+        for code in sorted(set(codes.tolist())):
+            mask = codes == code
+            d = float(demand.weight[mask].sum())
+            c = float(hourly.covered_weight[mask].sum())
+            by_region.append(
+                {
+                    "code": code,
+                    "name": names.get(code, code),
+                    "demand": round(d, 6),
+                    "share": _share(c, d),
+                }
+            )
+
+    step("gaps")
+    gaps = gap_cells(demand, hourly.covered_weight, resolution=8)
+    fixed_idx = np.flatnonzero(sites.fixed)
+    a_fixed = coverage_matrix(
+        travel, demand.lon, demand.lat, sites.lon[fixed_idx], sites.lat[fixed_idx]
+    )
+    overlaps = [
+        {
+            "a": sites.codes[fixed_idx[o.a]],
+            "a_name": sites.names[fixed_idx[o.a]],
+            "b": sites.codes[fixed_idx[o.b]],
+            "b_name": sites.names[fixed_idx[o.b]],
+            "shared_share": _share(o.shared, total),
+            "share": round(o.share, 4),
+            "a_lonlat": [float(sites.lon[fixed_idx[o.a]]), float(sites.lat[fixed_idx[o.a]])],
+            "b_lonlat": [float(sites.lon[fixed_idx[o.b]]), float(sites.lat[fixed_idx[o.b]])],
+        }
+        for o in overlapping_pairs(a_fixed, demand.weight, min_share=float(p["overlap_share"]))[:50]
+    ]
+
+    step("siting")
+    cand_lon, cand_lat = _candidates(demand, int(p["grid_resolution"]))
+    a_cand = coverage_matrix(travel, demand.lon, demand.lat, cand_lon, cand_lat)
+    new_hours = week_hours(p["new_site_hours"], workday=False, monday=monday)
+    gain_w = reach.uncovered_in(new_hours)
+    base = float(hourly.covered_weight.sum())
+    mclp = MaximalCovering.from_matrix(a_cand, gain_w, base_weight=base, total_weight=total)
+    siting = mclp.solve(int(p["new_sites"]), method=p["method"], time_limit_s=60)
+
+    step("set_cover")
+    set_cover: dict[str, Any]
+    try:
+        scp = SetCovering.from_matrix(a_cand, gain_w, base_weight=base, total_weight=total).solve(
+            float(p["target_share"]), method=p["method"], time_limit_s=60
+        )
+        set_cover = {
+            "target": p["target_share"],
+            "count": int(scp.selected.size),
+            "share_after": round(scp.covered_share, 6),
+            "optimal": scp.optimal,
+            "sites": _site_rows(scp, cand_lon, cand_lat, total),
+        }
+    except ValueError:
+        best = base + float(gain_w[np.asarray(a_cand.sum(axis=1)).ravel() > 0].sum())
+        set_cover = {
+            "target": p["target_share"],
+            "count": None,
+            "unreachable": True,
+            "best_share": _share(best, total),
+            "sites": [],
+        }
+
+    step("closures")
+    loss = marginal_loss(a_fixed, demand.weight)
+    closures = sorted(
+        (
+            {
+                "code": sites.codes[fixed_idx[j]],
+                "name": sites.names[fixed_idx[j]],
+                "loss_share": _share(float(loss[j]), total),
+                "lonlat": [float(sites.lon[fixed_idx[j]]), float(sites.lat[fixed_idx[j]])],
+            }
+            for j in range(len(fixed_idx))
+        ),
+        key=lambda r: (r["loss_share"], r["code"]),
+    )[:15]
+    up_idx = np.flatnonzero(sites.fixed & ~sites.always)
+    a_up = coverage_matrix(travel, demand.lon, demand.lat, sites.lon[up_idx], sites.lat[up_idx])
+    night_base = night_demand - float(night_unc.sum())
+    ups = MaximalCovering.from_matrix(
+        a_up, night_unc, base_weight=night_base, total_weight=night_demand
+    ).solve(min(int(p["upgrades"]), len(up_idx)), method=p["method"], time_limit_s=30)
+    upgrades = {
+        "night_hours": p["night_hours"],
+        "share_before": _share(night_base, night_demand),
+        "share_after": round(ups.covered_share, 6),
+        "stations": [
+            {
+                "rank": r + 1,
+                "code": sites.codes[up_idx[j]],
+                "name": sites.names[up_idx[j]],
+                "gain_share": _share(float(g), night_demand),
+                "lonlat": [float(sites.lon[up_idx[j]]), float(sites.lat[up_idx[j]])],
+            }
+            for r, (j, g) in enumerate(zip(ups.selected, ups.gains, strict=True))
+            if g > 0
+        ],
+    }
+
+    step("mobile")
+    bands = []
+    for b in p["bands"]:
+        mask = week_hours(b["hours"], workday=False, monday=monday)
+        in_band = float(demand.in_hours(mask).sum())
+        unc = reach.uncovered_in(mask)
+        band_base = in_band - float(unc.sum())
+        r = MaximalCovering.from_matrix(
+            a_cand, unc, base_weight=band_base, total_weight=in_band
+        ).solve(int(p["buses"]), method=p["method"], time_limit_s=30)
+        bands.append(
+            {
+                "label": b["label"],
+                "hours": b["hours"],
+                "share_before": _share(band_base, in_band),
+                "share_after": round(r.covered_share, 6),
+                "sites": [s for s in _site_rows(r, cand_lon, cand_lat, in_band) if s["gain"] > 0],
+            }
+        )
+
+    return {
+        "summary": {
+            "stations": len(set(sites.station_of)),
+            "sites": len(sites.codes),
+            "records": demand.size,
+            "candidates": len(cand_lon),
+            "travel": "network" if network else "straight",
+            "limit_m": round(travel.limit_m),
+            "radius_m": round(travel.radius_m),
+            "share": round(hourly.share, 6),
+            "night_share": upgrades["share_before"],
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+        "by_hour": [round(float(x), 6) for x in hourly.by_hour_share],
+        "demand_by_hour": [round(float(x) / total, 8) for x in hourly.demand_by_hour],
+        "by_region": by_region,
+        "gaps": [
+            {
+                "cell": g.cell,
+                "lon": round(g.lon, 6),
+                "lat": round(g.lat, 6),
+                "demand_share": _share(g.demand, total),
+                "uncovered_share": _share(g.uncovered, total),
+            }
+            for g in gaps[:400]
+        ],
+        "overlaps": overlaps,
+        "siting": {
+            "k": int(p["new_sites"]),
+            "share_before": round(siting.base_share, 6),
+            "share_after": round(siting.covered_share, 6),
+            "method": siting.method,
+            "optimal": siting.optimal,
+            "gap_pp": None if siting.gap_pp is None else round(siting.gap_pp, 4),
+            "sites": _site_rows(siting, cand_lon, cand_lat, total),
+        },
+        "set_cover": set_cover,
+        "closures": closures,
+        "upgrades": upgrades,
+        "mobile": {"buses": int(p["buses"]), "bands": bands},
+        "stations": [
+            {
+                "code": c,
+                "name": n,
+                "lon": float(x),
+                "lat": float(y),
+                "always": bool(a),
+                "fixed": bool(f),
+            }
+            for c, n, x, y, a, f in zip(
+                sites.codes,
+                sites.names,
+                sites.lon,
+                sites.lat,
+                sites.always,
+                sites.fixed,
+                strict=True,
+            )
+        ],
+    }
+
+
+def scenario_execute(*, scenario_id: int) -> Scenario:
+    """Run a queued scenario: progress after each step, a cancel between steps, the
+    result written once at the end (or an error and no result)."""
+    claimed = Scenario.objects.filter(pk=scenario_id, status=ScenarioStatus.QUEUED).update(
+        status=ScenarioStatus.RUNNING, started_at=timezone.now(), finished_at=None
+    )
+    s = Scenario.objects.select_related("region", "network").get(pk=scenario_id)
+    if not claimed:
+        return s  # cancelled before it started, or another worker has it
+    key = progress_key(s.pk)
+
+    def step(name: str) -> None:
+        if Scenario.objects.filter(pk=s.pk, cancel_requested=True).exists():
+            raise Cancelled
+        progress_set(key, done=STEPS.index(name), total=len(STEPS), phase=name)
+
+    try:
+        result = scenario_compute(s, step=step)
+        step("write")
+        Scenario.objects.filter(pk=s.pk, status=ScenarioStatus.RUNNING).update(
+            status=ScenarioStatus.DONE, result=result, error="", finished_at=timezone.now()
+        )
+    except Cancelled:
+        Scenario.objects.filter(pk=s.pk).update(
+            status=ScenarioStatus.CANCELLED, cancel_requested=False, finished_at=timezone.now()
+        )
+    except ApplicationError as exc:
+        Scenario.objects.filter(pk=s.pk).update(
+            status=ScenarioStatus.FAILED, error=exc.message, finished_at=timezone.now()
+        )
+    except Exception as exc:  # a bug must not leave the scenario "running" for ever
+        Scenario.objects.filter(pk=s.pk).update(
+            status=ScenarioStatus.FAILED,
+            error=_("计算出错：%(e)s") % {"e": f"{type(exc).__name__}: {exc}"[:500]},
+            finished_at=timezone.now(),
+        )
+        raise
+    finally:
+        progress_clear(key)
+    s.refresh_from_db()
+    return s

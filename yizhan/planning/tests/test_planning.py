@@ -1,0 +1,248 @@
+"""Planning end to end: an officer uploads demand and a road network, runs scenarios,
+reads and exports the answers; bad files and settings are named; a cancelled or failed
+run leaves no answer; a rerun gives the same one; nobody plans outside their region."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from yizhan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yizhan.operations.tests.conftest import _fresh_finder, clock, daoli  # noqa: F401
+from yizhan.planning import services
+from yizhan.planning.demo import street_grid_osm
+from yizhan.planning.models import DemandLayer, RoadNetwork, Scenario
+from yizhan.stations.models import Station
+
+pytestmark = pytest.mark.django_db
+# Daoli's two test stations: HRB-DL-001 (126.6175, 45.7733), open 08:00–20:00, and
+# HRB-DL-002 (126.6300, 45.7800).
+FLOW = (
+    "lon,lat,hour_of_week,count\n"
+    "126.6180,45.7735,12,100\n"  # beside station 1 at Monday noon: covered
+    "126.6180,45.7735,2,50\n"  # the same spot at 2 a.m.: station 1 is shut
+    "126.6600,45.7500,12,50\n"  # 3.7 km away: a gap
+)
+
+
+def upload(daoli, text=FLOW, name="flow.csv", kind="people_flow"):  # noqa: F811
+    return services.demand_layer_upload(
+        user=daoli.district_officer,
+        region=daoli.district,
+        name="人流",
+        kind=kind,
+        file=io.BytesIO(text.encode()),
+        file_name=name,
+    )
+
+
+def run(daoli, layer, **params):  # noqa: F811
+    s = services.scenario_create(
+        user=daoli.district_officer,
+        region=daoli.district,
+        name="步行",
+        layers=[(layer, 1.0)],
+        params={"new_sites": 1, "upgrades": 1, "buses": 1, **params},
+    )
+    services.scenario_start(user=daoli.district_officer, scenario=s, enqueue=False)
+    return services.scenario_execute(scenario_id=s.pk)
+
+
+def test_coverage_by_hour_the_next_site_and_the_night_upgrade(daoli):  # noqa: F811
+    s = run(daoli, upload(daoli))
+    r = s.result
+    assert s.status == "done"
+    assert r["summary"]["share"] == pytest.approx(0.5)  # 100 of 200
+    assert r["by_hour"][12] == pytest.approx(100 / 150) and r["by_hour"][2] == 0.0
+    # The next site goes to the gap 3.7 km away (within one H3 cell of it).
+    (site,) = r["siting"]["sites"]
+    assert abs(site["lon"] - 126.66) < 0.004 and abs(site["lat"] - 45.75) < 0.004
+    assert r["siting"]["share_after"] == pytest.approx(0.75)
+    # At night only a 24-hour station would serve the 2 a.m. riders by station 1.
+    assert [u["code"] for u in r["upgrades"]["stations"]] == ["HRB-DL-001"]
+    assert r["upgrades"]["share_before"] == 0.0 and r["upgrades"]["share_after"] == 1.0
+    assert Station.objects.get(code="HRB-DL-001").opening_hours == "Mo-Su 08:00-20:00"
+
+
+def test_a_rerun_gives_the_same_answer(daoli):  # noqa: F811
+    layer = upload(daoli)
+    first = run(daoli, layer)
+    services.scenario_start(user=daoli.district_officer, scenario=first, enqueue=False)
+    again = services.scenario_execute(scenario_id=first.pk)
+    strip = lambda r: {k: v for k, v in r.items() if k != "summary"}  # noqa: E731
+    assert strip(again.result) == strip(first.result)
+
+
+def test_a_cancelled_run_leaves_no_answer(daoli, monkeypatch):  # noqa: F811
+    layer = upload(daoli)
+    s = services.scenario_create(
+        user=daoli.district_officer, region=daoli.district, name="x", layers=[(layer, 1.0)]
+    )
+    services.scenario_start(user=daoli.district_officer, scenario=s, enqueue=False)
+    real = services.scenario_compute
+
+    def cancel_midway(scenario, *, step):
+        def hook(name):
+            if name == "siting":  # the officer presses 取消 while it computes
+                Scenario.objects.filter(pk=scenario.pk).update(cancel_requested=True)
+            step(name)
+
+        return real(scenario, step=hook)
+
+    monkeypatch.setattr(services, "scenario_compute", cancel_midway)
+    done = services.scenario_execute(scenario_id=s.pk)
+    assert done.status == "cancelled" and done.result is None
+
+
+def test_a_failing_run_says_why_and_keeps_no_answer(daoli):  # noqa: F811
+    layer = upload(daoli, "lon,lat,count\n126.618,45.7735,0\n")
+    s = run(daoli, layer)
+    assert s.status == "failed" and "没有数据" in s.error and s.result is None
+
+
+def test_bad_demand_files_name_the_line_and_nothing_is_kept(daoli):  # noqa: F811
+    with pytest.raises(ValidationFailed) as e:
+        upload(daoli, "lon,lat,count\n126.618,45.77,-5\n116.4,39.9,3\n")
+    assert [(x.row, x.message) for x in e.value.errors] == [(2, "flow.csv：count：不能为负数 (-5)")]
+    with pytest.raises(ValidationFailed) as e:
+        upload(daoli, "lon,lat,count\n116.4,39.9,3\n")
+    assert e.value.errors[0].row == 2 and "不在本辖区内" in e.value.errors[0].message
+    with pytest.raises(ValidationFailed) as e:
+        upload(daoli, "x,y\n1,2\n", kind="orders")
+    assert "缺少列 time" in e.value.errors[0].message
+    assert not DemandLayer.objects.exists()
+
+
+def test_road_networks_from_osm_and_files_that_are_not(daoli):  # noqa: F811
+    officer = daoli.district_officer
+    net = services.road_network_upload(
+        user=officer,
+        region=daoli.district,
+        name="道里",
+        file=io.BytesIO(street_grid_osm(126.60, 45.745, 126.67, 45.79, 250)),
+        file_name="daoli.osm",
+    )
+    assert net.edges > 500
+    with pytest.raises(ValidationFailed, match="不是可读的 OSM 文件"):
+        services.road_network_upload(
+            user=officer,
+            region=daoli.district,
+            name="x",
+            file=io.BytesIO(b"PK\x03\x04zip"),
+            file_name="x.osm.pbf",
+        )
+    with pytest.raises(ValidationFailed, match=".osm.pbf"):
+        services.road_network_upload(
+            user=officer,
+            region=daoli.district,
+            name="x",
+            file=io.BytesIO(b""),
+            file_name="roads.shp",
+        )
+    assert RoadNetwork.objects.count() == 1
+    # On the roads, by e-bike: the gap still needs its own site.
+    s = services.scenario_create(
+        user=officer,
+        region=daoli.district,
+        name="电动车",
+        layers=[(upload(daoli), 1.0)],
+        network=net,
+        params={"mode": "ebike", "new_sites": 1},
+    )
+    services.scenario_start(user=officer, scenario=s, enqueue=False)
+    s = services.scenario_execute(scenario_id=s.pk)
+    assert s.status == "done" and s.result["summary"]["travel"] == "network"
+    # The gap is 5.7 km by the streets from either station: beyond 15 minutes (3.75 km).
+    assert s.result["summary"]["share"] == pytest.approx(0.5)
+    assert s.result["siting"]["share_after"] == pytest.approx(0.75)
+
+
+def test_settings_are_checked_field_by_field(daoli):  # noqa: F811
+    layer = upload(daoli)
+    with pytest.raises(ValidationFailed) as e:
+        services.scenario_create(
+            user=daoli.district_officer,
+            region=daoli.district,
+            name="",
+            layers=[(layer, 1.0)],
+            params={
+                "minutes": "abc",
+                "night_hours": "Mo-Su 25:00",
+                "bands": [{"label": "x", "hours": "nope"}],
+            },
+        )
+    assert {x.field for x in e.value.errors} >= {"name", "minutes", "night_hours", "bands[0]"}
+
+
+def test_only_officers_of_the_region_plan(daoli):  # noqa: F811
+    layer = upload(daoli)
+    with pytest.raises(PermissionDenied):
+        services.scenario_create(
+            user=daoli.inspector, region=daoli.district, name="x", layers=[(layer, 1.0)]
+        )
+    with pytest.raises(ApplicationError):
+        services.scenario_create(
+            user=daoli.street_officer, region=daoli.district, name="x", layers=[(layer, 1.0)]
+        )
+
+
+def test_pages_export_and_scope(daoli, client):  # noqa: F811
+    client.force_login(daoli.district_officer)
+    page = client.post(
+        "/staff/planning/",
+        {
+            "action": "layer",
+            "region": daoli.district.code,
+            "name": "卡口人流",
+            "kind": "people_flow",
+            "crs": "wgs84",
+            "file": SimpleUploadedFile("flow.csv", FLOW.encode()),
+        },
+        follow=True,
+    ).content.decode()
+    assert "已读入图层 卡口人流：3 条记录" in page
+    bad = client.post(
+        "/staff/planning/",
+        {
+            "action": "layer",
+            "region": daoli.district.code,
+            "name": "坏",
+            "kind": "people_flow",
+            "file": SimpleUploadedFile("bad.csv", b"lon,lat,count\n126.6,45.77,-1\n"),
+        },
+        follow=True,
+    ).content.decode()
+    assert "第 2 行" in bad and "不能为负数" in bad
+    layer = DemandLayer.objects.get()
+    r = client.post(
+        "/staff/planning/",
+        {
+            "action": "scenario",
+            "region": daoli.district.code,
+            "name": "方案一",
+            "layers": [layer.pk],
+            f"weight_{layer.pk}": "1",
+            "mode": "walk",
+            "minutes": "15",
+            "new_sites": "1",
+            "target_share": "70",
+        },
+    )
+    s = Scenario.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/staff/planning/{s.pk}/"
+    services.scenario_execute(scenario_id=s.pk)  # what the worker does with the queued run
+    html = client.get(f"/staff/planning/{s.pk}/").content.decode()
+    assert "50.0%" in html and "下一批 1 个站点建在哪里" in html and "pl-data" in html
+    wb = load_workbook(io.BytesIO(client.get(f"/staff/planning/{s.pk}/export.xlsx").content))
+    assert "新址推荐" in wb.sheetnames and wb["新址推荐"].max_row == 2
+    geo = json.loads(client.get(f"/staff/planning/{s.pk}/export.geojson").content)
+    layers = {f["properties"]["layer"] for f in geo["features"]}
+    assert {"gap", "new_site", "station", "upgrade"} <= layers
+    # A street officer sees none of the district's planning.
+    client.force_login(daoli.street_officer)
+    assert client.get(f"/staff/planning/{s.pk}/").status_code == 404
+    assert client.get(f"/staff/planning/{s.pk}/export.xlsx").status_code == 404
