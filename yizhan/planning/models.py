@@ -28,7 +28,7 @@ class CoordinateSystem(models.TextChoices):
 
 class DemandLayer(models.Model):
     region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+        "regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域")
     )
     name = models.CharField(_("名称"), max_length=80)
     kind = models.CharField(_("类型"), max_length=12, choices=LayerKind.choices)
@@ -56,7 +56,7 @@ class DemandLayer(models.Model):
 
 class RoadNetwork(models.Model):
     region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+        "regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域")
     )
     name = models.CharField(_("名称"), max_length=80)
     source_name = models.CharField(_("源文件"), max_length=200)
@@ -94,12 +94,12 @@ class Scenario(models.Model):
     ``services.scenario_params_clean``) and, once run, its whole answer (``result``)."""
 
     region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+        "regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域")
     )
     name = models.CharField(_("名称"), max_length=80)
     params = models.JSONField(_("参数"), default=dict)
     network = models.ForeignKey(
-        RoadNetwork, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("路网")
+        RoadNetwork, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("路网")
     )
     layers = models.ManyToManyField(DemandLayer, verbose_name=_("需求图层"), related_name="+")
     status = models.CharField(
