@@ -55,7 +55,7 @@ typecheck: setup
 
 # Benchmarks (results in docs/benchmarks.md). bench-http and bench-finder install wrk,
 # nginx-light and PostGIS with apt when missing; bench-page reads the demo city.
-.PHONY: bench-nearest bench-finder bench-http bench-page bench-evaluation bench-lockers
+.PHONY: bench-nearest bench-finder bench-http bench-page bench-evaluation bench-lockers bench-planning
 bench: setup bench-nearest bench-finder bench-http bench-page
 	$(PY) bench/bench_import.py
 
@@ -73,6 +73,15 @@ bench-evaluation: setup
 
 bench-lockers: setup
 	$(PY) bench/bench_lockers.py
+
+# spopt (and geopandas, PuLP…) only for this comparison: a venv of its own.
+.venv-bench/.installed: requirements-bench.lock
+	@py=$$(scripts/find-python) && { [ -x .venv-bench/bin/python ] || "$$py" -m venv .venv-bench; }
+	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.lock
+	@touch $@
+
+bench-planning: setup .venv-bench/.installed
+	.venv-bench/bin/python bench/bench_planning.py
 
 bench-page: setup
 	$(PY) manage.py migrate --noinput

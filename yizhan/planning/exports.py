@@ -15,11 +15,10 @@ from geoplan.coverage import cell_boundary
 from yizhan.core.xlsx import sheet
 from yizhan.planning.models import Scenario
 
-DAYS = ("一", "二", "三", "四", "五", "六", "日")
-
 
 def hour_label(h: int) -> str:
-    return f"周{DAYS[h // 24]} {h % 24:02d}:00"
+    days = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+    return f"{days[h // 24]} {h % 24:02d}:00"
 
 
 def scenario_xlsx(s: Scenario) -> bytes:

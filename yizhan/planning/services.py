@@ -27,6 +27,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geoplan.coverage import (
     Travel,
@@ -69,10 +70,10 @@ SPEEDS_KMH = {"walk": 5.0, "ebike": 15.0}
 #: outline in the registry; its stations' box grown by this much stands for it).
 REGION_MARGIN_M = 10_000.0
 DEFAULT_BANDS = [
-    {"label": "工作日午间", "hours": "Mo-Fr 11:00-14:00"},
-    {"label": "工作日晚间", "hours": "Mo-Fr 17:00-21:00"},
-    {"label": "周末白天", "hours": "Sa,Su 10:00-17:00"},
-    {"label": "周末晚间", "hours": "Sa,Su 17:00-21:00"},
+    {"label": gettext_lazy("工作日午间"), "hours": "Mo-Fr 11:00-14:00"},
+    {"label": gettext_lazy("工作日晚间"), "hours": "Mo-Fr 17:00-21:00"},
+    {"label": gettext_lazy("周末白天"), "hours": "Sa,Su 10:00-17:00"},
+    {"label": gettext_lazy("周末晚间"), "hours": "Sa,Su 17:00-21:00"},
 ]
 DEFAULTS: dict[str, Any] = {
     "mode": "walk",
@@ -684,6 +685,8 @@ def scenario_compute(
             "records": demand.size,
             "candidates": len(cand_lon),
             "travel": "network" if network else "straight",
+            "mode": p["mode"],
+            "minutes": p["minutes"],
             "limit_m": round(travel.limit_m),
             "radius_m": round(travel.radius_m),
             "share": round(hourly.share, 6),

@@ -336,6 +336,17 @@ def _compare_rows(ra: dict[str, Any], rb: dict[str, Any]) -> list[tuple[str, str
             r = r.get(k, {}) if isinstance(r, dict) else {}
         return r if r != {} else None
 
+    def travel(r: dict[str, Any]) -> str:
+        mode = _("电动车") if get(r, "summary", "mode") == "ebike" else _("步行")
+        kind = _("路网") if get(r, "summary", "travel") == "network" else _("直线 × 绕行系数")
+        return f"{mode} · {kind}"
+
+    def needed(r: dict[str, Any]) -> str:
+        sc = r.get("set_cover") or {}
+        if sc.get("unreachable"):
+            return _("无法达到(最多 %(b)s)") % {"b": _pct(sc.get("best_share"))}
+        return "—" if sc.get("count") is None else str(sc["count"])
+
     def band(r: dict[str, Any], label: str) -> Any:
         for x in get(r, "mobile", "bands") or []:
             if x["label"] == label:
@@ -344,7 +355,7 @@ def _compare_rows(ra: dict[str, Any], rb: dict[str, Any]) -> list[tuple[str, str
 
     rows = [
         (_("驿站数"), str(get(ra, "summary", "stations")), str(get(rb, "summary", "stations"))),
-        (_("出行"), str(get(ra, "summary", "travel")), str(get(rb, "summary", "travel"))),
+        (_("出行"), travel(ra), travel(rb)),
         (
             _("15 分钟可达(米)"),
             str(get(ra, "summary", "limit_m")),
@@ -362,11 +373,7 @@ def _compare_rows(ra: dict[str, Any], rb: dict[str, Any]) -> list[tuple[str, str
             _pct(get(ra, "siting", "share_after")),
             _pct(get(rb, "siting", "share_after")),
         ),
-        (
-            _("达标所需新址"),
-            str(get(ra, "set_cover", "count") or "—"),
-            str(get(rb, "set_cover", "count") or "—"),
-        ),
+        (_("达标所需新址"), needed(ra), needed(rb)),
         (
             _("升级后夜间覆盖率"),
             _pct(get(ra, "upgrades", "share_after")),

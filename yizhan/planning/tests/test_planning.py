@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -246,3 +247,40 @@ def test_pages_export_and_scope(daoli, client):  # noqa: F811
     client.force_login(daoli.street_officer)
     assert client.get(f"/staff/planning/{s.pk}/").status_code == 404
     assert client.get(f"/staff/planning/{s.pk}/export.xlsx").status_code == 404
+
+
+def test_two_scenarios_side_by_side(daoli, client):  # noqa: F811
+    layer = upload(daoli)
+    a = run(daoli, layer, new_sites=0)
+    b = run(daoli, layer, new_sites=1, target_share=0.99)
+    client.force_login(daoli.district_officer)
+    html = client.get(f"/staff/planning/compare/?a={a.pk}&b={b.pk}").content.decode()
+    assert "方案对比" in html and "步行 · 直线 × 绕行系数" in html
+    assert "50.0%" in html and "75.0%" in html  # now, and after one new site
+    assert "无法达到(最多 75.0%)" in html  # 99 % is beyond every candidate here
+    assert client.get(f"/staff/planning/compare/?a={a.pk}&b=999").status_code == 404
+
+
+def test_the_planning_pages_speak_english(daoli, client):  # noqa: F811
+    from yizhan.operations.tests.test_english import CHINESE, data_words
+
+    a = run(daoli, upload(daoli))
+    b = run(daoli, upload(daoli))
+    # Data: names, and the Chinese column headers an upload accepts (literal names).
+    allowed = data_words(daoli) | {"人流", "步行", "经度", "纬度", "时段", "人流量", "时间"}
+    # The bands' labels are stored with the scenario, in the language it was made in.
+    stored = {"工作日午间", "工作日晚间", "周末白天", "周末晚间"}
+    client.force_login(daoli.district_officer)
+    index = client.get(f"/en/staff/planning/?region={daoli.district.code}")
+    assert "Weekday lunch" in index.content.decode()  # the default bands, in English
+    for path in (
+        f"/en/staff/planning/?region={daoli.district.code}",
+        f"/en/staff/planning/{a.pk}/",
+        f"/en/staff/planning/compare/?a={a.pk}&b={b.pk}",
+    ):
+        html = client.get(path).content.decode()
+        words = {
+            w for run_ in CHINESE.findall(html) for w in re.split("[、，。：；（）]", run_) if w
+        }
+        found = words - allowed - (stored if "region=" not in path else set())
+        assert not found, f"untranslated on {path}: {found}"
