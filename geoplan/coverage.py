@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
@@ -47,6 +47,7 @@ from geoplan.network import Mode, RoadNetwork
 from geoplan.spatial import metres_to_chord, unit_vectors
 
 FloatArray = NDArray[np.float64]
+POINTS_PER_BLOCK = 100_000
 
 
 @dataclass(frozen=True)
@@ -111,17 +112,24 @@ def coverage_matrix(
         return csr_matrix((n, m), dtype=np.int8)
     if travel.network is None:
         tree = cKDTree(unit_vectors(site_lon, site_lat))
-        hits = tree.query_ball_point(
-            unit_vectors(lon, lat), metres_to_chord(travel.radius_m), workers=-1
-        )
-        counts = np.fromiter((len(h) for h in hits), dtype=np.intp, count=n)
-        indptr = np.concatenate([[0], np.cumsum(counts)])
-        indices = (
-            np.concatenate([np.asarray(h, dtype=np.int32) for h in hits if h])
-            if indptr[-1]
-            else np.zeros(0, np.int32)
-        )
-        a = csr_matrix((np.ones(len(indices), np.int8), indices, indptr), shape=(n, m))
+        chord = metres_to_chord(travel.radius_m)
+        points = unit_vectors(lon, lat)
+        blocks = []
+        for start in range(0, n, POINTS_PER_BLOCK):  # a block's Python lists at a time
+            hits = tree.query_ball_point(
+                points[start : start + POINTS_PER_BLOCK], chord, workers=-1
+            )
+            counts = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
+            indptr = np.concatenate([[0], np.cumsum(counts)])
+            indices = (
+                np.concatenate([np.asarray(h, dtype=np.int32) for h in hits if h])
+                if indptr[-1]
+                else np.zeros(0, np.int32)
+            )
+            blocks.append(
+                csr_matrix((np.ones(len(indices), np.int8), indices, indptr), shape=(len(hits), m))
+            )
+        a = vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
         a.sort_indices()
         return a
     net = travel.network
@@ -131,7 +139,8 @@ def coverage_matrix(
     s_node, s_off = net.snap(site_lon, site_lat, travel.mode)
     rows: list[NDArray[np.intp]] = []
     cols: list[NDArray[np.intp]] = []
-    batch = max(1, int(2e7 // max(net.node_count, 1)))
+    # Each batch holds (batch × nodes) and (batch × points) distances: about 160 MB each.
+    batch = max(1, int(2e7 // max(net.node_count, n, 1)))
     for start in range(0, m, batch):
         idx = np.arange(start, min(m, start + batch))
         dist = dijkstra(g, directed=False, indices=s_node[idx], limit=limit)
@@ -180,8 +189,9 @@ class PatternReach:
         """For the chosen all-week records, the hours (records, 168) some site reaches them."""
         if not len(self.patterns):
             return np.zeros((int(records.sum()), HOURS_PER_WEEK), dtype=bool)
+        # float32, not uint8: a count of 256 patterns must not wrap round to 0.
         out: NDArray[np.bool_] = (
-            self.reach[:, records].T.astype(np.uint8) @ self.patterns.astype(np.uint8)
+            self.reach[:, records].T.astype(np.float32) @ self.patterns.astype(np.float32)
         ) > 0
         return out
 

@@ -172,12 +172,12 @@ def _parquet(source: Any, name: str) -> tuple[list[str], list[list[Any]]]:
 
     try:
         table = pq.read_table(source)
+        header = list(table.column_names)
+        columns = [table.column(c).to_pylist() for c in header]
     except Exception as exc:  # pyarrow raises its own hierarchy
         raise DemandFileError(
             name, [Problem(None, None, f"不是可读的 Parquet 文件 ({exc})")]
         ) from exc
-    header = list(table.column_names)
-    columns = [table.column(c).to_pylist() for c in header]
     return header, [list(row) for row in zip(*columns, strict=True)]
 
 
@@ -194,7 +194,13 @@ def _csv(data: str | bytes, name: str) -> tuple[list[str], list[list[Any]]]:
         text = data.removeprefix("\ufeff")
     if "\x00" in text[:4096]:
         raise DemandFileError(name, [Problem(None, None, "不是 CSV 文本文件")])
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a quote never closed, a field of megabytes
+        raise DemandFileError(
+            name, [Problem(reader.line_num, None, f"CSV 格式错误：{exc}")]
+        ) from exc
     if not rows:
         raise DemandFileError(name, [Problem(None, None, "文件是空的")])
     return [h.strip() for h in rows[0]], rows[1:]
@@ -317,7 +323,7 @@ def read_demand(
         if kind == "orders":
             try:
                 h = _hour_of(cell("time"), zone)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 bad(n, "time", f"不是日期时间 ({cell('time') or '空'})，应如 2026-07-04 21:30")
                 continue
         elif cell("hour_of_week") is not None:
@@ -325,7 +331,7 @@ def read_demand(
                 hv = _number(cell("hour_of_week"))
             except ValueError:
                 hv = -1.5
-            if hv != int(hv) or not 0 <= hv < HOURS_PER_WEEK:
+            if not math.isfinite(hv) or hv != int(hv) or not 0 <= hv < HOURS_PER_WEEK:
                 bad(n, "hour_of_week", f"应为 0–167 的整数 ({cell('hour_of_week')})")
                 continue
             h = int(hv)

@@ -354,7 +354,7 @@ class SetCovering:
         need = target_share * self.total_weight - self.base_weight
         at = self.a.T.tocsr()
         reachable = _value(at, self.weights, list(range(at.shape[0])))
-        if need > reachable + 1e-9:
+        if need > reachable + 1e-9 * max(self.total_weight, 1.0):
             best = (self.base_weight + reachable) / self.total_weight if self.total_weight else 0
             raise ValueError(
                 f"target {target_share:.1%} cannot be reached: all candidates give {best:.1%}"
@@ -364,9 +364,12 @@ class SetCovering:
         chosen: list[int] = []
         v = self.weights.copy()
         got = 0.0
-        while got < need - 1e-9:
+        tolerance = 1e-9 * max(self.total_weight, 1.0)
+        while got < need - tolerance:
             g = at @ v
             j = int(np.argmax(g))
+            if g[j] <= 0:
+                break  # what is left is rounding: every reachable point is covered
             chosen.append(j)
             got += float(g[j])
             v[at[j].indices] = 0.0

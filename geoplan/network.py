@@ -297,13 +297,21 @@ def load_osm(path: str | Path, *, name: str | None = None) -> RoadNetwork:
         raise NetworkFileError(label, "文件里没有步行或电动车可走的道路（highway=*）")
     lon_a, lat_a = np.array(lon), np.array(lat)
     t, h = np.array(tail, dtype=np.int32), np.array(head, dtype=np.int32)
+    # A segment drawn by two ways (or both ways round) is one edge: a sparse matrix would
+    # add the duplicates' lengths. Keep one per node pair, with every mode either allows.
+    lo, hi = np.minimum(t, h), np.maximum(t, h)
+    pairs, inverse = np.unique(np.column_stack([lo, hi]), axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    edge_modes = np.zeros(len(pairs), dtype=np.uint8)
+    np.bitwise_or.at(edge_modes, inverse, np.array(modes, dtype=np.uint8))
+    t, h = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
     return RoadNetwork(
         lon=lon_a,
         lat=lat_a,
         tail=t,
         head=h,
         length_m=_haversine_m(lon_a[t], lat_a[t], lon_a[h], lat_a[h]),
-        modes=np.array(modes, dtype=np.uint8),
+        modes=edge_modes,
     )
 
 

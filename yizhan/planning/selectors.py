@@ -31,14 +31,13 @@ def scenarios_for(*, region: Region) -> QuerySet[Scenario]:
     )
 
 
-def scenario_visible(*, user: User, pk: int) -> Scenario | None:
-    """A scenario the user may read (their region's or below), else None."""
-    s = (
-        Scenario.objects.select_related("region", "network")
-        .defer("network__data")
-        .filter(pk=pk)
-        .first()
-    )
+def scenario_visible(*, user: User, pk: int, light: bool = False) -> Scenario | None:
+    """A scenario the user may read (their region's or below), else None; ``light``:
+    without its answer (for the progress poll)."""
+    qs = Scenario.objects.select_related("region", "network").defer("network__data")
+    if light:
+        qs = qs.defer("result", "params")
+    s = qs.filter(pk=pk).first()
     if s is None or not user_scope(user=user).contains(s.region):
         return None
     return s

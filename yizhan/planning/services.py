@@ -48,9 +48,8 @@ from yizhan.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from yizhan.core.progress import progress_clear, progress_set
+from yizhan.core.progress import progress_clear, progress_get, progress_set
 from yizhan.planning.models import (
-    LIVE_STATUSES,
     DemandLayer,
     LayerKind,
     Scenario,
@@ -91,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
     "overlap_share": 0.5,
     "method": "auto",
 }
+STALE_AFTER = dt.timedelta(minutes=30)
 STEPS = ("load", "coverage", "gaps", "siting", "set_cover", "closures", "mobile", "write")
 
 
@@ -357,6 +357,7 @@ def scenario_create(
     if errors:
         raise ValidationFailed(errors=errors)
     clean["layers"] = [{"id": layer.pk, "weight": w} for layer, w in layers]
+    clean["network"] = network.pk if network else None
     with transaction.atomic():
         s = Scenario.objects.create(
             region=region, name=name.strip()[:80], params=clean, network=network, created_by=user
@@ -370,7 +371,9 @@ def scenario_start(*, user: User, scenario: Scenario, enqueue: bool = True) -> S
     _require_planner(user, scenario.region)
     with transaction.atomic():
         s = Scenario.objects.select_for_update().get(pk=scenario.pk)
-        if s.status in LIVE_STATUSES:
+        if s.status == ScenarioStatus.QUEUED or (
+            s.status == ScenarioStatus.RUNNING and not _stale(s)
+        ):
             raise ApplicationError(_("这个方案正在计算，请等它完成或先取消。"))
         s.status, s.cancel_requested, s.error = ScenarioStatus.QUEUED, False, ""
         s.save(update_fields=["status", "cancel_requested", "error"])
@@ -388,12 +391,20 @@ def _enqueuer(scenario_id: int) -> Callable[[], None]:
     return enqueue
 
 
+def _stale(s: Scenario) -> bool:
+    """A run whose worker is gone: no progress for ``STALE_AFTER`` (killed, redeployed)."""
+    p = progress_get(progress_key(s.pk))
+    last = p.updated if p else (s.started_at.timestamp() if s.started_at else 0.0)
+    return time.time() - last > STALE_AFTER.total_seconds()
+
+
 def scenario_cancel(*, user: User, scenario: Scenario) -> Scenario:
-    """Stop a queued or running scenario; the last finished answer (if any) is kept."""
+    """Stop a queued or running scenario; the last finished answer (if any) is kept. A
+    run whose worker is gone is marked cancelled at once."""
     _require_planner(user, scenario.region)
     with transaction.atomic():
         s = Scenario.objects.select_for_update().get(pk=scenario.pk)
-        if s.status == ScenarioStatus.QUEUED:
+        if s.status == ScenarioStatus.QUEUED or (s.status == ScenarioStatus.RUNNING and _stale(s)):
             s.status = ScenarioStatus.CANCELLED
         elif s.status == ScenarioStatus.RUNNING:
             s.cancel_requested = True
@@ -522,6 +533,10 @@ def scenario_compute(
     monday = dt.date.fromisoformat(p["week"])
     step("load")
     layers = {layer.pk: layer for layer in scenario.layers.all()}
+    if any(e["id"] not in layers for e in p["layers"]):
+        raise ApplicationError(_("方案用到的需求图层已被删除，请新建方案。"))
+    if p.get("network") and scenario.network is None:
+        raise ApplicationError(_("方案用到的路网已被删除，请新建方案。"))
     parts = [
         (demand_of(layers[e["id"]]), float(e["weight"])) for e in p["layers"] if e["id"] in layers
     ]

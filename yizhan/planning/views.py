@@ -127,14 +127,13 @@ def _index_post(request: HttpRequest, user: User, region: Any) -> HttpResponse:
             )
         elif action == "scenario":
             chosen = []
-            for layer in selectors.layers_for(region=region).filter(
-                pk__in=request.POST.getlist("layers")
-            ):
+            ids = [v for v in request.POST.getlist("layers") if v.isascii() and v.isdigit()]
+            for layer in selectors.layers_for(region=region).filter(pk__in=ids):
                 chosen.append((layer, _float(request.POST.get(f"weight_{layer.pk}"), 1.0)))
             net_id = request.POST.get("network") or ""
             network = (
                 selectors.networks_for(region=region).filter(pk=net_id).first()
-                if net_id.isdigit()
+                if net_id.isascii() and net_id.isdigit()
                 else None
             )
             params: dict[str, Any] = {
@@ -274,7 +273,10 @@ def scenario(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def progress(request: HttpRequest, pk: int) -> JsonResponse:
-    _user, s = _scenario(request, pk)
+    user = officer_for_request(request)
+    s = selectors.scenario_visible(user=user, pk=pk, light=True)
+    if s is None:
+        raise Http404(str(pk))
     p = progress_get(services.progress_key(s.pk))
     return JsonResponse(
         {
@@ -313,7 +315,11 @@ def compare(request: HttpRequest) -> HttpResponse:
     picked = []
     for key in ("a", "b"):
         raw = request.GET.get(key, "")
-        s = selectors.scenario_visible(user=user, pk=int(raw)) if raw.isdigit() else None
+        s = (
+            selectors.scenario_visible(user=user, pk=int(raw))
+            if raw.isascii() and raw.isdigit()
+            else None
+        )
         if s is None or not s.result:
             raise Http404(key)
         picked.append(s)

@@ -284,3 +284,59 @@ def test_the_planning_pages_speak_english(daoli, client):  # noqa: F811
         }
         found = words - allowed - (stored if "region=" not in path else set())
         assert not found, f"untranslated on {path}: {found}"
+
+
+def test_review_fixes_odd_input_and_lost_runs(daoli, client):  # noqa: F811
+    import time as _time
+
+    from yizhan.core.progress import progress_set
+
+    # Odd content is named, not a 500.
+    for text, field in (
+        ("lon,lat,count,hour_of_week\n126.618,45.7735,3,nan\n", "hour_of_week"),
+        ('lon,lat,count\n"' + "1" * 140_000 + '",45.7735,3\n', None),  # a field of 140 kB
+    ):
+        with pytest.raises(ValidationFailed) as e:
+            upload(daoli, text)
+        assert e.value.errors[0].row == 2 and (field is None or field in e.value.errors[0].message)
+    client.force_login(daoli.district_officer)
+    r = client.post(
+        "/staff/planning/",
+        {"action": "scenario", "region": daoli.district.code, "name": "x", "layers": ["x", "²"]},
+        follow=True,
+    )
+    assert r.status_code == 200 and "至少选择一个需求图层" in r.content.decode()
+    # A run whose worker died: no progress for 30 minutes; cancel frees it at once.
+    layer = upload(daoli)
+    s = services.scenario_create(
+        user=daoli.district_officer, region=daoli.district, name="x", layers=[(layer, 1.0)]
+    )
+    Scenario.objects.filter(pk=s.pk).update(status="running")
+    progress_set(services.progress_key(s.pk), done=1, total=8, phase="coverage")
+    with pytest.raises(ApplicationError, match="正在计算"):
+        services.scenario_start(user=daoli.district_officer, scenario=s, enqueue=False)
+    import time_machine
+
+    with time_machine.travel(_time.time() + 31 * 60, tick=False):
+        done = services.scenario_cancel(user=daoli.district_officer, scenario=s)
+    assert done.status == "cancelled"
+    # A layer deleted since: the rerun fails and says so.
+    layer.delete()
+    services.scenario_start(user=daoli.district_officer, scenario=s, enqueue=False)
+    s = services.scenario_execute(scenario_id=s.pk)
+    assert s.status == "failed" and "已被删除" in s.error
+
+
+def test_a_segment_drawn_by_two_ways_is_one_edge(tmp_path):
+    from geoplan.network import load_osm
+
+    path = tmp_path / "twice.osm"
+    path.write_text(
+        '<osm version="0.6"><node id="1" lat="45.0" lon="126.0"/>'
+        '<node id="2" lat="45.0" lon="126.01"/>'
+        '<way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>'
+        '<way id="2"><nd ref="2"/><nd ref="1"/><tag k="highway" v="residential"/></way></osm>'
+    )
+    net = load_osm(path)
+    assert net.edge_count == 1 and round(float(net.length_m[0])) == 786
+    assert net.graph("ebike").nnz == 2  # the residential way lets e-bikes on
