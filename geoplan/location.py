@@ -17,7 +17,9 @@ by existing stations are dropped first (their weight is the *base*).
 *greedy* adds the site of largest marginal gain :math:`g_j = \sum_i w_i a_{ij}[i
 \text{ uncovered}]` (a :math:`1 - 1/e` guarantee, since coverage is submodular), then
 improves by *swaps*: a selected site is dropped and the best site for what it leaves is
-added when that gains more than it loses, until no swap helps. Each gain vector is one
+added when that gains more than it loses, until no swap helps. Then ``restarts`` rounds
+of iterated local search (a seeded tenth of the sites dropped, refilled, swapped again)
+keep whatever covers more. Each gain vector is one
 sparse product :math:`A^\top v`. *exact* solves the integer programme with HiGHS
 (``scipy.optimize.milp``) after merging points with identical coverage sets; given a
 time limit it returns the best solution found and HiGHS's proven bound, so the gap to
@@ -168,6 +170,8 @@ class MaximalCovering:
         method: Method = "auto",
         time_limit_s: float = 60.0,
         max_swap_passes: int = 20,
+        restarts: int = 20,
+        seed: int = 0,
         bound: bool = False,
     ) -> SitingResult:
         """``bound=True`` (greedy) also solves the linear relaxation, whose optimum is a
@@ -178,7 +182,7 @@ class MaximalCovering:
         if method == "auto":
             method = "exact" if _merged(self.a, self.weights)[0].nnz <= EXACT_MAX_NNZ else "greedy"
         at = self.a.T.tocsr()
-        chosen = _greedy(at, self.weights, p, max_swap_passes)
+        chosen = _greedy(at, self.weights, p, max_swap_passes, restarts, seed)
         upper: float | None = None
         optimal = False
         if method == "greedy" and bound and p:
@@ -212,12 +216,36 @@ def _value(at: csr_matrix, w: FloatArray, chosen: list[int]) -> float:
     return float(w[hit].sum())
 
 
-def _greedy(at: csr_matrix, w: FloatArray, p: int, max_passes: int) -> list[int]:
+def _greedy(
+    at: csr_matrix, w: FloatArray, p: int, max_passes: int, restarts: int = 0, seed: int = 0
+) -> list[int]:
+    """Greedy with swaps, then ``restarts`` rounds of iterated local search: drop a
+    tenth of the best set at random (seeded: the same answer every run), refill
+    greedily, swap to a local optimum, keep it when it covers more."""
+    best = _fill_and_swap(at, w, p, [], max_passes)
+    value = _value(at, w, best)
+    rng = np.random.default_rng(seed)
+    for _ in range(restarts if len(best) > 1 else 0):
+        drop = set(rng.choice(len(best), max(1, len(best) // 10), replace=False).tolist())
+        kept = [j for i, j in enumerate(best) if i not in drop]
+        trial = _fill_and_swap(at, w, p, kept, max_passes)
+        v = _value(at, w, trial)
+        if v > value * (1 + 1e-12):
+            best, value = trial, v
+    return best
+
+
+def _fill_and_swap(
+    at: csr_matrix, w: FloatArray, p: int, start: list[int], max_passes: int
+) -> list[int]:
     n = len(w)
     count = np.zeros(n, dtype=np.int32)
-    chosen: list[int] = []
+    chosen: list[int] = list(start)
     taken = np.zeros(at.shape[0], dtype=bool)
-    for _ in range(p):
+    for j in chosen:
+        taken[j] = True
+        count[at[j].indices] += 1
+    while len(chosen) < p:
         g = at @ np.where(count == 0, w, 0.0)
         g[taken] = -1.0
         j = int(np.argmax(g))
