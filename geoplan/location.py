@@ -56,7 +56,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import Literal, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -140,8 +141,8 @@ def _order(at: csr_matrix, w: FloatArray, chosen: list[int]) -> tuple[list[int],
 
 
 @dataclass(frozen=True)
-class MaximalCovering:
-    """Maximal covering location problem on a coverage matrix (points × candidates)."""
+class _CoverageModel:
+    """A coverage matrix (points × candidates) with what each point could still gain."""
 
     a: csr_matrix
     weights: FloatArray
@@ -157,11 +158,54 @@ class MaximalCovering:
         *,
         base_weight: float = 0.0,
         total_weight: float | None = None,
-    ) -> MaximalCovering:
+    ) -> Self:
         """``weights`` is what each point could still gain; ``base_weight`` is demand
         already covered elsewhere and ``total_weight`` all demand (for the shares)."""
         m, w, base, total = _prepare(a, weights, covered_already, base_weight, total_weight)
         return cls(m, w, base, total)
+
+    @cached_property
+    def _merged(self) -> tuple[csr_matrix, FloatArray]:
+        return _merged(self.a, self.weights)
+
+    def _method(self, method: Method) -> Method:
+        if method != "auto":
+            return method
+        return "exact" if self._merged[0].nnz <= EXACT_MAX_NNZ else "greedy"
+
+    def _result(
+        self,
+        at: csr_matrix,
+        chosen: list[int],
+        *,
+        method: str,
+        optimal: bool,
+        upper: float | None,
+        started: float,
+        bounded_by_optimum: bool = False,
+    ) -> SitingResult:
+        """``bounded_by_optimum``: a proven optimum is its own upper bound (the covering
+        model's; a set covering's bound is not a covered weight)."""
+        order, gains = _order(at, self.weights, chosen)
+        new = float(sum(gains))
+        if optimal and bounded_by_optimum:
+            upper = new
+        return SitingResult(
+            selected=np.array(order, dtype=np.intp),
+            gains=np.array(gains),
+            covered_weight=self.base_weight + new,
+            base_weight=self.base_weight,
+            total_weight=self.total_weight,
+            method=method,
+            optimal=optimal,
+            upper_bound_weight=None if upper is None else self.base_weight + upper,
+            seconds=time.perf_counter() - started,
+        )
+
+
+@dataclass(frozen=True)
+class MaximalCovering(_CoverageModel):
+    """Maximal covering location problem on a coverage matrix (points × candidates)."""
 
     def solve(
         self,
@@ -177,34 +221,26 @@ class MaximalCovering:
         """``bound=True`` (greedy) also solves the linear relaxation, whose optimum is a
         proven upper bound: the result then says how far from the optimum it can be."""
         started = time.perf_counter()
-        n_cand = self.a.shape[1]
-        p = int(min(max(p, 0), n_cand))
-        if method == "auto":
-            method = "exact" if _merged(self.a, self.weights)[0].nnz <= EXACT_MAX_NNZ else "greedy"
+        p = int(min(max(p, 0), self.a.shape[1]))
+        method = self._method(method)
         at = self.a.T.tocsr()
         chosen = _greedy(at, self.weights, p, max_swap_passes, restarts, seed)
         upper: float | None = None
         optimal = False
         if method == "greedy" and bound and p:
-            upper = _mclp_lp_bound(self.a, self.weights, p)
+            upper = _mclp_lp_bound(*self._merged, p)
         if method == "exact" and p:
-            x, upper, optimal = _mclp_milp(self.a, self.weights, p, time_limit_s)
+            x, upper, optimal = _mclp_milp(*self._merged, p, time_limit_s)
             if x is not None and _value(at, self.weights, x) >= _value(at, self.weights, chosen):
                 chosen = x
-        order, gains = _order(at, self.weights, chosen)
-        covered = self.base_weight + float(sum(gains))
-        if optimal:
-            upper = covered - self.base_weight
-        return SitingResult(
-            selected=np.array(order, dtype=np.intp),
-            gains=np.array(gains),
-            covered_weight=covered,
-            base_weight=self.base_weight,
-            total_weight=self.total_weight,
+        return self._result(
+            at,
+            chosen,
             method=method,
             optimal=optimal,
-            upper_bound_weight=None if upper is None else self.base_weight + upper,
-            seconds=time.perf_counter() - started,
+            upper=upper,
+            started=started,
+            bounded_by_optimum=True,
         )
 
 
@@ -304,19 +340,27 @@ def _merged(a: csr_matrix, w: FloatArray) -> tuple[csr_matrix, FloatArray]:
     return sub[rows] if rows else sub[:0], np.array(merged_w)
 
 
-def _mclp_lp_bound(a: csr_matrix, w: FloatArray, p: int) -> float | None:
+def _link(m: csr_matrix) -> tuple[csr_matrix, NDArray[np.float64]]:
+    """Variables ``[x (candidates), y (points)]``: the rows :math:`y_i - \\sum_j a_{ij}
+    x_j \\le 0` and the integrality flags (x integer, y continuous)."""
+    n, c = m.shape
+    link = hstack([-m, identity(n, format="csr")], format="csr")
+    return link, np.concatenate([np.ones(c), np.zeros(n)])
+
+
+def _mclp_lp_bound(m: csr_matrix, mw: FloatArray, p: int) -> float | None:
     """The linear relaxation's optimum (HiGHS): no set of p sites covers more."""
     from scipy.optimize import linprog
 
-    m, mw = _merged(a, w)
     n, c = m.shape
     if n == 0:
         return 0.0
+    link, is_site = _link(m)
     res = linprog(
         np.concatenate([np.zeros(c), -mw]),
-        A_ub=hstack([-m, identity(n, format="csr")], format="csr"),
+        A_ub=link,
         b_ub=np.zeros(n),
-        A_eq=csr_matrix(np.concatenate([np.ones(c), np.zeros(n)])[None, :]),
+        A_eq=csr_matrix(is_site[None, :]),
         b_eq=[p],
         bounds=(0, 1),
         method="highs",
@@ -325,22 +369,19 @@ def _mclp_lp_bound(a: csr_matrix, w: FloatArray, p: int) -> float | None:
 
 
 def _mclp_milp(
-    a: csr_matrix, w: FloatArray, p: int, time_limit_s: float
+    m: csr_matrix, mw: FloatArray, p: int, time_limit_s: float
 ) -> tuple[list[int] | None, float | None, bool]:
-    m, mw = _merged(a, w)
     n, c = m.shape
     if n == 0:
         return None, 0.0, True
-    cost = np.concatenate([np.zeros(c), -mw])
-    link = hstack([-m, identity(n, format="csr")], format="csr")  # y_i - sum a_ij x_j <= 0
-    count = csr_matrix(np.concatenate([np.ones(c), np.zeros(n)])[None, :])
+    link, is_site = _link(m)
     res = milp(
-        cost,
-        integrality=np.concatenate([np.ones(c), np.zeros(n)]),
+        np.concatenate([np.zeros(c), -mw]),
+        integrality=is_site,
         bounds=Bounds(0, 1),
         constraints=[
             LinearConstraint(link, -np.inf, 0),
-            LinearConstraint(count, p, p),
+            LinearConstraint(csr_matrix(is_site[None, :]), p, p),
         ],
         options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9, "disp": False},
     )
@@ -353,26 +394,8 @@ def _mclp_milp(
 
 
 @dataclass(frozen=True)
-class SetCovering:
+class SetCovering(_CoverageModel):
     """The fewest candidates that bring the covered share to a target."""
-
-    a: csr_matrix
-    weights: FloatArray
-    base_weight: float
-    total_weight: float
-
-    @classmethod
-    def from_matrix(
-        cls,
-        a: csr_matrix,
-        weights: FloatArray,
-        covered_already: NDArray[np.bool_] | None = None,
-        *,
-        base_weight: float = 0.0,
-        total_weight: float | None = None,
-    ) -> SetCovering:
-        m, w, base, total = _prepare(a, weights, covered_already, base_weight, total_weight)
-        return cls(m, w, base, total)
 
     def solve(
         self, target_share: float, *, method: Method = "auto", time_limit_s: float = 60.0
@@ -387,8 +410,7 @@ class SetCovering:
             raise ValueError(
                 f"target {target_share:.1%} cannot be reached: all candidates give {best:.1%}"
             )
-        if method == "auto":
-            method = "exact" if _merged(self.a, self.weights)[0].nnz <= EXACT_MAX_NNZ else "greedy"
+        method = self._method(method)
         chosen: list[int] = []
         v = self.weights.copy()
         got = 0.0
@@ -403,38 +425,28 @@ class SetCovering:
             v[at[j].indices] = 0.0
         optimal = need <= 0
         if method == "exact" and need > 0:
-            x, optimal = _scp_milp(self.a, self.weights, need, time_limit_s)
+            x, optimal = _scp_milp(*self._merged, need, time_limit_s)
             if x is not None and len(x) <= len(chosen):
                 chosen = x
-        order, gains = _order(at, self.weights, chosen)
-        return SitingResult(
-            selected=np.array(order, dtype=np.intp),
-            gains=np.array(gains),
-            covered_weight=self.base_weight + float(sum(gains)),
-            base_weight=self.base_weight,
-            total_weight=self.total_weight,
-            method=method,
-            optimal=bool(optimal),
-            upper_bound_weight=None,
-            seconds=time.perf_counter() - started,
+        return self._result(
+            at, chosen, method=method, optimal=bool(optimal), upper=None, started=started
         )
 
 
 def _scp_milp(
-    a: csr_matrix, w: FloatArray, need: float, time_limit_s: float
+    m: csr_matrix, mw: FloatArray, need: float, time_limit_s: float
 ) -> tuple[list[int] | None, bool]:
-    m, mw = _merged(a, w)
     n, c = m.shape
-    cost = np.concatenate([np.ones(c), np.zeros(n)])
-    link = hstack([-m, identity(n, format="csr")], format="csr")
-    reach = csr_matrix(np.concatenate([np.zeros(c), mw])[None, :])
+    link, is_site = _link(m)
     res = milp(
-        cost,
-        integrality=np.concatenate([np.ones(c), np.zeros(n)]),
+        is_site,  # minimise the number of sites
+        integrality=is_site,
         bounds=Bounds(0, 1),
         constraints=[
             LinearConstraint(link, -np.inf, 0),
-            LinearConstraint(reach, need - 1e-9, np.inf),
+            LinearConstraint(
+                csr_matrix(np.concatenate([np.zeros(c), mw])[None, :]), need - 1e-9, np.inf
+            ),
         ],
         options={"time_limit": time_limit_s, "disp": False},
     )
