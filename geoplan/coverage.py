@@ -300,6 +300,21 @@ def uncovered_in_hours(
     return pattern_reach(travel, demand, site_lon, site_lat, open_hours).uncovered_in(hours)
 
 
+def nearest_site(
+    lon: FloatArray, lat: FloatArray, site_lon: FloatArray, site_lat: FloatArray
+) -> NDArray[np.intp]:
+    """The nearest site (great circle) of each point.
+
+    >>> nearest_site(np.array([126.6, 126.7]), np.array([45.7, 45.7]),
+    ...              np.array([126.71, 126.59]), np.array([45.7, 45.7])).tolist()
+    [1, 0]
+    """
+    tree = cKDTree(unit_vectors(site_lon, site_lat))
+    _d, idx = tree.query(unit_vectors(lon, lat), k=1, workers=-1)
+    out: NDArray[np.intp] = np.asarray(idx, dtype=np.intp)
+    return out
+
+
 @dataclass(frozen=True)
 class GapCell:
     cell: str

@@ -52,7 +52,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from geoplan.spatial import chord_to_metres, unit_vectors
+from geoplan.spatial import EARTH_RADIUS_M, chord_to_metres, unit_vectors
 
 Mode = Literal["walk", "ebike"]
 MODES: tuple[Mode, ...] = ("walk", "ebike")
@@ -235,8 +235,6 @@ def _haversine_m(
     lon2: NDArray[np.float64],
     lat2: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    from geoplan.spatial import EARTH_RADIUS_M
-
     p1, p2 = np.radians(lat1), np.radians(lat2)
     a = (
         np.sin((p2 - p1) / 2) ** 2
@@ -324,8 +322,6 @@ def grid_network(
     >>> g.node_count, g.edge_count
     (12, 17)
     """
-    from geoplan.spatial import EARTH_RADIUS_M
-
     dlat = np.degrees(spacing_m / EARTH_RADIUS_M)
     dlon = dlat / np.cos(np.radians(lat0))
     r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import random
 
 import numpy as np
 
@@ -148,7 +147,6 @@ def demo_ensure(*, officer: User, now: dt.datetime) -> list[Scenario]:
     if region is None or DemandLayer.objects.filter(region=region, synthetic=True).exists():
         return []
     rng = np.random.default_rng(SEED)
-    random.seed(SEED)
     monday = now.astimezone(SHANGHAI).date() - dt.timedelta(
         days=now.astimezone(SHANGHAI).weekday() + 7
     )

@@ -33,6 +33,7 @@ from geoplan.coverage import (
     Travel,
     coverage_matrix,
     gap_cells,
+    nearest_site,
     overlapping_pairs,
     pattern_reach,
 )
@@ -563,13 +564,7 @@ def scenario_compute(
     # per street: each record goes to the street of its nearest station
     by_region: list[dict[str, Any]] = []
     if len(sites.lon):
-        from geoplan.spatial import StationIndex
-
-        index = StationIndex.build(lon_deg=sites.lon, lat_deg=sites.lat)
-        from geoplan.spatial import unit_vectors
-
-        _d, nearest = index.tree.query(unit_vectors(demand.lon, demand.lat), k=1, workers=-1)
-        codes = np.array(sites.regions)[nearest]
+        codes = np.array(sites.regions)[nearest_site(demand.lon, demand.lat, sites.lon, sites.lat)]
         names = dict(Region.objects.filter(code__in=set(sites.regions)).values_list("code", "name"))
         for code in sorted(set(codes.tolist())):
             mask = codes == code
@@ -650,8 +645,10 @@ def scenario_compute(
         ),
         key=lambda r: (r["loss_share"], r["code"]),
     )[:15]
-    up_idx = np.flatnonzero(sites.fixed & ~sites.always)
-    a_up = coverage_matrix(travel, demand.lon, demand.lat, sites.lon[up_idx], sites.lat[up_idx])
+    # the fixed stations not open all night: columns of the fixed stations' matrix
+    part_time = np.flatnonzero(~sites.always[fixed_idx])
+    up_idx = fixed_idx[part_time]
+    a_up = a_fixed[:, part_time]
     night_base = night_demand - float(night_unc.sum())
     ups = MaximalCovering.from_matrix(
         a_up, night_unc, base_weight=night_base, total_weight=night_demand

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -91,14 +92,19 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _upload(request: HttpRequest) -> UploadedFile:
+    f = request.FILES.get("file")
+    if f is None:
+        raise ValidationFailed(errors=[FieldError("file", _("请选择文件"))])
+    return f
+
+
 def _index_post(request: HttpRequest, user: User, region: Any) -> HttpResponse:
     action = request.POST.get("action", "")
     back = f"{reverse('planning:index')}?region={region.code}"
     try:
         if action == "layer":
-            f = request.FILES.get("file")
-            if f is None:
-                raise ValidationFailed(errors=[FieldError("file", _("请选择文件"))])
+            f = _upload(request)
             layer = services.demand_layer_upload(
                 user=user,
                 region=region,
@@ -112,9 +118,7 @@ def _index_post(request: HttpRequest, user: User, region: Any) -> HttpResponse:
                 request, _("已读入图层 %(n)s：%(r)s 条记录") % {"n": layer.name, "r": layer.records}
             )
         elif action == "network":
-            f = request.FILES.get("file")
-            if f is None:
-                raise ValidationFailed(errors=[FieldError("file", _("请选择文件"))])
+            f = _upload(request)
             net = services.road_network_upload(
                 user=user,
                 region=region,
