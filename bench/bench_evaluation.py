@@ -33,10 +33,10 @@ def main() -> None:
 
     from django.db import connection
 
+    from yizhan.core.time import SHANGHAI
     from yizhan.evaluation import selectors, services
     from yizhan.evaluation.models import Card, StationScore
     from yizhan.regions.models import Region
-    from yizhan.stations.hours import SHANGHAI
 
     today = dt.datetime.now(SHANGHAI).date()
     month = selectors.month_previous(today)

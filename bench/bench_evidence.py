@@ -65,11 +65,11 @@ def build(n: int, days: int, today: dt.date, seed: int = 7) -> None:
     from django.db import transaction
 
     from yizhan.accounts.models import User
+    from yizhan.core.time import SHANGHAI
     from yizhan.devices.models import Device, DeviceEvent
     from yizhan.feedback.models import CheckIn, Rating, Visitor
     from yizhan.operations.models import OpeningLog
     from yizhan.regions.models import Region
-    from yizhan.stations.hours import SHANGHAI
     from yizhan.stations.models import Station
 
     if Station.objects.filter(code__startswith="BENCH-").count() == n:
@@ -219,8 +219,8 @@ def main() -> None:
     setup(os.environ.get("DATABASE_URL"))
     from django.db import connection
 
+    from yizhan.core.time import SHANGHAI
     from yizhan.evidence import selectors
-    from yizhan.stations.hours import SHANGHAI
     from yizhan.stations.models import Station
 
     today = dt.datetime.now(SHANGHAI).date()

@@ -50,8 +50,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from national import AMENITIES, SERVICES, code_version, national_records, query_points, summary  # noqa: E402
 
+from yizhan.core.time import SHANGHAI  # noqa: E402
 from yizhan.finder.index import FinderIndex, Query  # noqa: E402
-from yizhan.stations.hours import SHANGHAI  # noqa: E402
 
 PG_VERSION = 15
 

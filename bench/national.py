@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geoplan.borders import Territory  # noqa: E402
+from yizhan.core.time import SHANGHAI  # noqa: E402
 from yizhan.finder.index import AmenityState, StationRecord, StopRecord  # noqa: E402
-from yizhan.stations.hours import SHANGHAI  # noqa: E402
 
 STATIONS = 186_100
 SEED = 2026

@@ -11,8 +11,8 @@ from django.db.models.expressions import RawSQL
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
+from yizhan.core.evidence import LifeEvent
 from yizhan.devices.models import Device, DeviceEvent, DeviceKind, EventKind
-from yizhan.evidence.events import LifeEvent
 
 _SOURCE = {
     EventKind.DOOR_OPEN.value: "door",

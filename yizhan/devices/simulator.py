@@ -25,10 +25,10 @@ from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
+from yizhan.core.time import SHANGHAI
 from yizhan.devices import signing
 from yizhan.devices.models import Device, DeviceKind, DeviceSecret
 from yizhan.devices.services import device_register
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 PATH = "/api/v1/devices/events"

@@ -14,11 +14,11 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yizhan.core.time import SHANGHAI
 from yizhan.core.xlsx import sheet as _sheet
 from yizhan.evaluation import explain, rules
 from yizhan.evaluation.models import Card, StationScore
 from yizhan.evaluation.selectors import Bulletin, Rankings, RankRow
-from yizhan.stations.hours import SHANGHAI
 
 YELLOW = PatternFill("solid", fgColor="FFF2B3")
 RED = PatternFill("solid", fgColor="F4C7C3")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
 from yizhan.core.errors import NotFound
+from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import rules
 from yizhan.evaluation.models import (
     Card,
@@ -35,7 +36,6 @@ from yizhan.operations.models import Rectification, RectificationStatus
 from yizhan.operations.selectors import inspection_compliance
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.regions.selectors import region_subtree_q
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import (
     AmenityState,
     Station,

@@ -25,6 +25,7 @@ from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import station_access, user_scope
 from yizhan.core.errors import ApplicationError, FieldError, PermissionDenied, ValidationFailed
 from yizhan.core.progress import progress_get, progress_set
+from yizhan.core.time import local_date
 from yizhan.evaluation import explain, rules, selectors
 from yizhan.evaluation.models import (
     Card,
@@ -48,7 +49,6 @@ from yizhan.evaluation.models import (
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.regions.models import Region, RegionLevel
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StaffRole, Station, StationStaff, StationStatus
 from yizhan.stations.services import station_star_level_set, station_status_set
 
@@ -61,10 +61,6 @@ DECIDER_LEVELS: frozenset[str] = frozenset({RegionLevel.PROVINCE, RegionLevel.CI
 
 def progress_key(run: EvaluationRun) -> str:
     return f"evaluation:{run.pk}"
-
-
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(SHANGHAI).date()
 
 
 def officer_at(user: User, levels: frozenset[str]) -> bool:
@@ -138,7 +134,7 @@ def evaluation_start(
         raise ValidationFailed(
             errors=[FieldError("region", _("评估按区县进行，请选择区县或更高一级的区域。"))]
         )
-    if rules.month_end(month) >= _today(now):
+    if rules.month_end(month) >= local_date(now):
         raise ValidationFailed(
             errors=[
                 FieldError(
@@ -501,7 +497,7 @@ def _decide(
     """Carry out one station's card decision. Returns the card the station holds after
     it ("yellow", "red" or "") and 1 when something was issued, lifted or proposed."""
     station = row.station
-    today = _today(now)
+    today = local_date(now)
     triggers = list(row.triggers)
     if card is not None and decision != "lift":
         _reopen(card)
@@ -670,7 +666,7 @@ def delisting_decide(
     if not note:
         raise ValidationFailed(errors=[FieldError("decision_note", _("请填写审批意见。"))])
     now = now or timezone.now()
-    today = _today(now)
+    today = local_date(now)
     with transaction.atomic():
         # Card, then proposal: the order card_lift and the runs take them in.
         card = Card.objects.select_for_update().get(pk=proposal.card_id)

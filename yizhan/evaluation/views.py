@@ -22,6 +22,7 @@ from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.progress import progress_get
+from yizhan.core.time import today
 from yizhan.core.xlsx import XLSX
 from yizhan.evaluation import explain, exports, selectors, services
 from yizhan.evaluation.models import (
@@ -40,7 +41,6 @@ from yizhan.operations.access import (
     station_for_request,
 )
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StaffRole
 
 
@@ -49,16 +49,12 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _today() -> dt.date:
-    return timezone.now().astimezone(SHANGHAI).date()
-
-
 def _month(request: HttpRequest, default: dt.date | None = None) -> dt.date:
     raw = request.GET.get("month") or request.POST.get("month") or ""
     try:
         return dt.date.fromisoformat(f"{raw}-01") if len(raw) == 7 else dt.date.fromisoformat(raw)
     except ValueError:
-        return default or selectors.month_previous(_today())
+        return default or selectors.month_previous(today())
 
 
 def _message(exc: ApplicationError) -> str:
@@ -75,7 +71,7 @@ def _xlsx(content: bytes, name: str) -> HttpResponse:
 
 def _months(scope_months: list[dt.date]) -> list[dt.date]:
     """Months to pick: the last twelve finished ones and any with results."""
-    out, m = [], selectors.month_previous(_today())
+    out, m = [], selectors.month_previous(today())
     for _i in range(12):
         out.append(m)
         m = selectors.month_previous(m)
@@ -310,7 +306,7 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
             "may_respond": StaffRole.MASTER in access.roles
             and found.status == ProposalStatus.PENDING,
             "may_decide": services.may_decide(user, obj) and found.status == ProposalStatus.PENDING,
-            "waiting": found.responded_at is None and _today() <= found.respond_by,
+            "waiting": found.responded_at is None and today() <= found.respond_by,
             "scores": selectors.station_scores(station=obj, limit=6),
         },
     )

@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from yizhan.evidence.events import LifeEvent
+from yizhan.core.evidence import LifeEvent
 
 VISIT_GAP = dt.timedelta(hours=2)
 DEAD_FLAG = dt.timedelta(hours=3)

@@ -1,6 +1,6 @@
 """Usage and opening compliance per station and day, from every source of evidence.
 
-Sources give `LifeEvent` rows (`yizhan/evidence/events.py`); declared opening comes from
+Sources give `LifeEvent` rows (`yizhan/core/evidence.py`); declared opening comes from
 the registry's hours, volunteer-staffed spans and temporary closures. Computed on demand
 (a district-month is a fraction of a second); the monthly evaluation run stores results."""
 
@@ -18,12 +18,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
+from yizhan.core.evidence import LifeEvent
+from yizhan.core.time import SHANGHAI
 from yizhan.evidence import rules
-from yizhan.evidence.events import LifeEvent
-from yizhan.finder.index import subtract_intervals, union_intervals
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
-from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours
+from yizhan.stations.hours import (
+    InvalidOpeningHours,
+    OpeningHours,
+    subtract_intervals,
+    union_intervals,
+)
 from yizhan.stations.models import Station, StationClosure, StationStatus
 
 Interval = tuple[dt.datetime, dt.datetime]

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import ApplicationError
 from yizhan.core.occupation import Occupation
+from yizhan.core.time import SHANGHAI
 from yizhan.evidence import selectors, services
 from yizhan.feedback.selectors import ratings_summary_for, reports_by_category
 from yizhan.operations.access import (
@@ -29,7 +30,6 @@ from yizhan.operations.access import (
     regions_in_scope,
     station_for_request,
 )
-from yizhan.stations.hours import SHANGHAI
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from yizhan.core.time import SHANGHAI
 from yizhan.feedback.models import CheckIn, Rating, Visitor
 from yizhan.feedback.services import report_submit, visitor_hash
 from yizhan.stations.demo import history_days
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationStatus
 
 DEMO_DISTRICT = "230102"

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope, staff_station_ids, user_scope
+from yizhan.core.evidence import LifeEvent
 from yizhan.core.occupation import Occupation
 from yizhan.core.sql import epoch
-from yizhan.evidence.events import LifeEvent
+from yizhan.core.time import SHANGHAI
 from yizhan.feedback.models import (
     CheckIn,
     Rating,
@@ -30,7 +31,6 @@ from yizhan.feedback.models import (
 )
 from yizhan.feedback.services import visitor_hash
 from yizhan.operations.models import RectificationEvent
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 

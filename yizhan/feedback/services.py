@@ -30,6 +30,7 @@ from yizhan.core.errors import (
 )
 from yizhan.core.occupation import Occupation
 from yizhan.core.photos import photo_clean
+from yizhan.core.time import SHANGHAI
 from yizhan.feedback.models import (
     AUTO_ORDER_SEVERITY,
     CHECKED_IN_HOURS,
@@ -52,7 +53,6 @@ from yizhan.feedback.models import (
 from yizhan.operations.access import station_access_require
 from yizhan.operations.services import rectification_issue
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 # Writes one visitor may make in a (Beijing) day, whatever the address.

@@ -32,11 +32,11 @@ from yizhan.core.errors import (
 )
 from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
+from yizhan.core.time import SHANGHAI
 from yizhan.feedback import exports, selectors, services
 from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
 from yizhan.operations.access import officer_for_request
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 COOKIE = "yz_visitor"

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from geoplan.crs import CRS, from_wgs84, gcj02_to_bd09, wgs84_to_gcj02
+from yizhan.core.time import SHANGHAI
 from yizhan.finder.index import Found
-from yizhan.stations.hours import SHANGHAI
 
 
 def kind_label(kind: str) -> str:

@@ -42,7 +42,14 @@ from numpy.typing import NDArray
 
 from geoplan.route import along_route
 from geoplan.spatial import StationIndex
-from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours, validate
+from yizhan.core.time import SHANGHAI
+from yizhan.stations.hours import (
+    InvalidOpeningHours,
+    OpeningHours,
+    subtract_intervals,
+    union_intervals,
+    validate,
+)
 
 SLOT_MINUTES = 5
 WINDOW_DAYS = 8
@@ -202,39 +209,6 @@ def _slot_ceil(start: dt.datetime, at: dt.datetime) -> int:
     """Index of the first slot whose first instant is at or after ``at``."""
     seconds = (at - start).total_seconds()
     return math.ceil(seconds / (SLOT_MINUTES * 60))
-
-
-def subtract_intervals(spans: list[Interval], cuts: Sequence[Interval]) -> list[Interval]:
-    """``spans`` with every part inside one of ``cuts`` removed."""
-    out = spans
-    for c0, c1 in cuts:
-        nxt: list[Interval] = []
-        for a, b in out:
-            if b <= c0 or a >= c1:
-                nxt.append((a, b))
-                continue
-            if a < c0:
-                nxt.append((a, c0))
-            if b > c1:
-                nxt.append((c1, b))
-        out = nxt
-    return out
-
-
-def union_intervals(spans: Sequence[Interval], more: Sequence[Interval]) -> list[Interval]:
-    """Sorted, merged union of two lists of spans (touching spans join).
-
-    >>> union_intervals([(9, 17)], [(16, 20), (30, 36), (20, 21)])  # hours as numbers
-    [(9, 21), (30, 36)]
-    """
-    out: list[Interval] = []
-    for a, b in sorted((*spans, *more)):
-        if out and a <= out[-1][1]:
-            if b > out[-1][1]:
-                out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
 
 
 def _valid_days(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from yizhan.core.time import SHANGHAI
 from yizhan.finder.index import (
     LOOKAHEAD_DAYS,
     WINDOW_DAYS,
@@ -40,7 +41,6 @@ from yizhan.operations.seasons import season_for
 from yizhan.operations.selectors import seasonal_modes_on
 from yizhan.regions.models import Region
 from yizhan.stations.hours import (
-    SHANGHAI,
     InvalidOpeningHours,
     OpeningHours,
     is_day_off,

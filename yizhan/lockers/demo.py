@@ -17,12 +17,12 @@ from django.db import transaction
 
 from yizhan.accounts.models import User
 from yizhan.core.errors import ApplicationError
+from yizhan.core.time import SHANGHAI
 from yizhan.devices.models import Device
 from yizhan.devices.services import device_register
 from yizhan.feedback.services import visitor_lock
 from yizhan.lockers import services
 from yizhan.lockers.models import Compartment, Locker, Reservation, ReservationStatus
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationKind, StationStatus
 from yizhan.supplies.models import SupplyItem
 

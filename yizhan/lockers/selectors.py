@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from yizhan.accounts.selectors import Scope
+from yizhan.core.time import local_date
 from yizhan.feedback.services import visitor_hash
 from yizhan.lockers.models import (
     HANDED_OUT,
@@ -30,16 +31,11 @@ from yizhan.lockers.models import (
 )
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
 
 DEMAND_WEEKS = 4  # recent weeks a restock suggestion reads
 RESTOCK_MARGIN = 1.2  # a fifth more than the recent weekly demand
-
-
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(SHANGHAI).date()
 
 
 def quota_per_week(*, region: Region, item: SupplyItem) -> int:
@@ -71,7 +67,7 @@ def compartments_offering(
 ) -> list[Compartment]:
     """Compartments that can give ``item`` now: an active locker, in working order, in
     date; the earliest expiry first (first expired, first out)."""
-    today = _today(now)
+    today = local_date(now)
     qs = Compartment.objects.filter(
         locker__station=station,
         locker__active=True,
@@ -91,7 +87,7 @@ class Offer:
 
 def station_offer(*, station: Station, now: dt.datetime) -> list[Offer]:
     """What a worker can reserve at ``station`` now, per item."""
-    today = _today(now)
+    today = local_date(now)
     rows: dict[int, list[Compartment]] = defaultdict(list)
     for c in (
         Compartment.objects.filter(
@@ -203,7 +199,7 @@ def restock_suggestions(
     Hand-outs are read per item across the locker's station, so a locker whose one
     compartment of noodles ran dry is told how many noodles it is short."""
     since = now - dt.timedelta(weeks=weeks)
-    today = _today(now)
+    today = local_date(now)
     out: dict[int, list[Suggestion]] = {}
     for locker in lockers:
         given = Counter(
@@ -237,7 +233,7 @@ def restock_suggestions(
 
 def station_lockers(*, station: Station, now: dt.datetime) -> list[LockerView]:
     """A station's lockers, compartment by compartment, with what to restock."""
-    today = _today(now)
+    today = local_date(now)
     lockers = list(Locker.objects.filter(station=station).order_by("id"))
     reserved = Counter(
         Reservation.objects.filter(
@@ -318,7 +314,7 @@ def officer_figures(
     """Per station with a locker in scope: hand-outs and their value, reservations and
     expiries, stock-outs and quota refusals in [start, end); stock in date now, expiring
     within 7 days, empty compartments. And the exchange's flow over the same period."""
-    today = _today(now)
+    today = local_date(now)
     stations = Station.objects.filter(scope.q("region"))
     if region is not None:
         stations = stations.filter(region_subtree_q(region))
@@ -380,7 +376,7 @@ def officer_figures(
 def expiring_stock(
     *, scope: Scope, region: Region | None, now: dt.datetime, days: int = 7
 ) -> list[Compartment]:
-    today = _today(now)
+    today = local_date(now)
     qs = Compartment.objects.filter(
         scope.q("locker__station__region"),
         available__gt=0,

@@ -42,6 +42,7 @@ from yizhan.core.errors import (
     ValidationFailed,
 )
 from yizhan.core.photos import photo_clean
+from yizhan.core.time import local_date, week_start
 from yizhan.devices.models import Device, DeviceKind
 from yizhan.devices.services import AuthedDevice
 from yizhan.feedback.services import visitor_hash, visitor_lock
@@ -65,7 +66,6 @@ from yizhan.lockers.models import (
     Reservation,
     ReservationStatus,
 )
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
 
@@ -76,15 +76,6 @@ MAX_COMPARTMENTS = 60
 WRONG_CODES_LIMIT = 10
 WRONG_CODES_WINDOW = dt.timedelta(minutes=10)
 CLAIMS_LIVE_PER_WORKER = 2
-
-
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(SHANGHAI).date()
-
-
-def _week(now: dt.datetime) -> dt.date:
-    day = _today(now)
-    return day - dt.timedelta(days=day.weekday())
 
 
 def new_code() -> str:
@@ -165,7 +156,7 @@ def compartment_load(
     """Put ``quantity`` units of ``item`` in a compartment. A compartment holds one item
     and one expiry date: loading another item (or another date) needs it emptied first."""
     now = now or timezone.now()
-    today = _today(now)
+    today = local_date(now)
     errors = []
     if quantity < 1 or quantity > 500:
         errors.append(FieldError("quantity", _("数量应为 1–500"), value=str(quantity)))
@@ -286,7 +277,7 @@ def quota_for(
             mine = mine.filter(station__region__code__startswith=scope)
         used = mine.filter(
             item=item,
-            week=_week(now),
+            week=week_start(local_date(now)),
             status__in=[*LIVE_RESERVATION, ReservationStatus.PICKED_UP],
         ).count()
     return Quota(per_week, used)
@@ -360,7 +351,7 @@ def reservation_create(
                             compartment=compartment,
                             item=item,
                             code=new_code(),
-                            week=_week(now),
+                            week=week_start(local_date(now)),
                             created_at=now,
                             expires_at=now + hold,
                             client_id=client_id,

@@ -28,6 +28,7 @@ from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
+from yizhan.core.time import SHANGHAI
 from yizhan.devices.models import Device, DeviceKind
 from yizhan.feedback.views import WORKER_OCCUPATIONS, visitor_from, visitor_keep
 from yizhan.finder.selectors import stations_nearby_codes
@@ -47,7 +48,6 @@ from yizhan.operations.access import (
     regions_in_scope,
     station_for_request,
 )
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
 

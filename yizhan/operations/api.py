@@ -14,10 +14,10 @@ from ninja.security import django_auth
 
 from yizhan.accounts.models import User
 from yizhan.core.errors import NotFound
+from yizhan.core.time import SHANGHAI
 from yizhan.operations import selectors, services
 from yizhan.operations.access import station_access_require
 from yizhan.operations.models import Tier
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 router = Router(auth=django_auth)

@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from yizhan.core.time import SHANGHAI
 from yizhan.operations.models import Rectification, Tier
 from yizhan.operations.selectors import ComplianceRow, ComplianceTotal
-from yizhan.stations.hours import SHANGHAI
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATE_NAMES = {

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
+from yizhan.core.evidence import LifeEvent
 from yizhan.core.sql import epoch
-from yizhan.evidence.events import LifeEvent
+from yizhan.core.time import SHANGHAI
 from yizhan.operations import regime
 from yizhan.operations.models import (
     AssignmentStatus,
@@ -35,7 +36,7 @@ from yizhan.operations.models import (
 from yizhan.operations.seasons import ModeRow, season_for
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
-from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours
+from yizhan.stations.hours import InvalidOpeningHours, OpeningHours
 from yizhan.stations.models import Station, StationStaff, StationStatus
 
 

@@ -29,6 +29,7 @@ from yizhan.core.errors import (
     ValidationFailed,
 )
 from yizhan.core.photos import photo_clean
+from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.operations import regime
@@ -58,7 +59,6 @@ from yizhan.operations.selectors import (
     station_season,
 )
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import (
     AmenityState,
     StaffRole,

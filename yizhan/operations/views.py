@@ -24,6 +24,7 @@ from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import station_access, user_scope
 from yizhan.core.errors import ApplicationError, NotFound, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
+from yizhan.core.time import SHANGHAI, today
 from yizhan.operations import exports, selectors, services
 from yizhan.operations.access import (
     officer_for_request,
@@ -33,12 +34,7 @@ from yizhan.operations.access import (
 )
 from yizhan.operations.models import Season, Tier
 from yizhan.signage.selectors import hours_summary
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
-
-
-def _today() -> dt.date:
-    return timezone.now().astimezone(SHANGHAI).date()
 
 
 def _float(raw: str | None) -> float | None:
@@ -110,7 +106,7 @@ class StaffLoginView(LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    day = selectors.my_day(user=user, today=_today())
+    day = selectors.my_day(user=user, today=today())
     officer = user.is_superuser or user.role in (UserRole.OFFICER, UserRole.INSPECTOR)
     return render(
         request,
@@ -122,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def station(request: HttpRequest, code: str) -> HttpResponse:
     obj, access = station_for_request(request, code)
-    board = selectors.inspection_board(stations=[obj], today=_today())[0]
+    board = selectors.inspection_board(stations=[obj], today=today())[0]
     amenities = list(
         obj.station_amenities.select_related("amenity").order_by("amenity__sort_order")
     )
@@ -137,11 +133,11 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
             "amenities": amenities,
             "orders": orders,
             "log": selectors.opening_log_recent(station=obj),
-            "season": selectors.station_season(region_code=obj.region.code, day=_today()),
+            "season": selectors.station_season(region_code=obj.region.code, day=today()),
             "may": selectors.tiers_allowed(roles=access.roles, supervisor=access.supervisor),
-            "hours": hours_summary(station=obj, today=_today()),
+            "hours": hours_summary(station=obj, today=today()),
             "client_id": uuid.uuid4(),
-            "today": _today(),
+            "today": today(),
         },
     )
 
@@ -221,7 +217,7 @@ def inspect(request: HttpRequest, code: str, tier: str) -> HttpResponse:
     else:
         obj, _access = station_for_request(request, code)
     checklist = selectors.checklist_current(tier=tier)
-    season = selectors.station_season(region_code=obj.region.code, day=_today())
+    season = selectors.station_season(region_code=obj.region.code, day=today())
     items = selectors.checklist_items_for(checklist=checklist, season=season)
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -362,7 +358,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _window(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    end = _date(request.GET.get("end")) or _today()
+    end = _date(request.GET.get("end")) or today()
     start = _date(request.GET.get("start")) or end - dt.timedelta(days=29)
     if start > end:
         start, end = end, start
@@ -377,7 +373,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     region = region_for_request(request, user)
     start, end = _window(request)
     rows = selectors.inspection_compliance(
-        scope=user_scope(user=user), region=region, start=start, end=end, today=_today()
+        scope=user_scope(user=user), region=region, start=start, end=end, today=today()
     )
     totals = selectors.compliance_by_region(rows)
     only_overdue = request.GET.get("overdue") == "1"
@@ -491,7 +487,7 @@ def seasons(request: HttpRequest) -> HttpResponse:
         "staff/seasons.html",
         {
             "modes": modes,
-            "today": _today(),
+            "today": today(),
             "editable": [m.region for m in modes if user_scope(user=user).contains(m.region)],
             "regions": regions_in_scope(user),
             "seasons": Season.choices,
@@ -549,7 +545,7 @@ def spot(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "made": made,
             "open_tasks": open_tasks,
-            "default_due": _today() + dt.timedelta(days=7),
+            "default_due": today() + dt.timedelta(days=7),
             "nav": "region",
         },
     )

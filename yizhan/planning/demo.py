@@ -19,10 +19,10 @@ import io
 import numpy as np
 
 from yizhan.accounts.models import User
+from yizhan.core.time import SHANGHAI
 from yizhan.planning import services
 from yizhan.planning.models import DemandLayer, Scenario
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 
 DEMO_DISTRICT = "230102"

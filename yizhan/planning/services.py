@@ -50,6 +50,7 @@ from yizhan.core.errors import (
     ValidationFailed,
 )
 from yizhan.core.progress import progress_clear, progress_get, progress_set
+from yizhan.core.time import SHANGHAI
 from yizhan.planning.models import (
     DemandLayer,
     LayerKind,
@@ -61,7 +62,7 @@ from yizhan.planning.models import (
 )
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
-from yizhan.stations.hours import SHANGHAI, InvalidOpeningHours, OpeningHours, validate
+from yizhan.stations.hours import InvalidOpeningHours, OpeningHours, validate
 from yizhan.stations.models import MobileStop, Station, StationKind, StationStatus
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024

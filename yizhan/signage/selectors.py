@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import staff_station_ids, user_scope
+from yizhan.core.time import SHANGHAI
 from yizhan.finder.selectors import station_week
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.signage.qr import PURPOSES, qr_path, qr_svg
-from yizhan.stations.hours import SHANGHAI, is_day_off, is_makeup_workday
+from yizhan.stations.hours import is_day_off, is_makeup_workday
 from yizhan.stations.models import (
     StaffRole,
     Station,

@@ -27,15 +27,16 @@ False
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 import opening_hours as oh_lib
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from yizhan.core.time import SHANGHAI
+
 WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _PH_TOKEN = re.compile(r'(?<![A-Za-z"])PH(?![A-Za-z])')
 # Days searched ahead for the next opening or closing.
@@ -279,3 +280,41 @@ class OpeningHours:
             if a <= at < b:
                 return b if b < horizon else None
         return None
+
+
+# ---------------------------------------------------------------------------
+# Interval maths over opening spans
+# ---------------------------------------------------------------------------
+
+
+def subtract_intervals(spans: list[Interval], cuts: Sequence[Interval]) -> list[Interval]:
+    """``spans`` with every part inside one of ``cuts`` removed."""
+    out = spans
+    for c0, c1 in cuts:
+        nxt: list[Interval] = []
+        for a, b in out:
+            if b <= c0 or a >= c1:
+                nxt.append((a, b))
+                continue
+            if a < c0:
+                nxt.append((a, c0))
+            if b > c1:
+                nxt.append((c1, b))
+        out = nxt
+    return out
+
+
+def union_intervals(spans: Sequence[Interval], more: Sequence[Interval]) -> list[Interval]:
+    """Sorted, merged union of two lists of spans (touching spans join).
+
+    >>> union_intervals([(9, 17)], [(16, 20), (30, 36), (20, 21)])  # hours as numbers
+    [(9, 21), (30, 36)]
+    """
+    out: list[Interval] = []
+    for a, b in sorted((*spans, *more)):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out

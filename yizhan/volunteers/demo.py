@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from yizhan.accounts.models import User
-from yizhan.stations.hours import SHANGHAI
+from yizhan.core.time import SHANGHAI
 from yizhan.stations.models import Station, StationKind, StationStatus
 from yizhan.volunteers.models import Shift, ShiftRole, ShiftSignup, SignupStatus
 

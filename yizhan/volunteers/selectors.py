@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
-from yizhan.stations.hours import SHANGHAI
+from yizhan.core.time import SHANGHAI
 from yizhan.stations.models import Station, StationStatus
 from yizhan.volunteers.models import Shift, ShiftSignup, SignupStatus
 

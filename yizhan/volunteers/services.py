@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User, UserRole
 from yizhan.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.operations.access import station_access_require
 from yizhan.operations.services import Position
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station
 from yizhan.volunteers.models import (
     AWAY_METRES,

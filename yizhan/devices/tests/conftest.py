@@ -15,10 +15,10 @@ import time_machine
 from django.core.cache import caches
 from django.test import Client
 
+from yizhan.core.time import SHANGHAI
 from yizhan.devices import signing
 from yizhan.devices.models import Device, DeviceKind
 from yizhan.devices.services import device_register
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationKind
 from yizhan.stations.tests.factories import RegionFactory, StationFactory
 

@@ -10,12 +10,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from yizhan.core.time import SHANGHAI
 from yizhan.devices.demo import demo_ensure
 from yizhan.devices.models import Device, DeviceEvent
 from yizhan.devices.selectors import life_events
 from yizhan.devices.simulator import simulate_day
 from yizhan.devices.tests.conftest import NOW, Kit
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StationKind
 from yizhan.stations.tests.factories import RegionFactory, StationFactory
 

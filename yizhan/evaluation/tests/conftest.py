@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from yizhan.accounts.models import User
+from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import selectors, services
 from yizhan.evaluation.models import EvaluationRun
 from yizhan.feedback.services import checkin_record, rating_submit, report_submit
@@ -20,7 +21,7 @@ from yizhan.operations.models import Inspection, OpeningLog
 from yizhan.operations.selectors import checklist_current
 from yizhan.operations.tests.conftest import _fresh_finder, clock, daoli  # noqa: F401
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI, OpeningHours
+from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import Station
 
 NOVEMBER = dt.date(2026, 11, 1)

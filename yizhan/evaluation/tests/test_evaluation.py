@@ -8,6 +8,7 @@ import pytest
 
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import selectors, services
 from yizhan.evaluation.models import (
     Card,
@@ -24,7 +25,6 @@ from yizhan.evaluation.tests.conftest import (
     staffed,
     visited,
 )
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import (
     Amenity,
     Service,

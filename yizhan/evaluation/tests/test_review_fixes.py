@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from yizhan.accounts.selectors import Scope
+from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import services
 from yizhan.evaluation.models import (
     Card,
@@ -16,7 +17,6 @@ from yizhan.evaluation.models import (
     StationScore,
 )
 from yizhan.evaluation.tests.conftest import NOVEMBER, evaluate, staffed, visited
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.services import station_status_set
 
 pytestmark = pytest.mark.django_db

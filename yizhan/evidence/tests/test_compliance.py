@@ -8,9 +8,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from yizhan.core.time import SHANGHAI
 from yizhan.evidence import selectors
 from yizhan.operations.models import OpeningLog, Rectification
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StationClosure
 
 pytestmark = pytest.mark.django_db

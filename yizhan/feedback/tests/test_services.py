@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from yizhan.core.errors import ValidationFailed
-from yizhan.evidence.events import LifeEvent
+from yizhan.core.evidence import LifeEvent
 from yizhan.feedback import selectors, services
 from yizhan.feedback.models import Rating, Report, ReportEcho, SurveyAnswer
 from yizhan.feedback.tests.conftest import START, VISITOR

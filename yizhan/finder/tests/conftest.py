@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.core.cache import cache, caches
 
+from yizhan.core.time import SHANGHAI
 from yizhan.finder import selectors
-from yizhan.stations.hours import SHANGHAI
 
 # Central Street (中央大街), Harbin, WGS-84.
 ORIGIN_LON, ORIGIN_LAT = 126.6175, 45.7733

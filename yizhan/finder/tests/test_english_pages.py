@@ -70,7 +70,7 @@ def test_english_station_page_with_volunteer_hours_has_no_chinese_of_ours(client
     import time_machine
 
     from yizhan.accounts.models import User
-    from yizhan.stations.hours import SHANGHAI
+    from yizhan.core.time import SHANGHAI
     from yizhan.volunteers.models import Shift, ShiftSignup
 
     saturday = dt.datetime(2026, 3, 14, 10, 0, tzinfo=SHANGHAI)

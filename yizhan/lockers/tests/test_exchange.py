@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from yizhan.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from yizhan.core.time import SHANGHAI
 from yizhan.lockers import services
 from yizhan.lockers.models import Claim, Donation
 from yizhan.lockers.tests.conftest import WORKER, item, worker
-from yizhan.stations.hours import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from yizhan.core.errors import ApplicationError, Conflict, ValidationFailed
+from yizhan.core.time import SHANGHAI
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import LockerQuota, Refusal, Reservation
 from yizhan.lockers.tests.conftest import WORKER, device_post, item, worker
-from yizhan.stations.hours import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 OFFER = "/api/v1/lockers/stations/HRB-DL-001/offer"

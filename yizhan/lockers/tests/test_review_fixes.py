@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 
 from yizhan.core.errors import ApplicationError, ValidationFailed
+from yizhan.core.time import SHANGHAI
 from yizhan.lockers import services
 from yizhan.lockers.models import Claim, CodeAttempt, LockerQuota, Refusal, Reservation
 from yizhan.lockers.tests.conftest import WORKER, device_post, item, worker
 from yizhan.lockers.tests.test_exchange import register
 from yizhan.lockers.tests.test_lockers import CHECK, PICKUP, load
-from yizhan.stations.hours import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 

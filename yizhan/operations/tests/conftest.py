@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from yizhan.accounts.models import User
+from yizhan.core.time import SHANGHAI
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StaffRole, Station, StationStaff
 from yizhan.stations.tests.factories import RegionFactory, StationFactory, UserFactory
 

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from django.core.management import call_command
 
+from yizhan.core.time import SHANGHAI
 from yizhan.operations.models import Checklist, OpeningLog, Rectification
 from yizhan.operations.services import rectification_issue
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import Notification
 from yizhan.notifications.sms import MemorySmsBackend
 from yizhan.operations import services
@@ -18,7 +19,6 @@ from yizhan.operations.models import (
     Rectification,
     SeasonalMode,
 )
-from yizhan.stations.hours import SHANGHAI
 
 from .conftest import START, jpeg
 

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from yizhan.core.errors import PermissionDenied, ValidationFailed
+from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import Notification
 from yizhan.operations import selectors, services
 from yizhan.operations.models import Inspection, SeasonalMode
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StationAmenity
 from yizhan.stations.tests.factories import StationFactory
 

@@ -24,9 +24,10 @@ from django.utils import timezone
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.accounts.services import OFFICER_GROUP_NAME
+from yizhan.core.time import SHANGHAI
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.stations import demo, hours
-from yizhan.stations.hours import SHANGHAI, OpeningHours
+from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import (
     AmenityState,
     Station,

@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
+from yizhan.core.time import SHANGHAI
 from yizhan.stations.hours import (
-    SHANGHAI,
     InvalidOpeningHours,
     OpeningHours,
     is_day_off,

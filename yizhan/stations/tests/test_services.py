@@ -8,7 +8,7 @@ import pytest
 
 from yizhan.accounts.selectors import Scope
 from yizhan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
-from yizhan.stations.hours import SHANGHAI
+from yizhan.core.time import SHANGHAI
 from yizhan.stations.models import Station, StationChange
 from yizhan.stations.selectors import mobile_station_position
 from yizhan.stations.services import (

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from yizhan.accounts.models import User
+from yizhan.core.time import SHANGHAI
 from yizhan.finder.tests.conftest import ORIGIN_LAT, ORIGIN_LON, _fresh_finder  # noqa: F401
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import StaffRole, Station, StationStaff
 from yizhan.stations.tests.factories import StationFactory, UserFactory
 from yizhan.volunteers.models import Shift

@@ -11,8 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from yizhan.core.time import SHANGHAI
 from yizhan.devices.simulator import simulate_day
-from yizhan.stations.hours import SHANGHAI
 from yizhan.stations.models import Station, StationKind, StationStatus
 
 DEMO_DISTRICT = "230102"

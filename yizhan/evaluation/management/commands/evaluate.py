@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from yizhan.core.errors import ApplicationError
+from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import selectors, services
 from yizhan.evaluation.models import EvaluationRun, RunStatus
 from yizhan.regions.models import Region
-from yizhan.stations.hours import SHANGHAI
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ counters, heartbeats) each offer a selector
     life_events(*, station_ids: Sequence[int] | None, start: datetime, end: datetime)
         -> Iterator[LifeEvent]
 
-and `yizhan.evidence` computes usage and opening compliance from their union."""
+and `yizhan.evidence` (a higher floor) computes usage and opening compliance from their union."""
 
 from __future__ import annotations
 
