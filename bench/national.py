@@ -94,7 +94,7 @@ def inside_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Points inside China's outline (the one the registry and the API check against,
     without its 15 km border band): ray casting, edge by edge over points sorted by
     latitude, so only the points level with an edge are looked at."""
-    from yizhan.stations.rules import CHINA_NAMES, CHINA_OUTLINE
+    from yizhan.core.coords import CHINA_NAMES, CHINA_OUTLINE
 
     territory = Territory.from_topojson(CHINA_OUTLINE, CHINA_NAMES)
     order = np.argsort(lat)

@@ -62,3 +62,13 @@ class ValidationFailed(ApplicationError):
         )
 
     status_code = 422
+
+
+class RuleError(ValueError):
+    """A pure input rule broken (a coordinate, a code, a name): the field and the words
+    that forms, the API and spreadsheet imports all show."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -7,6 +7,7 @@ import io
 import uuid
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -57,3 +58,21 @@ def photo_clean(
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85, optimize=True)
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+
+
+STORED_PHOTO_MAX_BYTES = 5 * 1024 * 1024
+STORED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def validate_photo(file) -> None:  # type: ignore[no-untyped-def]
+    """The model field validator for stored photos: JPEG, PNG or WebP, at most 5 MB
+    (ImageField has already checked it is an image at all)."""
+    if file.size is not None and file.size > STORED_PHOTO_MAX_BYTES:
+        raise ValidationError(
+            "照片过大：%(size).1f MB，最大 5 MB",
+            code="photo_size",
+            params={"size": file.size / 1024 / 1024},
+        )
+    image = getattr(file, "image", None)
+    if image is not None and image.format not in STORED_PHOTO_FORMATS:
+        raise ValidationError("照片须为 JPEG、PNG 或 WebP 格式", code="photo_format")

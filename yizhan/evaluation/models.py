@@ -17,8 +17,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yizhan.stations.models import StationKind
-from yizhan.stations.validators import validate_opening_hours
+from yizhan.stations.models import StationKind, validate_opening_hours
 
 
 class ModelStatus(models.TextChoices):

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from geoplan.crs import CRS
 from geoplan.route import segment_lengths_m
-from yizhan.core.errors import FieldError, ValidationFailed
+from yizhan.core.coords import coordinates_to_wgs84, parse_crs
+from yizhan.core.errors import FieldError, RuleError, ValidationFailed
 from yizhan.core.time import SHANGHAI
 from yizhan.finder.index import EBIKE_M_PER_MIN, KINDS, WALK_M_PER_MIN, Query
-from yizhan.stations.rules import RuleError, coordinates_to_wgs84, parse_crs
 
 MAX_RADIUS_M = 50_000
 MAX_LIMIT = 50

@@ -37,8 +37,7 @@ from yizhan.finder.index import (
     union_intervals,
 )
 from yizhan.operations.models import SeasonalMode
-from yizhan.operations.seasons import season_for
-from yizhan.operations.selectors import seasonal_modes_on
+from yizhan.operations.selectors import season_for, seasonal_modes_on
 from yizhan.regions.models import Region
 from yizhan.stations.hours import (
     InvalidOpeningHours,

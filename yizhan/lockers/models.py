@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yizhan.stations.validators import validate_photo
+from yizhan.core.photos import validate_photo
 
 
 class CompartmentSize(models.TextChoices):

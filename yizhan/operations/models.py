@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yizhan.stations.validators import validate_photo
+from yizhan.core.photos import validate_photo
 
 
 class Season(models.TextChoices):

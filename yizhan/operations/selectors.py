@@ -33,7 +33,10 @@ from yizhan.operations.models import (
     SeasonalMode,
     Tier,
 )
-from yizhan.operations.seasons import ModeRow, season_for
+from yizhan.operations.seasons import ModeRow
+
+# The season rule is read by the finder too (a region's summer or winter mode).
+from yizhan.operations.seasons import season_for as season_for
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.stations.hours import InvalidOpeningHours, OpeningHours

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from yizhan.core.photos import validate_photo
 from yizhan.stations import hours
 from yizhan.stations.rules import RuleError, check_code
 
@@ -22,19 +23,5 @@ def validate_station_code(value: str) -> None:
         raise ValidationError(exc.message, code="code") from exc
 
 
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-def validate_photo(file) -> None:  # type: ignore[no-untyped-def]
-    """Photos: JPEG, PNG or WebP, at most 5 MB (ImageField has already checked it is an
-    image at all)."""
-    if file.size is not None and file.size > PHOTO_MAX_BYTES:
-        raise ValidationError(
-            "照片过大：%(size).1f MB，最大 5 MB",
-            code="photo_size",
-            params={"size": file.size / 1024 / 1024},
-        )
-    image = getattr(file, "image", None)
-    if image is not None and image.format not in PHOTO_FORMATS:
-        raise ValidationError("照片须为 JPEG、PNG 或 WebP 格式", code="photo_format")
+# The photo field validator lives with the photo rules in core; migrations name it here.
+__all__ = ["validate_opening_hours", "validate_photo", "validate_station_code"]

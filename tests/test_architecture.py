@@ -1,0 +1,250 @@
+"""The house rules between apps (CONVENTIONS.md, "Between apps: layers, not a web"),
+checked from the source's own imports, tests and migrations aside.
+
+Apps sit on floors; an app imports from its own floor (never forming a cycle) or from
+lower floors, and across apps only the public doors: ``models``, ``selectors``,
+``services``, the registry's ``stations.access`` and ``stations.hours``, and anything in
+``core``. docs/architecture.md is the same map in words; a new app goes on a floor here
+and there.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS_DIR = ROOT / "yizhan"
+
+FLOORS: dict[str, int] = {
+    "core": 0,
+    "accounts": 1,
+    "regions": 1,
+    "notifications": 1,
+    "stations": 2,
+    "visitors": 2,
+    "operations": 3,
+    "feedback": 3,
+    "devices": 3,
+    "supplies": 3,
+    "volunteers": 3,
+    "signage": 3,
+    "finder": 4,
+    "evidence": 4,
+    "evaluation": 4,
+    "lockers": 4,
+    "planning": 4,
+    "demo": 5,
+}
+# The doors another app may use: a module's last dotted part, or a whole module.
+PUBLIC_KINDS = frozenset({"models", "selectors", "services"})
+PUBLIC_MODULES = frozenset({"yizhan.stations.access", "yizhan.stations.hours"})
+ORCHESTRATION = frozenset({"demo"})  # may use any app's public doors, of any floor
+
+
+@dataclass(frozen=True)
+class Use:
+    source: str  # path relative to the repository
+    line: int
+    app: str  # the importing app
+    target_app: str
+    module: str  # the imported module, dotted
+    names: tuple[str, ...]  # names taken from it ("*" for a plain import)
+
+
+def _apps() -> list[str]:
+    return sorted(p.name for p in APPS_DIR.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+
+
+def _sources() -> list[Path]:
+    out = []
+    for path in sorted(APPS_DIR.rglob("*.py")):
+        rel = path.relative_to(APPS_DIR).parts
+        if "tests" in rel or "migrations" in rel:
+            continue
+        out.append(path)
+    return out
+
+
+def _module_of(dotted: str, name: str) -> tuple[str, str | None]:
+    """``from dotted import name``: the module it reads (a submodule when ``name`` is
+    one) and the name taken from it (None for a submodule)."""
+    candidate = ROOT.joinpath(*f"{dotted}.{name}".split("."))
+    if candidate.with_suffix(".py").exists() or (candidate / "__init__.py").exists():
+        return f"{dotted}.{name}", None
+    return dotted, name
+
+
+def _uses() -> list[Use]:
+    uses = []
+    for path in _sources():
+        app = path.relative_to(APPS_DIR).parts[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            found: list[tuple[str, tuple[str, ...]]] = []
+            if isinstance(node, ast.Import):
+                found = [(a.name, ("*",)) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                per_module: dict[str, list[str]] = defaultdict(list)
+                for alias in node.names:
+                    module, name = _module_of(node.module, alias.name)
+                    per_module[module].append(name or "*")
+                found = [(m, tuple(n)) for m, n in per_module.items()]
+            for module, names in found:
+                parts = module.split(".")
+                if parts[0] != "yizhan" or len(parts) < 2 or parts[1] == app:
+                    continue
+                uses.append(
+                    Use(
+                        source=str(path.relative_to(ROOT)),
+                        line=node.lineno,
+                        app=app,
+                        target_app=parts[1],
+                        module=module,
+                        names=names,
+                    )
+                )
+    return uses
+
+
+USES = _uses()
+
+
+def _show(uses: list[Use]) -> str:
+    return "\n".join(f"  {u.source}:{u.line} imports {u.module} {u.names}" for u in uses)
+
+
+def test_every_app_has_a_floor() -> None:
+    missing = [a for a in _apps() if a not in FLOORS]
+    assert not missing, f"put these apps on a floor (here and docs/architecture.md): {missing}"
+
+
+def test_no_app_imports_from_a_higher_floor() -> None:
+    up = [u for u in USES if FLOORS.get(u.target_app, 99) > FLOORS.get(u.app, -1)]
+    assert not up, "imports from a higher floor (use a hook in core):\n" + _show(up)
+
+
+def test_apps_form_no_cycle() -> None:
+    graph: dict[str, set[str]] = defaultdict(set)
+    for u in USES:
+        graph[u.app].add(u.target_app)
+    pairs = sorted(
+        {tuple(sorted((a, b))) for a in list(graph) for b in graph[a] if a in graph.get(b, ())}
+    )
+    assert not pairs, f"apps that import each other: {pairs}"
+    # Longer cycles: a depth-first search over the app graph.
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(app: str) -> list[str] | None:
+        state[app] = 1
+        path.append(app)
+        for nxt in sorted(graph.get(app, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[app] = 2
+        path.pop()
+        return None
+
+    for app in sorted(graph):
+        if app not in state:
+            cycle = visit(app)
+            assert cycle is None, "an import cycle between apps: " + " → ".join(cycle)
+
+
+def test_across_apps_only_the_public_doors() -> None:
+    bad = []
+    for u in USES:
+        if u.target_app == "core":
+            continue
+        kind = u.module.split(".")[2] if len(u.module.split(".")) > 2 else ""
+        if u.module in PUBLIC_MODULES or kind in PUBLIC_KINDS:
+            continue
+        bad.append(u)
+    assert not bad, (
+        "across apps only models, selectors, services, stations.access and stations.hours:\n"
+        + _show(bad)
+    )
+
+
+def test_no_private_names_across_apps() -> None:
+    bad = [u for u in USES if any(n.startswith("_") for n in u.names)]
+    assert not bad, "private names imported from another app:\n" + _show(bad)
+
+
+def test_orchestration_is_only_on_top() -> None:
+    """Nothing imports the demo, and only the demo sits on the top floor."""
+    bad = [u for u in USES if u.target_app in ORCHESTRATION]
+    assert not bad, "the demo is imported by an app:\n" + _show(bad)
+
+
+def _defs(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (n.lineno, n.name)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+
+
+def test_permission_helpers_live_in_the_access_module() -> None:
+    access = APPS_DIR / "stations" / "access.py"
+    prefixes = ("_require_", "may_", "_may_", "can_", "_can_")
+    bad = [
+        f"  {p.relative_to(ROOT)}:{line} {name}"
+        for p in _sources()
+        if p != access
+        for line, name in _defs(p)
+        if name.startswith(prefixes)
+    ]
+    assert not bad, "permission helpers outside yizhan/stations/access.py:\n" + "\n".join(bad)
+
+
+def test_the_time_zone_is_named_in_one_place() -> None:
+    home = APPS_DIR / "core" / "time.py"
+    bad = []
+    for p in [*_sources(), *sorted((ROOT / "config").rglob("*.py"))]:
+        if p == home:
+            continue
+        text = p.read_text(encoding="utf-8")
+        for i, line in enumerate(text.splitlines(), 1):
+            if "Asia/Shanghai" in line and "TIME_ZONE" not in line:
+                bad.append(f"  {p.relative_to(ROOT)}:{i}")
+            if line.startswith("SHANGHAI =") or "ZoneInfo(" in line:
+                bad.append(f"  {p.relative_to(ROOT)}:{i}")
+    assert not bad, "the zone is named outside yizhan/core/time.py:\n" + "\n".join(bad)
+
+
+def test_the_remind_command_imports_no_app() -> None:
+    [command] = list(APPS_DIR.glob("*/management/commands/remind.py"))
+    tree = ast.parse(command.read_text(encoding="utf-8"))
+    imported: list[str] = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            imported += [a.name for a in n.names]
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            imported.append(n.module)
+    apps = [m for m in imported if m and m.startswith("yizhan.") and m.split(".")[1] != "core"]
+    assert not apps, f"the remind command walks core's registry and imports no app: {apps}"
+
+
+def test_workbooks_are_built_in_core() -> None:
+    builders = sorted(
+        str(p.relative_to(ROOT))
+        for p in _sources()
+        if p.relative_to(APPS_DIR).parts[0] != "core"
+        and "Workbook(" in p.read_text(encoding="utf-8")
+    )
+    assert len(builders) <= 1, f"workbooks built outside core: {builders}"
+
+
+@pytest.mark.parametrize("app", [a for a in FLOORS if a != "core"])
+def test_floor_table_matches_the_docs(app: str) -> None:
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert f"`{app}`" in doc, f"docs/architecture.md does not name the app {app}"
