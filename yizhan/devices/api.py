@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
+from yizhan.core.schemas import ErrorOut
+from yizhan.devices.schemas import IngestOut
 from yizhan.devices.services import (
     batch_parse,
     device_authenticate,
@@ -17,24 +19,6 @@ from yizhan.devices.services import (
 )
 
 router = Router()
-
-
-class RejectedOut(Schema):
-    index: int
-    event_id: str
-    field: str
-    message: str
-
-
-class IngestOut(Schema):
-    accepted: int
-    duplicates: int
-    rejected: list[RejectedOut]
-    dropped: list[str]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 _EVENT_SCHEMA: dict[str, Any] = {
@@ -55,7 +39,7 @@ _EVENT_SCHEMA: dict[str, Any] = {
 
 @router.post(
     "/events",
-    response={200: IngestOut, 401: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: IngestOut, (401, 409, 422, 429): ErrorOut},
     throttle=[],
     summary="Upload a batch of device events (HMAC-signed)",
     description=(
@@ -81,7 +65,7 @@ _EVENT_SCHEMA: dict[str, Any] = {
         }
     },
 )
-def events_upload(request: HttpRequest) -> dict[str, Any]:
+def events_upload(request: HttpRequest) -> IngestOut:
     device = device_authenticate(
         headers=request.headers,
         method=request.method or "POST",
@@ -90,4 +74,4 @@ def events_upload(request: HttpRequest) -> dict[str, Any]:
     )
     device_rate_check(device=device)
     events = batch_parse(request.body)
-    return events_ingest(device=device, events=events).as_dict()
+    return IngestOut.model_validate(events_ingest(device=device, events=events))

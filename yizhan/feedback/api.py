@@ -7,65 +7,23 @@ a 429; bad fields a 422 naming them."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router
 from ninja.files import UploadedFile
-from pydantic import Field
 
 from yizhan.core.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
+from yizhan.core.schemas import ErrorOut
 from yizhan.feedback import selectors, services
+from yizhan.feedback.schemas import CheckInOut, FollowOut, QrIn, RatingIn, RatingOut
 from yizhan.feedback.views import COOKIE, COOKIE_MAX_AGE, COOKIE_SALT, WRITES_PER_MINUTE
 from yizhan.signage.qr import qr_verify
 from yizhan.stations.models import Station
 
 router = Router()
-
-
-class QrIn(Schema):
-    purpose: str = Field(max_length=10)
-    code: str = Field(max_length=40)
-    sig: str = Field(max_length=40)
-    occupation: str = ""
-    client_id: uuid.UUID | None = None
-
-
-class RatingIn(QrIn):
-    stars: int
-    tags: list[str] = []
-    comment: str = ""
-
-
-class CheckInOut(Schema):
-    station: str
-    at: dt.datetime
-
-
-class RatingOut(Schema):
-    station: str
-    day: dt.date
-    stars: int
-    checked_in: bool
-    weight: float
-
-
-class FollowOut(Schema):
-    station: str
-    category: str
-    category_label: str
-    status: str
-    status_label: str
-    count: int
-    created_at: dt.datetime
-    last_reported_at: dt.datetime
-    order_status: str | None
-    order_deadline: dt.datetime | None
-    fixed_confirmed: str
-    follow_path: str
 
 
 def _visitor(request: HttpRequest) -> str:
@@ -93,7 +51,7 @@ def _station(request: HttpRequest, purpose: str, code: str, sig: str) -> Station
     return station
 
 
-@router.post("/checkin", response=CheckInOut, auth=None)
+@router.post("/checkin", response={200: CheckInOut, (404, 422, 429): ErrorOut}, auth=None)
 def checkin(request: HttpRequest, data: QrIn) -> CheckInOut:
     station = _station(request, data.purpose, data.code, data.sig)
     row = services.checkin_record(
@@ -105,7 +63,7 @@ def checkin(request: HttpRequest, data: QrIn) -> CheckInOut:
     return CheckInOut(station=station.code, at=row.at)
 
 
-@router.post("/rating", response=RatingOut, auth=None)
+@router.post("/rating", response={200: RatingOut, (404, 422, 429): ErrorOut}, auth=None)
 def rating(request: HttpRequest, data: RatingIn) -> RatingOut:
     station = _station(request, data.purpose, data.code, data.sig)
     row = services.rating_submit(
@@ -147,7 +105,7 @@ def _follow(report_token: str) -> FollowOut:
     )
 
 
-@router.post("/report", response=FollowOut, auth=None)
+@router.post("/report", response={200: FollowOut, (404, 422, 429): ErrorOut}, auth=None)
 def report(
     request: HttpRequest,
     purpose: Form[str],
@@ -177,6 +135,6 @@ def report(
     return _follow(row.follow_token)
 
 
-@router.get("/follow/{token}", response=FollowOut, auth=None)
+@router.get("/follow/{token}", response={200: FollowOut, 404: ErrorOut}, auth=None)
 def follow(request: HttpRequest, token: str) -> FollowOut:
     return _follow(token)

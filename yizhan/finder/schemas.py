@@ -147,6 +147,15 @@ class PlaceOut(Schema):
     kind: str
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict] = []
+class NearbyQuery(Schema):
+    lat: float | None = Field(None, description="Latitude", examples=[45.7733])
+    lon: float | None = Field(None, description="Longitude", examples=[126.6175])
+    crs: str = Field("wgs84", description="wgs84 (GPS), gcj02 (Amap, Tencent) or bd09 (Baidu)")
+    radius_m: float = Field(20_000, description="Search radius in metres, 10–50,000")
+    limit: int = Field(10, description="How many stations, 1–50")
+    open_now: bool = Field(False, description="Only stations open (and usable) at `at`")
+    at: str = Field("", description="ISO time within the coming 7 days (default: now)")
+    always_open: bool = Field(False, description="Only 24-hour stations")
+    amenity: list[str] = Field([], description="Amenity codes that must work (all of them)")
+    service: list[str] = Field([], description="Service codes (all of them)")
+    kind: list[str] = Field([], description="fixed / mobile / smart (any of them)")

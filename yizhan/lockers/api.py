@@ -7,109 +7,38 @@ and the pickup confirmation, with wrong codes throttled per locker."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
-from pydantic import Field
+from ninja import Router
 
 from yizhan.core.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
+from yizhan.core.schemas import ErrorOut
 from yizhan.devices.services import device_authenticate, device_rate_check
 from yizhan.feedback.api import _visitor
 from yizhan.finder.selectors import stations_nearby_codes
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import Claim, Donation, Reservation
+from yizhan.lockers.schemas import (
+    ClaimIn,
+    ClaimOut,
+    CodeIn,
+    CompartmentOpeningOut,
+    DonationOut,
+    OfferOut,
+    PickupIn,
+    ReservationIn,
+    ReservationOut,
+)
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-class OfferOut(Schema):
-    item: str
-    name: str
-    unit: str
-    available: int
-    expires_on: dt.date | None
-    quota_per_week: int
-    quota_left: int | None  # with an X-Visitor header: this worker's reservations left
-
-
-class ReservationIn(Schema):
-    station: str = Field(max_length=40)
-    item: str = Field(max_length=40)
-    occupation: str = ""
-    client_id: uuid.UUID | None = None
-
-
-class ReservationOut(Schema):
-    id: int
-    station: str
-    station_name: str
-    locker: str
-    item: str
-    item_name: str
-    code: str | None  # only while it can be used
-    status: str
-    status_label: str
-    created_at: dt.datetime
-    expires_at: dt.datetime
-
-
-class DonationOut(Schema):
-    id: int
-    station: str
-    station_name: str
-    category: str
-    category_label: str
-    title: str
-    description: str
-    condition: str
-    condition_label: str
-    photo: str | None
-    created_at: dt.datetime
-
-
-class ClaimIn(Schema):
-    occupation: str = ""
-    client_id: uuid.UUID | None = None
-
-
-class ClaimOut(Schema):
-    id: int
-    donation: int
-    title: str
-    station: str
-    station_name: str
-    code: str | None
-    status: str
-    status_label: str
-    expires_at: dt.datetime
-
-
-class CodeIn(Schema):
-    code: str = Field(max_length=16)
-
-
-class OpeningOut(Schema):
-    reservation: int
-    compartment: int
-    item: str
-
-
-class PickupIn(Schema):
-    reservation: int
 
 
 def _writes(request: HttpRequest) -> None:
@@ -129,51 +58,51 @@ def _station(code: str) -> Station:
     return station
 
 
-def reservation_out(r: Reservation) -> dict[str, Any]:
+def reservation_out(r: Reservation) -> ReservationOut:
     live = r.status == "reserved"
-    return {
-        "id": r.pk,
-        "station": r.station.code,
-        "station_name": r.station.name,
-        "locker": r.locker.name,
-        "item": r.item.code,
-        "item_name": r.item.label,
-        "code": r.code if live else None,
-        "status": r.status,
-        "status_label": str(r.get_status_display()),
-        "created_at": r.created_at,
-        "expires_at": r.expires_at,
-    }
+    return ReservationOut(
+        id=r.pk,
+        station=r.station.code,
+        station_name=r.station.name,
+        locker=r.locker.name,
+        item=r.item.code,
+        item_name=r.item.label,
+        code=r.code if live else None,
+        status=r.status,
+        status_label=str(r.get_status_display()),
+        created_at=r.created_at,
+        expires_at=r.expires_at,
+    )
 
 
-def donation_out(d: Donation) -> dict[str, Any]:
-    return {
-        "id": d.pk,
-        "station": d.station.code,
-        "station_name": d.station.name,
-        "category": d.category,
-        "category_label": str(d.get_category_display()),
-        "title": d.title,
-        "description": d.description,
-        "condition": d.condition,
-        "condition_label": str(d.get_condition_display()),
-        "photo": d.photo.url if d.photo else None,
-        "created_at": d.created_at,
-    }
+def donation_out(d: Donation) -> DonationOut:
+    return DonationOut(
+        id=d.pk,
+        station=d.station.code,
+        station_name=d.station.name,
+        category=d.category,
+        category_label=str(d.get_category_display()),
+        title=d.title,
+        description=d.description,
+        condition=d.condition,
+        condition_label=str(d.get_condition_display()),
+        photo=d.photo.url if d.photo else None,
+        created_at=d.created_at,
+    )
 
 
-def claim_out(c: Claim) -> dict[str, Any]:
-    return {
-        "id": c.pk,
-        "donation": c.donation_id,
-        "title": c.donation.title,
-        "station": c.station.code,
-        "station_name": c.station.name,
-        "code": c.code if c.status == "active" else None,
-        "status": c.status,
-        "status_label": str(c.get_status_display()),
-        "expires_at": c.expires_at,
-    }
+def claim_out(c: Claim) -> ClaimOut:
+    return ClaimOut(
+        id=c.pk,
+        donation=c.donation_id,
+        title=c.donation.title,
+        station=c.station.code,
+        station_name=c.station.name,
+        code=c.code if c.status == "active" else None,
+        status=c.status,
+        status_label=str(c.get_status_display()),
+        expires_at=c.expires_at,
+    )
 
 
 @router.get(
@@ -181,7 +110,7 @@ def claim_out(c: Claim) -> dict[str, Any]:
     response={200: list[OfferOut], 404: ErrorOut},
     summary="What a station's lockers can give now, with the worker's quota left",
 )
-def offer(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+def offer(request: HttpRequest, code: str) -> list[OfferOut]:
     station = _station(code)
     now = timezone.now()
     key = request.headers.get("X-Visitor", "")
@@ -199,36 +128,29 @@ def offer(request: HttpRequest, code: str) -> list[dict[str, Any]]:
             visitor_id=visitor.pk if visitor else None, station=station, item=o.item, now=now
         )
         out.append(
-            {
-                "item": o.item.code,
-                "name": o.item.label,
-                "unit": o.item.unit,
-                "available": o.available,
-                "expires_on": o.expires_on,
-                "quota_per_week": quota.per_week,
-                "quota_left": quota.left if visitor_key_valid(key) else None,
-            }
+            OfferOut(
+                item=o.item.code,
+                name=o.item.label,
+                unit=o.item.unit,
+                available=o.available,
+                expires_on=o.expires_on,
+                quota_per_week=quota.per_week,
+                quota_left=quota.left if visitor_key_valid(key) else None,
+            )
         )
     return out
 
 
 @router.post(
     "/reservations",
-    response={
-        200: ReservationOut,
-        400: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
-    },
+    response={200: ReservationOut, (400, 404, 409, 422, 429): ErrorOut},
     summary="Reserve one unit of an item at a station's lockers: a pickup code",
     description=(
         "409 with `reason: out_of_stock` when none is left; 400 when the weekly quota is "
         "used. Idempotent on `client_id`."
     ),
 )
-def reserve(request: HttpRequest, payload: ReservationIn) -> dict[str, Any]:
+def reserve(request: HttpRequest, payload: ReservationIn) -> ReservationOut:
     _writes(request)
     station = _station(payload.station)
     item = SupplyItem.objects.filter(code=payload.item).first()
@@ -246,14 +168,12 @@ def reserve(request: HttpRequest, payload: ReservationIn) -> dict[str, Any]:
 
 
 @router.get("/reservations", response={200: list[ReservationOut], 422: ErrorOut})
-def my_reservations(request: HttpRequest) -> list[dict[str, Any]]:
+def my_reservations(request: HttpRequest) -> list[ReservationOut]:
     return [reservation_out(r) for r in selectors.reservations_of(visitor_key=_visitor(request))]
 
 
-@router.post(
-    "/reservations/{pk}/cancel", response={200: ReservationOut, 404: ErrorOut, 422: ErrorOut}
-)
-def cancel(request: HttpRequest, pk: int) -> dict[str, Any]:
+@router.post("/reservations/{pk}/cancel", response={200: ReservationOut, (404, 422): ErrorOut})
+def cancel(request: HttpRequest, pk: int) -> ReservationOut:
     key = _visitor(request)
     found = selectors.reservation_of(visitor_key=key, pk=pk)
     if found is None:
@@ -270,7 +190,7 @@ def cancel(request: HttpRequest, pk: int) -> dict[str, Any]:
 )
 def exchange_nearby(
     request: HttpRequest, lat: float, lon: float, category: str = "", limit: int = 50
-) -> list[dict[str, Any]]:
+) -> list[DonationOut]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationFailed(errors=[FieldError("lat", _("坐标无效"))])
     if not 1 <= limit <= 100:
@@ -286,17 +206,10 @@ def exchange_nearby(
 
 @router.post(
     "/exchange/{pk}/claim",
-    response={
-        200: ClaimOut,
-        400: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
-    },
+    response={200: ClaimOut, (400, 404, 409, 422, 429): ErrorOut},
     summary="Claim a donated item: a code to show at the station",
 )
-def claim(request: HttpRequest, pk: int, payload: ClaimIn) -> dict[str, Any]:
+def claim(request: HttpRequest, pk: int, payload: ClaimIn) -> ClaimOut:
     _writes(request)
     donation = Donation.objects.filter(pk=pk).first()
     if donation is None:
@@ -311,7 +224,7 @@ def claim(request: HttpRequest, pk: int, payload: ClaimIn) -> dict[str, Any]:
 
 
 @router.get("/exchange/claims", response={200: list[ClaimOut], 422: ErrorOut})
-def my_claims(request: HttpRequest) -> list[dict[str, Any]]:
+def my_claims(request: HttpRequest) -> list[ClaimOut]:
     return [claim_out(c) for c in selectors.claims_of(visitor_key=_visitor(request))]
 
 
@@ -346,7 +259,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/device/check",
-    response={200: OpeningOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    response={200: CompartmentOpeningOut, (401, 404, 409, 422, 429): ErrorOut},
     throttle=[],
     summary="Locker: which compartment does this pickup code open? (spends the code)",
     description=_SIGNED + ' Body: {"code": "123456"}. Ten wrong codes in 10 minutes lock it.',
@@ -357,20 +270,20 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         }
     },
 )
-def device_check(request: HttpRequest) -> dict[str, Any]:
+def device_check(request: HttpRequest) -> CompartmentOpeningOut:
     device = _device(request)
     code = str(_body(request).get("code", ""))[:16]
     opening = services.code_check(device=device, code=code)
-    return {
-        "reservation": opening.reservation.pk,
-        "compartment": opening.compartment,
-        "item": opening.reservation.item.code,
-    }
+    return CompartmentOpeningOut(
+        reservation=opening.reservation.pk,
+        compartment=opening.compartment,
+        item=opening.reservation.item.code,
+    )
 
 
 @router.post(
     "/device/pickup",
-    response={200: ReservationOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: ReservationOut, (400, 401, 404, 409, 422, 429): ErrorOut},
     throttle=[],
     summary="Locker: the door closed after an opening (the hand-out is done)",
     description=_SIGNED + ' Body: {"reservation": 42}. Resending is safe.',
@@ -381,7 +294,7 @@ def device_check(request: HttpRequest) -> dict[str, Any]:
         }
     },
 )
-def device_pickup(request: HttpRequest) -> dict[str, Any]:
+def device_pickup(request: HttpRequest) -> ReservationOut:
     device = _device(request)
     raw = _body(request).get("reservation")
     if not isinstance(raw, int):

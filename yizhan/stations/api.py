@@ -8,14 +8,26 @@ import math
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import FieldError, NotFound, ValidationFailed
+from yizhan.core.schemas import ErrorOut
 from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import Station, StationStatus
-from yizhan.stations.schemas import ErrorOut, StationOut, StationPage, SyncOut
+from yizhan.stations.schemas import (
+    ListQuery,
+    RegionOut,
+    ServiceOut,
+    StaffOut,
+    StationAmenityOut,
+    StationOut,
+    StationPage,
+    StopOut,
+    SyncOut,
+    Tombstone,
+)
 from yizhan.stations.selectors import (
     StationFilters,
     mobile_station_position,
@@ -33,17 +45,6 @@ PUBLIC_MAX_PAGE_SIZE = 100
 SYNC_SAFETY = dt.timedelta(minutes=10)
 
 
-class ListQuery(Schema):
-    region: str = ""
-    kind: str = ""
-    status: str = ""
-    star_level: int | None = None
-    q: str = ""
-    crs: CRS = CRS.WGS84
-    page: int = 1
-    page_size: int = 50
-
-
 def _is_public(request: HttpRequest) -> bool:
     return not (request.user.is_authenticated and request.user.is_staff)
 
@@ -56,71 +57,71 @@ def _cache(response: HttpResponse, request: HttpRequest) -> None:
     response["Vary"] = "Cookie, Accept-Language"
 
 
-def station_out(station: Station, *, crs: CRS, now: dt.datetime, with_staff: bool) -> dict:
+def station_out(station: Station, *, crs: CRS, now: dt.datetime, with_staff: bool) -> StationOut:
     lon, lat = from_wgs84(station.lon, station.lat, crs)
     hours = OpeningHours(station.opening_hours, station.keeps_workday_hours)
 
     def stop_out(stop):  # type: ignore[no-untyped-def]
         s_lon, s_lat = from_wgs84(stop.lon, stop.lat, crs)
-        return {
-            "place_name": stop.place_name,
-            "address": stop.address,
-            "lat": round(s_lat, 7),
-            "lon": round(s_lon, 7),
-            "hours": stop.hours,
-        }
+        return StopOut(
+            place_name=stop.place_name,
+            address=stop.address,
+            lat=round(s_lat, 7),
+            lon=round(s_lon, 7),
+            hours=stop.hours,
+        )
 
     current = mobile_station_position(station=station, at=now) if station.stops.all() else None
-    return {
-        "code": station.code,
-        "name": station.name,
-        "kind": station.kind,
-        "kind_label": station.get_kind_display(),
-        "status": station.status,
-        "status_label": station.get_status_display(),
-        "region": {"code": station.region.code, "name": station.region.name},
-        "address": station.address,
-        "crs": crs,
-        "lat": round(lat, 7),
-        "lon": round(lon, 7),
-        "opening_hours": station.opening_hours,
-        "keeps_workday_hours": station.keeps_workday_hours,
-        "open_now": station.status == StationStatus.ACTIVE and hours.is_open(now),
-        "next_change": hours.next_change(now),
-        "amenities": [
-            {
-                "code": sa.amenity.code,
-                "name": sa.amenity.name,
-                "name_en": sa.amenity.name_en,
-                "working": sa.state == "working",
-                "reason": sa.reason,
-            }
+    return StationOut(
+        code=station.code,
+        name=station.name,
+        kind=station.kind,
+        kind_label=station.get_kind_display(),
+        status=station.status,
+        status_label=station.get_status_display(),
+        region=RegionOut(code=station.region.code, name=station.region.name),
+        address=station.address,
+        crs=crs,
+        lat=round(lat, 7),
+        lon=round(lon, 7),
+        opening_hours=station.opening_hours,
+        keeps_workday_hours=station.keeps_workday_hours,
+        open_now=station.status == StationStatus.ACTIVE and hours.is_open(now),
+        next_change=hours.next_change(now),
+        amenities=[
+            StationAmenityOut(
+                code=sa.amenity.code,
+                name=sa.amenity.name,
+                name_en=sa.amenity.name_en,
+                working=sa.state == "working",
+                reason=sa.reason,
+            )
             for sa in station.station_amenities.all()
         ],
-        "services": [
-            {"code": s.code, "name": s.name, "name_en": s.name_en} for s in station.services.all()
+        services=[
+            ServiceOut(code=s.code, name=s.name, name_en=s.name_en) for s in station.services.all()
         ],
-        "star_level": station.star_level,
-        "feature": station.feature,
-        "phone": station.phone,
-        "floor_area_m2": station.floor_area_m2,
-        "capacity": station.capacity,
-        "photos": [p.image.url for p in station.photos.all()],
-        "stops": [stop_out(s) for s in station.stops.all()],
-        "current_stop": stop_out(current) if current else None,
-        "last_verified_on": station.last_verified_on,
-        "updated_at": station.updated_at,
-        "staff": (
-            [{"role": s.role, "name": s.name, "phone": s.phone} for s in station.staff.all()]
+        star_level=station.star_level,
+        feature=station.feature,
+        phone=station.phone,
+        floor_area_m2=station.floor_area_m2,
+        capacity=station.capacity,
+        photos=[p.image.url for p in station.photos.all()],
+        stops=[stop_out(s) for s in station.stops.all()],
+        current_stop=stop_out(current) if current else None,
+        last_verified_on=station.last_verified_on,
+        updated_at=station.updated_at,
+        staff=(
+            [StaffOut(role=s.role, name=s.name, phone=s.phone) for s in station.staff.all()]
             if with_staff
             else None
         ),
-    }
+    )
 
 
 @router.get(
     "",
-    response=StationPage,
+    response={200: StationPage, 422: ErrorOut},
     summary="List stations / 驿站列表",
     description=(
         "Anonymous clients get active stations; signed-in officers get their region's "
@@ -158,13 +159,13 @@ def stations_list_api(request: HttpRequest, response: HttpResponse, query: Query
         for s in qs[start : start + query.page_size]
     ]
     _cache(response, request)
-    return {
-        "count": count,
-        "page": query.page,
-        "page_size": query.page_size,
-        "pages": max(1, math.ceil(count / query.page_size)),
-        "items": items,
-    }
+    return StationPage(
+        count=count,
+        page=query.page,
+        page_size=query.page_size,
+        pages=max(1, math.ceil(count / query.page_size)),
+        items=items,
+    )
 
 
 def _parse_cursor(since: str) -> tuple[dt.datetime, int] | None:
@@ -183,7 +184,7 @@ def _parse_cursor(since: str) -> tuple[dt.datetime, int] | None:
 
 @router.get(
     "/sync",
-    response=SyncOut,
+    response={200: SyncOut, 422: ErrorOut},
     summary="Incremental sync / 增量同步",
     description=(
         "Changes since `since` (an ISO 8601 time, or the `next_since` of the previous call). "
@@ -214,13 +215,13 @@ def stations_sync_api(  # type: ignore[no-untyped-def]
         if public and s.status != StationStatus.ACTIVE:
             # The status reason is an officer's note, not for the public.
             removed.append(
-                {"code": s.code, "status": s.status, "at": s.status_changed_at or s.updated_at}
+                Tombstone(code=s.code, status=s.status, at=s.status_changed_at or s.updated_at)
             )
         else:
             changed.append(station_out(s, crs=crs, now=now, with_staff=not public))
     next_since = _next_cursor(rows, has_more=has_more, since=since, now=now)
     response["Cache-Control"] = "private, no-store"
-    return {"changed": changed, "removed": removed, "next_since": next_since, "has_more": has_more}
+    return SyncOut(changed=changed, removed=removed, next_since=next_since, has_more=has_more)
 
 
 def _next_cursor(
@@ -239,7 +240,7 @@ def _next_cursor(
 
 @router.get(
     "/{code}",
-    response={200: StationOut, 404: ErrorOut},
+    response={200: StationOut, (404, 422): ErrorOut},
     summary="Station detail / 驿站详情",
 )
 def station_detail_api(  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ class RegionOut(Schema):
     name: str
 
 
-class AmenityOut(Schema):
+class StationAmenityOut(Schema):
     code: str
     name: str
     name_en: str
@@ -58,7 +58,7 @@ class StationOut(Schema):
     keeps_workday_hours: bool
     open_now: bool
     next_change: dt.datetime | None
-    amenities: list[AmenityOut]
+    amenities: list[StationAmenityOut]
     services: list[ServiceOut]
     star_level: int | None
     feature: str
@@ -95,5 +95,12 @@ class SyncOut(Schema):
     has_more: bool
 
 
-class ErrorOut(Schema):
-    detail: str
+class ListQuery(Schema):
+    region: str = ""
+    kind: str = ""
+    status: str = ""
+    star_level: int | None = None
+    q: str = ""
+    crs: CRS = CRS.WGS84
+    page: int = 1
+    page_size: int = 50

@@ -3,57 +3,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.security import django_auth
 
 from yizhan.core.errors import NotFound
+from yizhan.core.schemas import ErrorOut
 from yizhan.stations.models import Station, StationStatus
 from yizhan.volunteers import selectors, services
 from yizhan.volunteers.models import Shift, ShiftSignup
+from yizhan.volunteers.schemas import ShiftOut, SignupOut
 
 router = Router()
 
 
-class ShiftOut(Schema):
-    id: int
-    role: str
-    role_label: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    slots: int
-    free: int
-    extends_hours: bool
-    staffed: bool
-    title: str
-
-
-class SignupOut(Schema):
-    id: int
-    shift: int
-    status: str
-    signed_up_at: dt.datetime
-    checked_in_at: dt.datetime | None
-    checked_out_at: dt.datetime | None
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict] = []  # type: ignore[type-arg]
-
-
-def _signup_out(s: ShiftSignup) -> dict[str, object]:
-    return {
-        "id": s.pk,
-        "shift": s.shift_id,
-        "status": s.status,
-        "signed_up_at": s.signed_up_at,
-        "checked_in_at": s.checked_in_at,
-        "checked_out_at": s.checked_out_at,
-    }
+def _signup_out(s: ShiftSignup) -> SignupOut:
+    return SignupOut(
+        id=s.pk,
+        shift=s.shift_id,
+        status=s.status,
+        signed_up_at=s.signed_up_at,
+        checked_in_at=s.checked_in_at,
+        checked_out_at=s.checked_out_at,
+    )
 
 
 @router.get(
@@ -67,13 +40,16 @@ def _signup_out(s: ShiftSignup) -> dict[str, object]:
 def station_shifts_api(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
     if not Station.objects.filter(code=code, status=StationStatus.ACTIVE).exists():
         raise NotFound(f"没有编号为 {code} 的开放驿站 / no active station {code}")
-    return [s.__dict__ for s in selectors.station_shifts_public(code=code, now=timezone.now())]
+    return [
+        ShiftOut.model_validate(s)
+        for s in selectors.station_shifts_public(code=code, now=timezone.now())
+    ]
 
 
 @router.post(
     "/{shift_id}/signup",
     auth=django_auth,
-    response={201: SignupOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: SignupOut, (401, 403, 404, 422): ErrorOut},
     summary="Sign up for a shift / 报名值班",
     description="Registered workers and station staff. 422 names the field: `slots` "
     "(名额已满), `shift` (cancelled or ended), `user` (already signed up).",
@@ -88,7 +64,7 @@ def signup_api(request: HttpRequest, shift_id: int):  # type: ignore[no-untyped-
 @router.post(
     "/signups/{signup_id}/cancel",
     auth=django_auth,
-    response={200: SignupOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: SignupOut, (401, 403, 404, 422): ErrorOut},
     summary="Withdraw a sign-up / 取消报名",
     description="Only one's own sign-up (anyone else's is a 404), not once checked in.",
 )
@@ -102,7 +78,7 @@ def signup_cancel_api(request: HttpRequest, signup_id: int):  # type: ignore[no-
 @router.get(
     "/mine",
     auth=django_auth,
-    response=list[SignupOut],
+    response={200: list[SignupOut], 401: ErrorOut},
     summary="My sign-ups / 我的值班",
 )
 def mine_api(request: HttpRequest):  # type: ignore[no-untyped-def]
