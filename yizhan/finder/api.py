@@ -18,6 +18,7 @@ from yizhan.finder.cards import station_card
 from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.schemas import (
+    CardOut,
     NearbyOut,
     NearbyQuery,
     OriginOut,
@@ -68,6 +69,7 @@ def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> Nearb
     found = index.nearby(s.lon, s.lat, s.asking.index_query(), limit=s.limit, radius_m=s.radius_m)
     labels = index.labels(_english())
     items = [station_card(f, crs=s.crs, now=s.asking.at, labels=labels) for f in found]
+    assert q.lat is not None and q.lon is not None  # search_check refuses a missing point
     # The hottest call: the cards (built to CardOut's shape, which tests/test_openapi.py
     # checks against the published document) are not validated again field by field
     # (~2 ms for ten cards).
@@ -124,7 +126,10 @@ def _route(index: FinderIndex, body: RouteIn | RouteQuery, now: dt.datetime) -> 
         speed_m_per_min=r.speed_m_per_min,
     )
     labels = index.labels(_english())
-    items = [station_card(f, crs=r.crs, now=r.asking.at, labels=labels) for f in found]
+    items = [
+        CardOut.model_validate(station_card(f, crs=r.crs, now=r.asking.at, labels=labels))
+        for f in found
+    ]
     return RouteOut(at=r.asking.at, length_m=round(r.length_m), count=len(items), items=items)
 
 

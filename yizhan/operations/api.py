@@ -23,6 +23,7 @@ from yizhan.operations.schemas import (
     ChecklistOut,
     InspectionIn,
     InspectionOut,
+    ItemOut,
     MyDayOut,
     MyStationOut,
     OpeningIn,
@@ -76,7 +77,10 @@ def checklist_api(request: HttpRequest, code: str, tier: Tier):  # type: ignore[
         tier=tier,
         version=checklist.version,
         season=season,
-        items=selectors.checklist_items_for(checklist=checklist, season=season),
+        items=[
+            ItemOut.model_validate(i)
+            for i in selectors.checklist_items_for(checklist=checklist, season=season)
+        ],
     )
 
 
