@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "yizhan.regions",
     "yizhan.accounts",
     "yizhan.stations",
+    "yizhan.visitors",
     "yizhan.finder",
     "yizhan.notifications",
     "yizhan.operations",

@@ -14,30 +14,16 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from yizhan.core.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
+from yizhan.core.errors import NotFound, TooManyRequests
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.schemas import ErrorOut
 from yizhan.feedback import selectors, services
 from yizhan.feedback.schemas import CheckInOut, FollowOut, QrIn, RatingIn, RatingOut
-from yizhan.feedback.views import COOKIE, COOKIE_MAX_AGE, COOKIE_SALT, WRITES_PER_MINUTE
 from yizhan.signage.qr import qr_verify
 from yizhan.stations.models import Station
+from yizhan.visitors.services import WRITES_PER_MINUTE, visitor_key_required
 
 router = Router()
-
-
-def _visitor(request: HttpRequest) -> str:
-    key = request.headers.get("X-Visitor", "")
-    if not key:
-        raw = request.get_signed_cookie(
-            COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
-        )
-        key = str(raw).partition(":")[0]
-    if not services.visitor_key_valid(key):
-        raise ValidationFailed(
-            errors=[FieldError("X-Visitor", _("需要 16–64 位的访客标识（字母、数字、-、_）"))]
-        )
-    return key
 
 
 def _station(request: HttpRequest, purpose: str, code: str, sig: str) -> Station:
@@ -56,7 +42,7 @@ def checkin(request: HttpRequest, data: QrIn) -> CheckInOut:
     station = _station(request, data.purpose, data.code, data.sig)
     row = services.checkin_record(
         station=station,
-        visitor_key=_visitor(request),
+        visitor_key=visitor_key_required(request),
         occupation=data.occupation,
         client_id=data.client_id,
     )
@@ -68,7 +54,7 @@ def rating(request: HttpRequest, data: RatingIn) -> RatingOut:
     station = _station(request, data.purpose, data.code, data.sig)
     row = services.rating_submit(
         station=station,
-        visitor_key=_visitor(request),
+        visitor_key=visitor_key_required(request),
         stars=data.stars,
         tags=data.tags,
         comment=data.comment,
@@ -124,7 +110,7 @@ def report(
     station = _station(request, purpose, code, sig)
     row = services.report_submit(
         station=station,
-        visitor_key=_visitor(request),
+        visitor_key=visitor_key_required(request),
         category=category,
         text=text,
         photo=photo,

@@ -1,9 +1,9 @@
 """Workers' feedback from a station's QR codes: check-ins, ratings, problem reports and
 needs surveys (调研).
 
-A worker is known only by a `Visitor`: a keyed hash of a random id kept in their phone's
-cookie (or sent by a mini-program), and the occupation category they chose. A phone
-number is stored only on a report whose author asked for a reply."""
+A worker is known only by a `Visitor` (`yizhan.visitors`): a keyed hash of a random id
+kept in their phone's cookie (or sent by a mini-program), and the occupation category
+they chose. A phone number is stored only on a report whose author asked for a reply."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yizhan.core.occupation import Occupation
+from yizhan.visitors.models import Visitor
 
 # A check-in this recent makes a rating "checked in" (full weight).
 CHECKED_IN_HOURS = 12
@@ -28,24 +29,6 @@ REPORT_TEXT_MAX = 500
 
 def follow_token() -> str:
     return secrets.token_urlsafe(16)
-
-
-class Visitor(models.Model):
-    """A pseudonymous worker: nothing here says who they are."""
-
-    key_hash = models.CharField(_("匿名标识"), max_length=64, unique=True)
-    occupation = models.CharField(
-        _("职业"), max_length=12, choices=Occupation.choices, blank=True, default=""
-    )
-    first_seen = models.DateTimeField(_("首次出现"))
-    last_seen = models.DateTimeField(_("最近出现"))
-
-    class Meta:
-        verbose_name = pgettext_lazy("model", "匿名访客")
-        verbose_name_plural = pgettext_lazy("plural", "匿名访客")
-
-    def __str__(self) -> str:
-        return self.key_hash[:10]
 
 
 class CheckIn(models.Model):

@@ -29,9 +29,9 @@ from yizhan.feedback.models import (
     Survey,
     SurveyAnswer,
 )
-from yizhan.feedback.services import visitor_hash
 from yizhan.operations.models import RectificationEvent
 from yizhan.stations.models import Station
+from yizhan.visitors.selectors import visitor_hash
 
 
 def stations_visible_q(*, user: User) -> Q:

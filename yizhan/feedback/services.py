@@ -3,8 +3,8 @@ surveys and their answers.
 
 Every write takes the worker's raw visitor id (from the signed cookie or the
 mini-program's ``X-Visitor`` header), stores only its keyed hash, locks that visitor's
-row (one person's writes run one at a time, so "once" checks hold), and records a form
-sent twice (same ``client_id``) once."""
+row through `yizhan.visitors.services.visitor_lock` (one person's writes run one at a
+time, so "once" checks hold), and records a form sent twice (same ``client_id``) once."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from typing import IO, Any
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User, UserRole
@@ -28,7 +27,6 @@ from yizhan.core.errors import (
     TooManyRequests,
     ValidationFailed,
 )
-from yizhan.core.occupation import Occupation
 from yizhan.core.photos import photo_clean
 from yizhan.core.time import SHANGHAI
 from yizhan.feedback.models import (
@@ -48,23 +46,21 @@ from yizhan.feedback.models import (
     ReportStatus,
     Survey,
     SurveyAnswer,
-    Visitor,
 )
 from yizhan.operations.access import station_access_require
 from yizhan.operations.services import rectification_issue
 from yizhan.regions.models import Region
 from yizhan.stations.models import Station
+from yizhan.visitors.models import Visitor
+from yizhan.visitors.services import visitor_lock
 
 # Writes one visitor may make in a (Beijing) day, whatever the address.
 VISITOR_WRITES_PER_DAY = 30
 # A second check-in at the same station this soon is the same visit.
 CHECKIN_REPEAT = dt.timedelta(minutes=30)
-VISITOR_KEY_MIN = 16
-VISITOR_KEY_MAX = 64
 SURVEY_QUESTIONS_MAX = 5
 SURVEY_TEXT_ANSWER_MAX = 200
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,18}$")
-VISITOR_KEY_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
 def _client_id_unused(model: Any, client_id: uuid.UUID) -> None:
@@ -72,38 +68,6 @@ def _client_id_unused(model: Any, client_id: uuid.UUID) -> None:
     is refused by name rather than failing on the unique key."""
     if model.objects.filter(client_id=client_id).exists():
         raise ValidationFailed(errors=[FieldError("client_id", _("请求编号已被使用"))])
-
-
-def visitor_hash(key: str) -> str:
-    """The keyed hash stored for a raw visitor id (HMAC-SHA256 under SECRET_KEY)."""
-    return salted_hmac("yizhan.feedback.visitor", key, algorithm="sha256").hexdigest()
-
-
-def visitor_key_valid(key: str) -> bool:
-    return VISITOR_KEY_MIN <= len(key) <= VISITOR_KEY_MAX and bool(VISITOR_KEY_RE.match(key))
-
-
-def visitor_lock(*, key: str, occupation: str, now: dt.datetime) -> Visitor:
-    """The visitor row for ``key``, created if new, locked for this transaction."""
-    if not visitor_key_valid(key):
-        raise ValidationFailed(errors=[FieldError("visitor", _("访客标识无效"))])
-    if occupation not in Occupation.values:
-        raise ValidationFailed(
-            errors=[FieldError("occupation", _("请选择职业类别"), value=occupation[:20])]
-        )
-    digest = visitor_hash(key)
-    Visitor.objects.get_or_create(
-        key_hash=digest,
-        defaults={"occupation": occupation, "first_seen": now, "last_seen": now},
-    )
-    visitor = Visitor.objects.select_for_update().get(key_hash=digest)
-    fields = ["last_seen"]
-    visitor.last_seen = now
-    if occupation and occupation != visitor.occupation:
-        visitor.occupation = occupation
-        fields.append("occupation")
-    visitor.save(update_fields=fields)
-    return visitor
 
 
 def _count_write(visitor: Visitor, now: dt.datetime) -> None:
@@ -125,14 +89,6 @@ def _count_write(visitor: Visitor, now: dt.datetime) -> None:
 def _station_active(station: Station) -> None:
     if station.status != "active":
         raise NotFound(_("该驿站暂不接受反馈"))
-
-
-@transaction.atomic
-def visitor_occupation_set(*, key: str, occupation: str, now: dt.datetime | None = None) -> Visitor:
-    """Remember a visitor's occupation category (the only thing asked of them)."""
-    if not occupation:
-        raise ValidationFailed(errors=[FieldError("occupation", _("请选择职业类别"))])
-    return visitor_lock(key=key, occupation=occupation, now=now or timezone.now())
 
 
 @transaction.atomic

@@ -2,16 +2,15 @@
 staff pages (reports, ratings, surveys).
 
 A worker is known by a random id in a long-lived signed cookie (HttpOnly, SameSite=Lax),
-with the occupation category they chose; only its keyed hash reaches the database."""
+with the occupation category they chose; only its keyed hash reaches the database
+(`yizhan.visitors`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,36 +37,13 @@ from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStat
 from yizhan.operations.access import officer_for_request
 from yizhan.regions.models import Region
 from yizhan.stations.models import Station
-
-COOKIE = "yz_visitor"
-COOKIE_SALT = "yizhan.feedback.visitor"
-COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
-WRITES_PER_MINUTE = 10
-WORKER_OCCUPATIONS = [c for c in Occupation.choices if c[0]]
-
-
-# The visitor cookie ---------------------------------------------------------------------
-
-
-def visitor_from(request: HttpRequest) -> tuple[str, str, bool]:
-    """(visitor id, occupation, new) from the signed cookie; a fresh id when absent."""
-    raw = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
-    key, _sep, occupation = str(raw).partition(":")
-    if services.visitor_key_valid(key):
-        return key, occupation if occupation in Occupation.values else "", False
-    return secrets.token_urlsafe(18), "", True
-
-
-def visitor_keep(response: HttpResponse, key: str, occupation: str) -> None:
-    response.set_signed_cookie(
-        COOKIE,
-        f"{key}:{occupation}",
-        salt=COOKIE_SALT,
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+from yizhan.visitors.services import (
+    WORKER_OCCUPATIONS,
+    WRITES_PER_MINUTE,
+    visitor_from,
+    visitor_keep,
+    visitor_occupation_set,
+)
 
 
 def _client_id(request: HttpRequest) -> uuid.UUID | None:
@@ -191,7 +167,7 @@ def _act(
     post = request.POST
     if action == "occupation":
         chosen = post.get("occupation", "")
-        services.visitor_occupation_set(key=key, occupation=chosen, now=now)
+        visitor_occupation_set(key=key, occupation=chosen, now=now)
         return redirect(here)
     if action == "checkin":
         services.checkin_record(

@@ -20,7 +20,6 @@ from yizhan.core.errors import FieldError, NotFound, TooManyRequests, Validation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.schemas import ErrorOut
 from yizhan.devices.services import device_authenticate, device_rate_check
-from yizhan.feedback.api import _visitor
 from yizhan.finder.selectors import stations_nearby_codes
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import Claim, Donation, Reservation
@@ -37,6 +36,8 @@ from yizhan.lockers.schemas import (
 )
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
+from yizhan.visitors.selectors import visitor_by_key, visitor_key_valid
+from yizhan.visitors.services import visitor_key_required
 
 router = Router()
 
@@ -114,14 +115,7 @@ def offer(request: HttpRequest, code: str) -> list[OfferOut]:
     station = _station(code)
     now = timezone.now()
     key = request.headers.get("X-Visitor", "")
-    from yizhan.feedback.models import Visitor
-    from yizhan.feedback.services import visitor_hash, visitor_key_valid
-
-    visitor = (
-        Visitor.objects.filter(key_hash=visitor_hash(key)).first()
-        if visitor_key_valid(key)
-        else None
-    )
+    visitor = visitor_by_key(key=key)
     out = []
     for o in selectors.station_offer(station=station, now=now):
         quota = services.quota_for(
@@ -157,7 +151,7 @@ def reserve(request: HttpRequest, payload: ReservationIn) -> ReservationOut:
     if item is None:
         raise ValidationFailed(errors=[FieldError("item", _("没有这种物资"), value=payload.item)])
     r = services.reservation_create(
-        visitor_key=_visitor(request),
+        visitor_key=visitor_key_required(request),
         station=station,
         item=item,
         occupation=payload.occupation,
@@ -169,12 +163,15 @@ def reserve(request: HttpRequest, payload: ReservationIn) -> ReservationOut:
 
 @router.get("/reservations", response={200: list[ReservationOut], 422: ErrorOut})
 def my_reservations(request: HttpRequest) -> list[ReservationOut]:
-    return [reservation_out(r) for r in selectors.reservations_of(visitor_key=_visitor(request))]
+    return [
+        reservation_out(r)
+        for r in selectors.reservations_of(visitor_key=visitor_key_required(request))
+    ]
 
 
 @router.post("/reservations/{pk}/cancel", response={200: ReservationOut, (404, 422): ErrorOut})
 def cancel(request: HttpRequest, pk: int) -> ReservationOut:
-    key = _visitor(request)
+    key = visitor_key_required(request)
     found = selectors.reservation_of(visitor_key=key, pk=pk)
     if found is None:
         raise NotFound(_("没有这个预约"))
@@ -215,7 +212,7 @@ def claim(request: HttpRequest, pk: int, payload: ClaimIn) -> ClaimOut:
     if donation is None:
         raise NotFound(_("没有这件物品"))
     c = services.donation_claim(
-        visitor_key=_visitor(request),
+        visitor_key=visitor_key_required(request),
         donation=donation,
         occupation=payload.occupation,
         client_id=payload.client_id,
@@ -225,7 +222,7 @@ def claim(request: HttpRequest, pk: int, payload: ClaimIn) -> ClaimOut:
 
 @router.get("/exchange/claims", response={200: list[ClaimOut], 422: ErrorOut})
 def my_claims(request: HttpRequest) -> list[ClaimOut]:
-    return [claim_out(c) for c in selectors.claims_of(visitor_key=_visitor(request))]
+    return [claim_out(c) for c in selectors.claims_of(visitor_key=visitor_key_required(request))]
 
 
 # ---------------------------------------------------------------- the locker itself

@@ -20,11 +20,11 @@ from yizhan.core.errors import ApplicationError
 from yizhan.core.time import SHANGHAI
 from yizhan.devices.models import Device
 from yizhan.devices.services import device_register
-from yizhan.feedback.services import visitor_lock
 from yizhan.lockers import services
 from yizhan.lockers.models import Compartment, Locker, Reservation, ReservationStatus
 from yizhan.stations.models import Station, StationKind, StationStatus
 from yizhan.supplies.models import SupplyItem
+from yizhan.visitors.services import visitor_lock
 
 DEMO_DISTRICT = "230102"
 # item code, compartments, units each, unit value (元)

@@ -156,7 +156,7 @@ class Reservation(models.Model):
     """One unit promised to one worker, collected with ``code`` before ``expires_at``."""
 
     visitor = models.ForeignKey(
-        "feedback.Visitor",
+        "visitors.Visitor",
         on_delete=models.CASCADE,
         related_name="reservations",
         verbose_name=_("访客"),
@@ -384,7 +384,7 @@ class Claim(models.Model):
         "stations.Station", on_delete=models.CASCADE, related_name="+", verbose_name=_("驿站")
     )
     visitor = models.ForeignKey(
-        "feedback.Visitor", on_delete=models.CASCADE, related_name="claims", verbose_name=_("访客")
+        "visitors.Visitor", on_delete=models.CASCADE, related_name="claims", verbose_name=_("访客")
     )
     occupation = models.CharField(_("职业"), max_length=12, blank=True)
     code = models.CharField(_("领取码"), max_length=8)

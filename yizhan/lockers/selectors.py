@@ -15,7 +15,6 @@ from django.db.models import Count, Q, QuerySet
 
 from yizhan.accounts.selectors import Scope
 from yizhan.core.time import local_date
-from yizhan.feedback.services import visitor_hash
 from yizhan.lockers.models import (
     HANDED_OUT,
     Claim,
@@ -33,6 +32,7 @@ from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
+from yizhan.visitors.selectors import visitor_hash
 
 DEMAND_WEEKS = 4  # recent weeks a restock suggestion reads
 RESTOCK_MARGIN = 1.2  # a fifth more than the recent weekly demand

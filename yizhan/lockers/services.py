@@ -45,7 +45,6 @@ from yizhan.core.photos import photo_clean
 from yizhan.core.time import local_date, week_start
 from yizhan.devices.models import Device, DeviceKind
 from yizhan.devices.services import AuthedDevice
-from yizhan.feedback.services import visitor_hash, visitor_lock
 from yizhan.lockers import selectors
 from yizhan.lockers.models import (
     LIVE_RESERVATION,
@@ -68,6 +67,8 @@ from yizhan.lockers.models import (
 )
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
+from yizhan.visitors.selectors import visitor_hash
+from yizhan.visitors.services import visitor_lock
 
 CODE_DIGITS = 6
 MAX_COMPARTMENTS = 60

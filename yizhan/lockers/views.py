@@ -30,7 +30,6 @@ from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI
 from yizhan.devices.models import Device, DeviceKind
-from yizhan.feedback.views import WORKER_OCCUPATIONS, visitor_from, visitor_keep
 from yizhan.finder.selectors import stations_nearby_codes
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import (
@@ -50,6 +49,8 @@ from yizhan.operations.access import (
 )
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
+from yizhan.visitors.selectors import visitor_by_key
+from yizhan.visitors.services import WORKER_OCCUPATIONS, visitor_from, visitor_keep
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -116,10 +117,7 @@ def free(request: HttpRequest, code: str) -> HttpResponse:
     station = _public_station(code)
     now = timezone.now()
     key, occupation, _new = visitor_from(request)
-    from yizhan.feedback.models import Visitor
-    from yizhan.feedback.services import visitor_hash
-
-    visitor = Visitor.objects.filter(key_hash=visitor_hash(key)).first()
+    visitor = visitor_by_key(key=key)
     offers = [
         (
             o,

@@ -13,6 +13,7 @@ from yizhan.feedback import selectors, services
 from yizhan.feedback.models import Rating, Report, ReportEcho, SurveyAnswer
 from yizhan.feedback.tests.conftest import START, VISITOR
 from yizhan.operations.models import Rectification
+from yizhan.visitors.selectors import visitor_hash
 
 pytestmark = pytest.mark.django_db
 OTHER = "w" * 24
@@ -128,7 +129,7 @@ def test_life_events_shape(place, clock):
             station_ids=[place.station.pk], start=START, end=START + dt.timedelta(hours=1)
         )
     )
-    person = services.visitor_hash(VISITOR)
+    person = visitor_hash(VISITOR)
     assert events == [
         LifeEvent(place.station.pk, START, "checkin", person, "rider", 1, True),
         LifeEvent(place.station.pk, START, "rating", person, "rider", 1, True),
