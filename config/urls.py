@@ -29,7 +29,7 @@ urlpatterns += i18n_patterns(
     path("staff/lockers/", include("yizhan.lockers.urls")),
     path("staff/feedback/", include("yizhan.feedback.urls")),
     path("staff/", include("yizhan.operations.urls")),
-    path("q/", include("yizhan.signage.qr_urls")),
+    path("q/", include("yizhan.feedback.qr_urls")),
     path("", include("yizhan.feedback.worker_urls")),
     path("", include("yizhan.lockers.worker_urls")),
     path("", include("yizhan.finder.urls")),

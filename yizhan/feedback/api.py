@@ -19,7 +19,7 @@ from yizhan.core.ratelimit import rate_limited
 from yizhan.core.schemas import ErrorOut
 from yizhan.feedback import selectors, services
 from yizhan.feedback.schemas import CheckInOut, FollowOut, QrIn, RatingIn, RatingOut
-from yizhan.signage.qr import qr_verify
+from yizhan.signage.selectors import qr_verify
 from yizhan.stations.models import Station
 from yizhan.visitors.services import WRITES_PER_MINUTE, visitor_key_required
 

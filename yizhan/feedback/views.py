@@ -1,5 +1,5 @@
-"""Worker QR pages (check in, rate, report, answer a survey; follow a report) and the
-staff pages (reports, ratings, surveys).
+"""Worker QR pages (the scan of a board's code; check in, rate, report, answer a survey;
+follow a report) and the staff pages (reports, ratings, surveys).
 
 A worker is known by a random id in a long-lived signed cookie (HttpOnly, SameSite=Lax),
 with the occupation category they chose; only its keyed hash reaches the database
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,6 +37,7 @@ from yizhan.feedback import exports, selectors, services
 from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
 from yizhan.operations.access import officer_for_request
 from yizhan.regions.models import Region
+from yizhan.signage.selectors import qr_verify
 from yizhan.stations.models import Station
 from yizhan.visitors.services import (
     WORKER_OCCUPATIONS,
@@ -74,10 +76,28 @@ def _slow(request: HttpRequest) -> HttpResponse:
 
 
 ACTIONS = ("occupation", "checkin", "rate", "report", "survey")
+QR_SCANS_PER_MINUTE = 60
+FEEDBACK_PURPOSES = ("checkin", "rate", "report")
+
+
+def scan(request: HttpRequest, purpose: str, code: str, sig: str) -> HttpResponse:
+    """A scanned board QR code (``/q/<purpose>/<code>/<sig>/``, signed by signage): checked,
+    then the worker's page for check-in, rating or a problem report at this same signed
+    URL (`qr_page`); "join" goes on to the station's page (``?from=qr&do=join``)."""
+    if rate_limited(request, scope="qr", per_minute=QR_SCANS_PER_MINUTE):
+        response = render(request, "signage/scan_problem.html", {"problem": "slow"}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    if not qr_verify(purpose, code, sig):
+        return render(request, "signage/scan_problem.html", {"problem": "invalid"}, status=404)
+    if purpose in FEEDBACK_PURPOSES:
+        return qr_page(request, purpose=purpose, code=code, sig=sig)
+    target = reverse("finder:station", args=[code])
+    return redirect(f"{target}?{urlencode({'from': 'qr', 'do': purpose})}")
 
 
 def qr_page(request: HttpRequest, *, purpose: str, code: str, sig: str) -> HttpResponse:
-    """What a scanned board code opens (after `signage.views.scan` checked the signature):
+    """What a scanned board code opens (after `scan` checked the signature):
     the worker's occupation once, then check in / rate / report, the scanned one first."""
     station = selectors.station_for_qr(code=code)
     if station is None:

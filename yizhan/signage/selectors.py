@@ -21,6 +21,8 @@ from yizhan.finder.selectors import station_week
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.signage.qr import PURPOSES, qr_path, qr_svg
+from yizhan.signage.qr import qr_sig as qr_sig  # re-exported: the signing other apps use
+from yizhan.signage.qr import qr_verify as qr_verify  # re-exported, as is qr_path
 from yizhan.stations.hours import is_day_off, is_makeup_workday
 from yizhan.stations.models import (
     StaffRole,

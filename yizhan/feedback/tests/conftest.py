@@ -15,7 +15,7 @@ from PIL import Image
 
 from yizhan.accounts.models import User
 from yizhan.core.time import SHANGHAI
-from yizhan.signage.qr import qr_path
+from yizhan.signage.selectors import qr_path
 from yizhan.stations.models import StaffRole, Station, StationStaff
 from yizhan.stations.tests.factories import RegionFactory, StationFactory, UserFactory
 

@@ -8,7 +8,7 @@ import pytest
 
 from yizhan.feedback.models import CheckIn, Report
 from yizhan.feedback.tests.conftest import VISITOR, jpeg
-from yizhan.signage.qr import qr_sig
+from yizhan.signage.selectors import qr_sig
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/feedback"

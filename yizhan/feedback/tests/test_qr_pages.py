@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from yizhan.feedback.models import CheckIn, Rating, Report
 from yizhan.feedback.tests.conftest import jpeg, qr
 from yizhan.operations.models import Rectification
-from yizhan.signage.qr import qr_path
+from yizhan.signage.selectors import qr_path
 from yizhan.visitors.models import Visitor
 
 pytestmark = pytest.mark.django_db

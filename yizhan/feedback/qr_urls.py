@@ -1,6 +1,8 @@
+"""The board QR codes' addresses, mounted at ``/q/`` (signed by signage, served here)."""
+
 from django.urls import URLPattern, URLResolver, path
 
-from yizhan.signage import views
+from yizhan.feedback import views
 
 app_name = "qr"
 urlpatterns: list[URLPattern | URLResolver] = [
