@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from yizhan.core.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
+from yizhan.core.hooks import nearby_station_codes
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.schemas import ErrorOut
 from yizhan.devices.services import device_authenticate, device_rate_check
-from yizhan.finder.selectors import stations_nearby_codes
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import Claim, Donation, Reservation
 from yizhan.lockers.schemas import (
@@ -192,7 +192,7 @@ def exchange_nearby(
         raise ValidationFailed(errors=[FieldError("lat", _("坐标无效"))])
     if not 1 <= limit <= 100:
         raise ValidationFailed(errors=[FieldError("limit", _("条数应为 1–100"))])
-    codes = stations_nearby_codes(lat=lat, lon=lon, limit=30)
+    codes = nearby_station_codes(lat=lat, lon=lon, limit=30)
     ids_by_code = dict(Station.objects.filter(code__in=codes).values_list("code", "pk"))
     ids = [ids_by_code[c] for c in codes if c in ids_by_code]
     order = {sid: n for n, sid in enumerate(ids)}

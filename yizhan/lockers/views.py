@@ -26,11 +26,11 @@ from openpyxl.styles import Font
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
+from yizhan.core.hooks import nearby_station_codes
 from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI
 from yizhan.devices.models import Device, DeviceKind
-from yizhan.finder.selectors import stations_nearby_codes
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import (
     REFUSED_CATEGORIES,
@@ -210,7 +210,7 @@ def exchange(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     category = category if category in DonationCategory.values else ""
     if near:
-        codes = stations_nearby_codes(lat=lat, lon=lon, limit=30)
+        codes = nearby_station_codes(lat=lat, lon=lon, limit=30)
         ids = dict(Station.objects.filter(code__in=codes).values_list("code", "pk"))
         order = {ids[c]: n for n, c in enumerate(codes) if c in ids}
         items = list(
