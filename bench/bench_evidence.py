@@ -67,10 +67,11 @@ def build(n: int, days: int, today: dt.date, seed: int = 7) -> None:
     from yizhan.accounts.models import User
     from yizhan.core.time import SHANGHAI
     from yizhan.devices.models import Device, DeviceEvent
-    from yizhan.feedback.models import CheckIn, Rating, Visitor
+    from yizhan.feedback.models import CheckIn, Rating
     from yizhan.operations.models import OpeningLog
     from yizhan.regions.models import Region
     from yizhan.stations.models import Station
+    from yizhan.visitors.models import Visitor
 
     if Station.objects.filter(code__startswith="BENCH-").count() == n:
         print(f"reusing {n} stations and their evidence")
