@@ -23,6 +23,8 @@ from yizhan.visitors.models import Visitor
 from yizhan.visitors.selectors import visitor_hash, visitor_key_valid
 
 COOKIE = "yz_visitor"
+# The salts keep the names from when this lived in feedback: cookies already given out
+# still verify.
 COOKIE_SALT = "yizhan.feedback.visitor"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
 # A worker's form posts per minute and address (feedback's pages and API).
