@@ -16,7 +16,9 @@ BEFORE = [("visitors", None)]  # unapplies feedback.0002 and lockers.0003 with i
 
 @pytest.mark.django_db(transaction=True)
 def test_visitors_and_their_check_ins_survive_the_move():
-    station = StationFactory(code="HRB-DL-001")  # stations' tables are the same either side
+    # Stations' tables are the same either side of the move (no amenities: a flush by an
+    # earlier transactional test removes their seeded catalogue).
+    station = StationFactory(code="HRB-DL-001", amenities=[])
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(
