@@ -31,7 +31,7 @@ from geoplan.coverage import (
     pattern_reach,
 )
 from geoplan.demand import Demand
-from geoplan.location import MaximalCovering, SetCovering, marginal_loss
+from geoplan.location import MaximalCovering, Method, SetCovering, marginal_loss
 
 HOURS_PER_WEEK = 168
 #: The steps `scenario_answer` reports, in order.
@@ -86,7 +86,7 @@ class Questions:
     bands: tuple[Band, ...]
     grid_resolution: int  # H3 resolution of the candidate sites
     overlap_share: float
-    method: str  # "auto", "greedy" or "exact"
+    method: Method  # "auto", "greedy" or "exact"
 
 
 @dataclass(frozen=True)
