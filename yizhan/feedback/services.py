@@ -27,6 +27,7 @@ from yizhan.core.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from yizhan.core.idempotency import created_once, replayed
 from yizhan.core.photos import photo_clean
 from yizhan.core.time import SHANGHAI
 from yizhan.feedback.models import (
@@ -63,11 +64,6 @@ SURVEY_TEXT_ANSWER_MAX = 200
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,18}$")
 
 
-def _client_id_unused(model: Any, client_id: uuid.UUID) -> None:
-    """A request id another visitor already used (a copied form, a careless API client)
-    is refused by name rather than failing on the unique key."""
-    if model.objects.filter(client_id=client_id).exists():
-        raise ValidationFailed(errors=[FieldError("client_id", _("请求编号已被使用"))])
 
 
 def _count_write(visitor: Visitor, now: dt.datetime) -> None:
@@ -104,11 +100,9 @@ def checkin_record(
     now = now or timezone.now()
     _station_active(station)
     visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
-    if client_id is not None:
-        done = CheckIn.objects.filter(client_id=client_id, visitor=visitor).first()
-        if done is not None:
-            return done
-        _client_id_unused(CheckIn, client_id)
+    mine = {"visitor_id": visitor.pk}
+    if (done := replayed(CheckIn.objects, client_id, owner=mine)) is not None:
+        return done
     recent = (
         CheckIn.objects.filter(station=station, visitor=visitor, at__gt=now - CHECKIN_REPEAT)
         .order_by("-at")
@@ -117,12 +111,17 @@ def checkin_record(
     if recent is not None:
         return recent
     _count_write(visitor, now)
-    return CheckIn.objects.create(
-        station=station,
-        visitor=visitor,
-        at=now,
-        occupation=visitor.occupation,
-        client_id=client_id,
+    return created_once(
+        lambda: CheckIn.objects.create(
+            station=station,
+            visitor=visitor,
+            at=now,
+            occupation=visitor.occupation,
+            client_id=client_id,
+        ),
+        CheckIn.objects,
+        client_id,
+        owner=mine,
     )
 
 
@@ -155,11 +154,9 @@ def rating_submit(
         raise ValidationFailed(errors=errors)
     assert stars is not None
     visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
-    if client_id is not None:
-        done = Rating.objects.filter(client_id=client_id, visitor=visitor).first()
-        if done is not None:
-            return done
-        _client_id_unused(Rating, client_id)
+    mine = {"visitor_id": visitor.pk}
+    if (done := replayed(Rating.objects, client_id, owner=mine)) is not None:
+        return done
     day = now.astimezone(SHANGHAI).date()
     if Rating.objects.filter(station=station, visitor=visitor, day=day).exists():
         raise ValidationFailed(
@@ -186,6 +183,8 @@ def rating_submit(
                 client_id=client_id,
             )
     except IntegrityError as exc:
+        if (done := replayed(Rating.objects, client_id, owner=mine)) is not None:
+            return done
         raise ValidationFailed(
             errors=[FieldError("stars", _("您今天已经评价过这个驿站，明天可以再评"))]
         ) from exc
@@ -255,15 +254,11 @@ def report_submit(
     if errors:
         raise ValidationFailed(errors=errors)
     visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
-    if client_id is not None:
-        done = Report.objects.filter(client_id=client_id, visitor=visitor).first()
-        if done is None:
-            echo = ReportEcho.objects.filter(client_id=client_id, visitor=visitor).first()
-            done = echo.report if echo else None
-        if done is not None:
-            return done
-        _client_id_unused(Report, client_id)
-        _client_id_unused(ReportEcho, client_id)
+    mine = {"visitor_id": visitor.pk}
+    if (done := replayed(Report.objects, client_id, owner=mine)) is not None:
+        return done
+    if (echo := replayed(ReportEcho.objects, client_id, owner=mine)) is not None:
+        return echo.report
     _count_write(visitor, now)
     # One report at a time per station: two first reports cannot both open a new row.
     # (no_key: check-ins and device events referring to the station are not blocked.)

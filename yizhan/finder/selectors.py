@@ -1,15 +1,11 @@
-"""Reading for the worker finder: the in-memory index (rebuilt when the registry
-changes or the day turns), nearby and along-route searches, a station's coming week,
-and place search over the registry and region names."""
+"""Reading for the worker finder: the registry as the index's plain records and its
+version stamp (the per-process cache that keeps the index is `finder.cache`), a
+station's coming week, and place search over the registry and region names."""
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
-import logging
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +13,6 @@ from typing import Any
 
 import holidays
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -25,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yizhan.core.time import SHANGHAI
+from yizhan.finder.cache import cached_index
 from yizhan.finder.index import (
     LOOKAHEAD_DAYS,
     WINDOW_DAYS,
@@ -56,14 +52,6 @@ from yizhan.stations.models import (
     StationStatus,
 )
 from yizhan.volunteers.selectors import volunteer_open_spans, volunteers_version
-
-_lock = threading.Lock()
-_state: dict[str, Any] = {"index": None, "checked": 0.0, "built": 0.0, "building": False}
-log = logging.getLogger(__name__)
-# The version stamp (counts, newest updated_at) cannot see a row committed late with an
-# older stamp (a long import's transaction); rebuilding at least this often bounds how
-# long such a change can stay unseen.
-MAX_AGE_SECONDS = 600
 
 
 def finder_version(*, today: dt.date) -> str:
@@ -251,55 +239,12 @@ def finder_index_build(*, today: dt.date, version: str = "") -> FinderIndex:
 
 
 def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
-    """This process's index, checked against the registry at most every
+    """This process's index (`finder.cache`), checked against the registry at most every
     ``FINDER_RECHECK_SECONDS`` and rebuilt when it changed, when it is older than
-    ``MAX_AGE_SECONDS``, or when the local day turned.
-
-    With ``FINDER_BACKGROUND_REBUILD`` (the default outside tests) the check and any
-    rebuild run in a background thread while requests keep the index they have: at
-    national scale a build takes seconds, the registry changes all the time, and even the
-    check's few queries should not sit in a request. The first build, and the one after
-    midnight (the week the index covers moves), happen in the request."""
-    today = timezone.localtime(now or timezone.now()).date()
-    recheck = float(settings.YIZHAN["FINDER_RECHECK_SECONDS"])
-    background = bool(settings.YIZHAN["FINDER_BACKGROUND_REBUILD"])
-    with _lock:
-        index = _state["index"]
-        current = isinstance(index, FinderIndex) and index.window_start.date() == today
-        if current and (time.monotonic() - _state["checked"] < recheck or _state["building"]):
-            return index  # type: ignore[no-any-return]
-        _state["checked"] = time.monotonic()
-        if current and background:
-            _state["building"] = True
-            threading.Thread(target=_refresh_in_background, args=(today,), daemon=True).start()
-            return index  # type: ignore[no-any-return]
-        return _refresh(today, index if current else None)
-
-
-def _refresh(today: dt.date, index: FinderIndex | None) -> FinderIndex:
-    """The index, rebuilt if the registry's stamp moved or it is too old."""
-    version = finder_version(today=today)
-    too_old = time.monotonic() - _state["built"] > MAX_AGE_SECONDS
-    if index is not None and not too_old and index.version == version:
-        return index
-    fresh = finder_index_build(today=today, version=version)
-    # The index is millions of long-lived objects: keep the collector from walking them
-    # again and again (a full collection after a build took ~0.2 s). They hold no
-    # reference cycles, so reference counting still frees the old index.
-    gc.freeze()
-    _state["index"], _state["built"] = fresh, time.monotonic()
-    return fresh
-
-
-def _refresh_in_background(today: dt.date) -> None:
-    try:
-        index = _state["index"]
-        _refresh(today, index if isinstance(index, FinderIndex) else None)
-    except Exception:  # the old index keeps serving; the next check tries again
-        log.exception("finder index refresh failed")
-    finally:
-        connection.close()  # this thread's own database connection
-        _state["building"] = False
+    ``cache.MAX_AGE_SECONDS``, or when the local day turned; in a background thread with
+    ``FINDER_BACKGROUND_REBUILD`` (the default outside tests), except the first build and
+    the one after midnight."""
+    return cached_index(now=now, version=finder_version, build=finder_index_build)
 
 
 # --------------------------------------------------------------------------- week

@@ -41,6 +41,7 @@ from yizhan.core.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from yizhan.core.idempotency import replayed
 from yizhan.core.photos import photo_clean
 from yizhan.core.time import local_date, week_start
 from yizhan.devices.models import Device, DeviceKind
@@ -324,12 +325,10 @@ def reservation_create(
     hold = dt.timedelta(minutes=int(settings.YIZHAN["LOCKER_HOLD_MINUTES"]))
     with transaction.atomic():
         visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
-        if client_id is not None:
-            done = Reservation.objects.filter(client_id=client_id).first()
-            if done is not None:
-                if done.visitor_id != visitor.pk:
-                    raise ValidationFailed(errors=[FieldError("client_id", _("提交编号已被使用"))])
-                return done
+        mine = {"visitor_id": visitor.pk}
+        used = _("提交编号已被使用")
+        if (done := replayed(Reservation.objects, client_id, owner=mine, refusal=used)) is not None:
+            return done
         quota = quota_for(visitor_id=visitor.pk, station=station, item=item, now=now)
         over = quota.left <= 0
         offering = (
@@ -357,14 +356,11 @@ def reservation_create(
                             expires_at=now + hold,
                             client_id=client_id,
                         )
-                except IntegrityError as exc:
+                except IntegrityError:
                     if (
-                        client_id is not None
-                        and Reservation.objects.filter(client_id=client_id).exists()
-                    ):
-                        raise ValidationFailed(
-                            errors=[FieldError("client_id", _("提交编号已被使用"))]
-                        ) from exc
+                        done := replayed(Reservation.objects, client_id, owner=mine, refusal=used)
+                    ) is not None:
+                        return done
                     continue  # the code is live at this locker already: draw another
             raise ApplicationError(_("暂时无法生成取件码，请稍后再试"))
     if over:  # recorded outside the transaction, which the refusal rolls back
@@ -579,12 +575,10 @@ def donation_claim(
     hold = dt.timedelta(hours=int(settings.YIZHAN["CLAIM_HOLD_HOURS"]))
     with transaction.atomic():
         visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
-        if client_id is not None:
-            done = Claim.objects.filter(client_id=client_id).first()
-            if done is not None:
-                if done.visitor_id != visitor.pk:
-                    raise ValidationFailed(errors=[FieldError("client_id", _("提交编号已被使用"))])
-                return done
+        mine = {"visitor_id": visitor.pk}
+        used = _("提交编号已被使用")
+        if (done := replayed(Claim.objects, client_id, owner=mine, refusal=used)) is not None:
+            return done
         live = Claim.objects.filter(visitor=visitor, status=ClaimStatus.ACTIVE).count()
         if live >= CLAIMS_LIVE_PER_WORKER:
             raise ApplicationError(_("你已有 %(n)s 件物品待领取，请先领走或取消。") % {"n": live})
@@ -606,11 +600,11 @@ def donation_claim(
                         expires_at=now + hold,
                         client_id=client_id,
                     )
-            except IntegrityError as exc:
-                if client_id is not None and Claim.objects.filter(client_id=client_id).exists():
-                    raise ValidationFailed(
-                        errors=[FieldError("client_id", _("提交编号已被使用"))]
-                    ) from exc
+            except IntegrityError:
+                if (
+                    done := replayed(Claim.objects, client_id, owner=mine, refusal=used)
+                ) is not None:
+                    return done
                 continue  # the code is live at this station already: draw another
         raise ApplicationError(_("暂时无法生成领取码，请稍后再试"))
 

@@ -28,6 +28,7 @@ from yizhan.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from yizhan.core.idempotency import created_once, replayed
 from yizhan.core.photos import photo_clean
 from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import NoticeKind
@@ -118,33 +119,33 @@ def opening_log_record(
 ) -> OpeningLog:
     """One tap "opened"/"closed" by the station's own staff, at the server's time, with
     the phone's position checked against the station. A retried tap records once."""
-    if client_id is not None:
-        done = OpeningLog.objects.filter(client_id=client_id).first()
-        if done is not None:
-            return done
+    mine = {"user_id": user.pk}
+    if (done := replayed(OpeningLog.objects, client_id, owner=mine)) is not None:
+        return done
     access = station_access_require(user=user, station=station)
     if not access.roles:
         raise PermissionDenied(_("只有本站人员可以记录开闭站。"))
     if action not in ("opened", "closed"):
         raise ValidationFailed(errors=[FieldError("action", _("动作须为开门或关门"), value=action)])
     distance, away, no_position = position.check(station, OPENING_AWAY_M)
-    try:
-        with transaction.atomic():
-            return OpeningLog.objects.create(
-                station=station,
-                action=action,
-                at=now or timezone.now(),
-                user=user,
-                lat=position.lat,
-                lon=position.lon,
-                accuracy_m=position.accuracy_m,
-                distance_m=distance,
-                away=away,
-                no_position=no_position,
-                client_id=client_id,
-            )
-    except IntegrityError:  # the same tap, racing itself
-        return OpeningLog.objects.get(client_id=client_id)
+    return created_once(  # the same tap, racing itself, returns the first
+        lambda: OpeningLog.objects.create(
+            station=station,
+            action=action,
+            at=now or timezone.now(),
+            user=user,
+            lat=position.lat,
+            lon=position.lon,
+            accuracy_m=position.accuracy_m,
+            distance_m=distance,
+            away=away,
+            no_position=no_position,
+            client_id=client_id,
+        ),
+        OpeningLog.objects,
+        client_id,
+        owner=mine,
+    )
 
 
 # ---------------------------------------------------------------- inspections
@@ -251,10 +252,8 @@ def inspection_submit(
     station's region today), open a rectification order for each failed item, and mark
     it late when the previous period went without one. A retried submission (the same
     ``client_id``) records once and returns the first."""
-    done = Inspection.objects.filter(client_id=client_id).first()
-    if done is not None:
-        if done.inspector_id != user.pk:
-            raise ValidationFailed(errors=[FieldError("client_id", _("请求编号已被使用"))])
+    mine = {"inspector_id": user.pk}
+    if (done := replayed(Inspection.objects, client_id, owner=mine)) is not None:
         return InspectionResult(done, created=False, rectifications=list(done.rectifications.all()))
     if tier not in Tier.values:
         raise ValidationFailed(errors=[FieldError("tier", _("未知的巡查层级"), value=tier)])
@@ -291,9 +290,9 @@ def inspection_submit(
         late = not already and _previous_period_missed(
             station=station, tier=tier, period=rule.period, start=start
         )
-    try:
-        with transaction.atomic():
-            inspection = Inspection.objects.create(
+    outcome = created_once(
+        lambda: InspectionResult(
+            Inspection.objects.create(
                 station=station,
                 tier=tier,
                 checklist=checklist,
@@ -312,10 +311,18 @@ def inspection_submit(
                 failed_count=sum(1 for _i, _v, ok in cleaned if not ok),
                 note=note,
                 client_id=client_id,
-            )
-    except IntegrityError:  # a retry that raced the first submission
-        first = Inspection.objects.get(client_id=client_id)
-        return InspectionResult(first, created=False)
+            ),
+            created=True,
+        ),
+        Inspection.objects,
+        client_id,
+        owner=mine,
+        # a retry that raced the first submission gets the first
+        replay=lambda first: InspectionResult(first, created=False),
+    )
+    if not outcome.created:
+        return outcome
+    inspection = outcome.inspection
     InspectionAnswer.objects.bulk_create(
         InspectionAnswer(inspection=inspection, item=item, value=value, ok=ok)
         for item, value, ok in cleaned

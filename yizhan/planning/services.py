@@ -3,13 +3,13 @@ arrays for ``geoplan`` and keeps what it answers.
 
 A scenario's run (``scenario_execute``) reads the region's operating stations (mobile
 stations by their timetabled stops), their opening hours over one reference week, the
-weighted demand layers and the travel settings, then asks geoplan, in order: coverage by
-hour and by street, the gap hexagons, overlapping pairs, the next ``new_sites`` sites,
-the fewest sites that reach ``target_share``, closure candidates, 24-hour upgrades and
-the mobile stations' timetable. Progress is reported after each step; a cancel is
-honoured between steps; the result is written once at the end, so a failed or cancelled
-run leaves no partial answer, and a rerun with the same inputs gives the same answer
-(everything is deterministic; the demo's synthetic layers are seeded).
+weighted demand layers and the travel settings into a `pipeline.ScenarioInput`; the pure
+`pipeline.scenario_answer` asks geoplan every question (coverage, gaps, overlaps, new
+sites, set cover, closures, 24-hour upgrades, the mobile stations' timetable). Progress is
+reported after each step; a cancel is honoured between steps; the result is written once
+at the end, so a failed or cancelled run leaves no partial answer, and a rerun with the
+same inputs gives the same answer (everything is deterministic; the demo's synthetic
+layers are seeded).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import io
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,16 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from geoplan.coverage import (
-    Travel,
-    coverage_matrix,
-    gap_cells,
-    nearest_site,
-    overlapping_pairs,
-    pattern_reach,
-)
+from geoplan.coverage import Travel
 from geoplan.demand import Demand, DemandFileError, combine, read_demand
-from geoplan.location import MaximalCovering, SetCovering, marginal_loss
 from geoplan.network import NetworkFileError, RoadNetwork, load_osm
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import user_scope
@@ -50,7 +41,6 @@ from yizhan.core.errors import (
     ValidationFailed,
 )
 from yizhan.core.progress import progress_clear, progress_get, progress_set
-from yizhan.core.time import SHANGHAI
 from yizhan.planning.models import (
     DemandLayer,
     LayerKind,
@@ -60,9 +50,17 @@ from yizhan.planning.models import (
 from yizhan.planning.models import (
     RoadNetwork as RoadNetworkRow,
 )
+from yizhan.planning.pipeline import STEPS as PIPELINE_STEPS
+from yizhan.planning.pipeline import (
+    Band,
+    Questions,
+    ScenarioInput,
+    Sites,
+    scenario_answer,
+)
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
-from yizhan.stations.hours import InvalidOpeningHours, OpeningHours, validate
+from yizhan.stations.hours import InvalidOpeningHours, OpeningHours, validate, week_open_hours
 from yizhan.stations.models import MobileStop, Station, StationKind, StationStatus
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -93,7 +91,7 @@ DEFAULTS: dict[str, Any] = {
     "method": "auto",
 }
 STALE_AFTER = dt.timedelta(minutes=30)
-STEPS = ("load", "coverage", "gaps", "siting", "set_cover", "closures", "mobile", "write")
+STEPS = ("load", *PIPELINE_STEPS, "write")
 
 
 class Cancelled(Exception):
@@ -421,34 +419,12 @@ def progress_key(scenario_id: int) -> str:
 
 
 # ------------------------------------------------------------------------ the run itself
-def week_hours(rule: str, *, workday: bool, monday: dt.date) -> np.ndarray:
+def _week_mask(rule: str, *, workday: bool, monday: dt.date) -> np.ndarray:
     """168 flags: open for at least half of each hour of the week starting ``monday``."""
-    start = dt.datetime.combine(monday, dt.time(), tzinfo=SHANGHAI)
-    minutes = np.zeros(168 * 60, dtype=bool)
-    for a, b in OpeningHours(validate(rule), workday).intervals(
-        start, start + dt.timedelta(days=7)
-    ):
-        i = int((a - start).total_seconds() // 60)
-        j = int(np.ceil((b - start).total_seconds() / 60))
-        minutes[max(i, 0) : min(j, len(minutes))] = True
-    out: np.ndarray = minutes.reshape(168, 60).sum(axis=1) >= 30
-    return out
+    return np.array(week_open_hours(OpeningHours(validate(rule), workday), monday), dtype=bool)
 
 
-@dataclass
-class _Sites:
-    codes: list[str]
-    names: list[str]
-    regions: list[str]
-    station_of: list[int]  # the station behind each site (mobile stops share theirs)
-    lon: np.ndarray
-    lat: np.ndarray
-    open: np.ndarray  # (sites, 168)
-    always: np.ndarray  # 24/7 sites
-    fixed: np.ndarray  # not a mobile stop
-
-
-def _sites(region: Region, monday: dt.date) -> _Sites:
+def _sites(region: Region, monday: dt.date) -> Sites:
     stations = list(
         Station.objects.filter(region_subtree_q(region), status=StationStatus.ACTIVE)
         .select_related("region")
@@ -461,7 +437,7 @@ def _sites(region: Region, monday: dt.date) -> _Sites:
         key = (rule, workday)
         if key not in cache:
             try:
-                cache[key] = week_hours(rule, workday=workday, monday=monday)
+                cache[key] = _week_mask(rule, workday=workday, monday=monday)
             except (InvalidOpeningHours, ValueError):
                 cache[key] = np.zeros(168, dtype=bool)
         return cache[key]
@@ -484,56 +460,23 @@ def _sites(region: Region, monday: dt.date) -> _Sites:
             lat.append(y)
             rows.append(h)
             fixed.append(f)
-    open_ = np.array(rows, dtype=bool).reshape(len(rows), 168)
-    return _Sites(
-        codes,
-        names,
-        regions,
-        station_of,
-        np.array(lon, dtype=float),
-        np.array(lat, dtype=float),
-        open_,
-        open_.all(axis=1) if len(rows) else np.zeros(0, bool),
-        np.array(fixed, dtype=bool),
+    return Sites(
+        codes=tuple(codes),
+        names=tuple(names),
+        regions=tuple(regions),
+        station_of=tuple(station_of),
+        lon=np.array(lon, dtype=float),
+        lat=np.array(lat, dtype=float),
+        open=np.array(rows, dtype=bool).reshape(len(rows), 168),
+        fixed=np.array(fixed, dtype=bool),
     )
 
 
-def _candidates(demand: Demand, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate sites: the centre of every H3 cell (resolution 9: 0.1 km², about 350 m
-    apart) that holds demand."""
-    import h3
-
-    spots = np.unique(np.round(np.column_stack([demand.lon, demand.lat]), 5), axis=0)
-    cells = sorted({h3.latlng_to_cell(float(y), float(x), resolution) for x, y in spots})
-    centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float).reshape(-1, 2)
-    return centres[:, 1].copy(), centres[:, 0].copy()
-
-
-def _share(x: float, total: float) -> float:
-    return round(x / total, 6) if total else 0.0
-
-
-def _site_rows(result: Any, lon: np.ndarray, lat: np.ndarray, total: float) -> list[dict[str, Any]]:
-    return [
-        {
-            "rank": r + 1,
-            "lon": round(float(lon[j]), 6),
-            "lat": round(float(lat[j]), 6),
-            "gain": round(float(g), 6),
-            "gain_share": _share(float(g), total),
-        }
-        for r, (j, g) in enumerate(zip(result.selected, result.gains, strict=True))
-    ]
-
-
-def scenario_compute(
-    scenario: Scenario, *, step: Callable[[str], None] = lambda _s: None
-) -> dict[str, Any]:
-    """The whole answer for a scenario (pure reading; nothing written)."""
-    started = time.perf_counter()
+def scenario_input(scenario: Scenario) -> ScenarioInput:
+    """What a scenario's run reads: its layers combined, its network, the region's
+    operating sites and every hour rule as a mask of the reference week."""
     p = scenario.params
     monday = dt.date.fromisoformat(p["week"])
-    step("load")
     layers = {layer.pk: layer for layer in scenario.layers.all()}
     if any(e["id"] not in layers for e in p["layers"]):
         raise ApplicationError(_("方案用到的需求图层已被删除，请新建方案。"))
@@ -554,205 +497,40 @@ def scenario_compute(
         mode=p["mode"],
     )
     sites = _sites(scenario.region, monday)
-    total = demand.total
-
-    step("coverage")
-    reach = pattern_reach(travel, demand, sites.lon, sites.lat, sites.open)
-    hourly = reach.hourly()
-    night = week_hours(p["night_hours"], workday=False, monday=monday)
-    night_demand = float(demand.in_hours(night).sum())
-    night_unc = reach.uncovered_in(night)
-    # per street: each record goes to the street of its nearest station
-    by_region: list[dict[str, Any]] = []
-    if len(sites.lon):
-        codes = np.array(sites.regions)[nearest_site(demand.lon, demand.lat, sites.lon, sites.lat)]
-        names = dict(Region.objects.filter(code__in=set(sites.regions)).values_list("code", "name"))
-        for code in sorted(set(codes.tolist())):
-            mask = codes == code
-            d = float(demand.weight[mask].sum())
-            c = float(hourly.covered_weight[mask].sum())
-            by_region.append(
-                {
-                    "code": code,
-                    "name": names.get(code, code),
-                    "demand": round(d, 6),
-                    "share": _share(c, d),
-                }
-            )
-
-    step("gaps")
-    gaps = gap_cells(demand, hourly.covered_weight, resolution=8)
-    fixed_idx = np.flatnonzero(sites.fixed)
-    a_fixed = coverage_matrix(
-        travel, demand.lon, demand.lat, sites.lon[fixed_idx], sites.lat[fixed_idx]
+    names = (
+        dict(Region.objects.filter(code__in=set(sites.regions)).values_list("code", "name"))
+        if sites.codes
+        else {}
     )
-    overlaps = [
-        {
-            "a": sites.codes[fixed_idx[o.a]],
-            "a_name": sites.names[fixed_idx[o.a]],
-            "b": sites.codes[fixed_idx[o.b]],
-            "b_name": sites.names[fixed_idx[o.b]],
-            "shared_share": _share(o.shared, total),
-            "share": round(o.share, 4),
-            "a_lonlat": [float(sites.lon[fixed_idx[o.a]]), float(sites.lat[fixed_idx[o.a]])],
-            "b_lonlat": [float(sites.lon[fixed_idx[o.b]]), float(sites.lat[fixed_idx[o.b]])],
-        }
-        for o in overlapping_pairs(a_fixed, demand.weight, min_share=float(p["overlap_share"]))[:50]
-    ]
-
-    step("siting")
-    cand_lon, cand_lat = _candidates(demand, int(p["grid_resolution"]))
-    a_cand = coverage_matrix(travel, demand.lon, demand.lat, cand_lon, cand_lat)
-    new_hours = week_hours(p["new_site_hours"], workday=False, monday=monday)
-    gain_w = reach.uncovered_in(new_hours)
-    base = float(hourly.covered_weight.sum())
-    mclp = MaximalCovering.from_matrix(a_cand, gain_w, base_weight=base, total_weight=total)
-    siting = mclp.solve(int(p["new_sites"]), method=p["method"], time_limit_s=60)
-
-    step("set_cover")
-    set_cover: dict[str, Any]
-    try:
-        scp = SetCovering.from_matrix(a_cand, gain_w, base_weight=base, total_weight=total).solve(
-            float(p["target_share"]), method=p["method"], time_limit_s=60
-        )
-        set_cover = {
-            "target": p["target_share"],
-            "count": int(scp.selected.size),
-            "share_after": round(scp.covered_share, 6),
-            "optimal": scp.optimal,
-            "sites": _site_rows(scp, cand_lon, cand_lat, total),
-        }
-    except ValueError:
-        best = base + float(gain_w[np.asarray(a_cand.sum(axis=1)).ravel() > 0].sum())
-        set_cover = {
-            "target": p["target_share"],
-            "count": None,
-            "unreachable": True,
-            "best_share": _share(best, total),
-            "sites": [],
-        }
-
-    step("closures")
-    loss = marginal_loss(a_fixed, demand.weight)
-    closures = sorted(
-        (
-            {
-                "code": sites.codes[fixed_idx[j]],
-                "name": sites.names[fixed_idx[j]],
-                "loss_share": _share(float(loss[j]), total),
-                "lonlat": [float(sites.lon[fixed_idx[j]]), float(sites.lat[fixed_idx[j]])],
-            }
-            for j in range(len(fixed_idx))
+    questions = Questions(
+        mode=p["mode"],
+        minutes=p["minutes"],
+        new_sites=int(p["new_sites"]),
+        new_site_hours=_week_mask(p["new_site_hours"], workday=False, monday=monday),
+        target_share=p["target_share"],
+        upgrades=int(p["upgrades"]),
+        night_hours=p["night_hours"],
+        night=_week_mask(p["night_hours"], workday=False, monday=monday),
+        buses=int(p["buses"]),
+        bands=tuple(
+            Band(b["label"], b["hours"], _week_mask(b["hours"], workday=False, monday=monday))
+            for b in p["bands"]
         ),
-        key=lambda r: (r["loss_share"], r["code"]),
-    )[:15]
-    # the fixed stations not open all night: columns of the fixed stations' matrix
-    part_time = np.flatnonzero(~sites.always[fixed_idx])
-    up_idx = fixed_idx[part_time]
-    a_up = a_fixed[:, part_time]
-    night_base = night_demand - float(night_unc.sum())
-    ups = MaximalCovering.from_matrix(
-        a_up, night_unc, base_weight=night_base, total_weight=night_demand
-    ).solve(min(int(p["upgrades"]), len(up_idx)), method=p["method"], time_limit_s=30)
-    upgrades = {
-        "night_hours": p["night_hours"],
-        "share_before": _share(night_base, night_demand),
-        "share_after": round(ups.covered_share, 6),
-        "stations": [
-            {
-                "rank": r + 1,
-                "code": sites.codes[up_idx[j]],
-                "name": sites.names[up_idx[j]],
-                "gain_share": _share(float(g), night_demand),
-                "lonlat": [float(sites.lon[up_idx[j]]), float(sites.lat[up_idx[j]])],
-            }
-            for r, (j, g) in enumerate(zip(ups.selected, ups.gains, strict=True))
-            if g > 0
-        ],
-    }
+        grid_resolution=int(p["grid_resolution"]),
+        overlap_share=float(p["overlap_share"]),
+        method=p["method"],
+    )
+    return ScenarioInput(demand, travel, sites, questions, names)
 
-    step("mobile")
-    bands = []
-    for b in p["bands"]:
-        mask = week_hours(b["hours"], workday=False, monday=monday)
-        in_band = float(demand.in_hours(mask).sum())
-        unc = reach.uncovered_in(mask)
-        band_base = in_band - float(unc.sum())
-        r = MaximalCovering.from_matrix(
-            a_cand, unc, base_weight=band_base, total_weight=in_band
-        ).solve(int(p["buses"]), method=p["method"], time_limit_s=30)
-        bands.append(
-            {
-                "label": b["label"],
-                "hours": b["hours"],
-                "share_before": _share(band_base, in_band),
-                "share_after": round(r.covered_share, 6),
-                "sites": [s for s in _site_rows(r, cand_lon, cand_lat, in_band) if s["gain"] > 0],
-            }
-        )
 
-    return {
-        "summary": {
-            "stations": len(set(sites.station_of)),
-            "sites": len(sites.codes),
-            "records": demand.size,
-            "candidates": len(cand_lon),
-            "travel": "network" if network else "straight",
-            "mode": p["mode"],
-            "minutes": p["minutes"],
-            "limit_m": round(travel.limit_m),
-            "radius_m": round(travel.radius_m),
-            "share": round(hourly.share, 6),
-            "night_share": upgrades["share_before"],
-            "seconds": round(time.perf_counter() - started, 3),
-        },
-        "by_hour": [round(float(x), 6) for x in hourly.by_hour_share],
-        "demand_by_hour": [round(float(x) / total, 8) for x in hourly.demand_by_hour],
-        "by_region": by_region,
-        "gaps": [
-            {
-                "cell": g.cell,
-                "lon": round(g.lon, 6),
-                "lat": round(g.lat, 6),
-                "demand_share": _share(g.demand, total),
-                "uncovered_share": _share(g.uncovered, total),
-            }
-            for g in gaps[:400]
-        ],
-        "overlaps": overlaps,
-        "siting": {
-            "k": int(p["new_sites"]),
-            "share_before": round(siting.base_share, 6),
-            "share_after": round(siting.covered_share, 6),
-            "method": siting.method,
-            "optimal": siting.optimal,
-            "gap_pp": None if siting.gap_pp is None else round(siting.gap_pp, 4),
-            "sites": _site_rows(siting, cand_lon, cand_lat, total),
-        },
-        "set_cover": set_cover,
-        "closures": closures,
-        "upgrades": upgrades,
-        "mobile": {"buses": int(p["buses"]), "bands": bands},
-        "stations": [
-            {
-                "code": c,
-                "name": n,
-                "lon": float(x),
-                "lat": float(y),
-                "always": bool(a),
-                "fixed": bool(f),
-            }
-            for c, n, x, y, a, f in zip(
-                sites.codes,
-                sites.names,
-                sites.lon,
-                sites.lat,
-                sites.always,
-                sites.fixed,
-                strict=True,
-            )
-        ],
-    }
+def scenario_compute(
+    scenario: Scenario, *, step: Callable[[str], None] = lambda _s: None
+) -> dict[str, Any]:
+    """The whole answer for a scenario (pure reading; nothing written)."""
+    started = time.perf_counter()
+    step("load")
+    data = scenario_input(scenario)
+    return scenario_answer(data, step=step, started=started).as_dict()
 
 
 def scenario_execute(*, scenario_id: int) -> Scenario:

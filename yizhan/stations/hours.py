@@ -26,6 +26,7 @@ False
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -285,6 +286,33 @@ class OpeningHours:
 # ---------------------------------------------------------------------------
 # Interval maths over opening spans
 # ---------------------------------------------------------------------------
+
+
+HOURS_PER_WEEK = 7 * 24
+
+
+def week_open_hours(hours: OpeningHours, monday: date) -> tuple[bool, ...]:
+    """168 flags, one per hour of the local week starting ``monday``: open for at least
+    half of that hour (by the evaluator's open intervals: PH, 调休, spans past midnight).
+    Each interval counts from its starting minute to its ending minute rounded up."""
+    start = datetime.combine(monday, time(), tzinfo=SHANGHAI)
+    week = HOURS_PER_WEEK * 60
+    spans = []
+    for a, b in hours.intervals(start, start + timedelta(days=7)):
+        i = max(int((a - start).total_seconds() // 60), 0)
+        j = min(math.ceil((b - start).total_seconds() / 60), week)
+        if i < j:
+            spans.append((i, j))
+    minutes = [0] * HOURS_PER_WEEK
+    covered = 0  # minutes before this are counted already (spans may touch or overlap)
+    for i, j in sorted(spans):
+        i = max(i, covered)
+        if i >= j:
+            continue
+        covered = j
+        for h in range(i // 60, (j - 1) // 60 + 1):
+            minutes[h] += min(j, (h + 1) * 60) - max(i, h * 60)
+    return tuple(m >= 30 for m in minutes)
 
 
 def subtract_intervals(spans: list[Interval], cuts: Sequence[Interval]) -> list[Interval]:

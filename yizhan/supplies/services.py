@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
 from yizhan.core.errors import FieldError, ValidationFailed
+from yizhan.core.idempotency import replayed_rows
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.operations.access import station_access_require
@@ -79,20 +80,16 @@ def _replayed(
     client_id: uuid.UUID | None, supply: StationSupply, kind: str
 ) -> list[StockMovement] | None:
     """What an earlier submission with this ``client_id`` recorded, or None if none did."""
-    if client_id is None:
-        return None
-    rows = list(
-        StockMovement.objects.filter(client_id=client_id).select_related("batch").order_by("id")
-    )
-    if not rows:
-        return None
-    if any(m.batch.station_supply_id != supply.pk or m.kind != kind for m in rows):
-        raise ValidationFailed(
-            errors=[
-                FieldError("client_id", _("该提交编号已用于另一条记录。"), value=str(client_id))
-            ]
+    return (
+        replayed_rows(
+            StockMovement.objects.select_related("batch"),
+            client_id,
+            owner={"batch__station_supply_id": supply.pk, "kind": kind},
+            refusal=_("该提交编号已用于另一条记录。"),
+            show_value=True,
         )
-    return rows
+        or None
+    )
 
 
 def _move(

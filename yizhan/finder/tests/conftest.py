@@ -12,7 +12,7 @@ import time_machine
 from django.core.cache import cache, caches
 
 from yizhan.core.time import SHANGHAI
-from yizhan.finder import selectors
+from yizhan.finder.cache import finder_index_forget
 
 # Central Street (中央大街), Harbin, WGS-84.
 ORIGIN_LON, ORIGIN_LAT = 126.6175, 45.7733
@@ -38,11 +38,11 @@ def local(*args: int) -> dt.datetime:
 @pytest.fixture(autouse=True)
 def _fresh_finder() -> Iterator[None]:
     """Each test builds its own index and starts with no requests counted."""
-    selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
+    finder_index_forget()
     cache.clear()
     caches["ratelimit"].clear()
     yield
-    selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
+    finder_index_forget()
     cache.clear()
     caches["ratelimit"].clear()
 

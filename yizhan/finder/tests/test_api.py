@@ -482,13 +482,13 @@ def test_a_change_that_committed_late_is_seen_at_once(client, harbin):
 def test_a_change_that_committed_late_is_seen_within_ten_minutes(client, harbin, monkeypatch):
     import time
 
-    from yizhan.finder import selectors
+    from yizhan.finder import cache
 
     assert item(nearby(client), "B1")["open_now"] is True
     late_commit()
     # time-machine leaves the monotonic clock alone: move it on by ten minutes.
     later = time.monotonic() + 601
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
     assert item(nearby(client), "B1")["open_now"] is False
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from yizhan.finder import selectors
+from yizhan.finder import cache, selectors
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.stations.models import Station
 
@@ -36,9 +36,9 @@ def committed(settings):
 
 def wait_for_rebuild(seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
-    while selectors._state["building"] and time.monotonic() < deadline:
+    while cache._state["building"] and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not selectors._state["building"], "the rebuild did not finish"
+    assert not cache._state["building"], "the rebuild did not finish"
 
 
 def test_a_change_is_built_in_the_background_and_then_served(committed):
@@ -54,6 +54,6 @@ def test_a_change_is_built_in_the_background_and_then_served(committed):
 
 
 def test_the_first_index_is_built_in_the_request(committed):
-    assert selectors._state["index"] is None
+    assert cache._state["index"] is None
     assert {s.code for s in selectors.finder_index().stations} == {"R1", "R2"}
-    assert selectors._state["building"] is False
+    assert cache._state["building"] is False

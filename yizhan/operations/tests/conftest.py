@@ -49,11 +49,11 @@ class District:
 @pytest.fixture(autouse=True)
 def _fresh_finder():
     """Equipment changes show in the finder: start each test from an unbuilt index."""
-    from yizhan.finder import selectors
+    from yizhan.finder.cache import finder_index_forget
 
-    selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
+    finder_index_forget()
     yield
-    selectors._state.update(index=None, checked=0.0, built=0.0, building=False)
+    finder_index_forget()
 
 
 @pytest.fixture

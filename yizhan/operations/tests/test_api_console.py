@@ -29,6 +29,14 @@ def test_api_opening_and_inspection_once_per_client_id(daoli, client):
     assert first.status_code == 201 and first.json()["away"] is True
     assert again.json()["id"] == first.json()["id"] and OpeningLog.objects.count() == 1
 
+    # The same tap id from another staff member is refused by name, not handed their row.
+    client.force_login(daoli.master)
+    reused = client.post(
+        "/api/v1/operations/stations/HRB-DL-001/opening", tap, content_type="application/json"
+    )
+    assert reused.status_code == 422 and OpeningLog.objects.count() == 1
+    client.force_login(daoli.administrator)
+
     checklist = client.get("/api/v1/operations/stations/HRB-DL-001/checklist/daily").json()
     assert checklist["version"] == 1 and "door_open" in [i["code"] for i in checklist["items"]]
     answers = {i["code"]: "yes" for i in checklist["items"] if i["kind"] == "yes_no"} | {

@@ -11,6 +11,7 @@ from yizhan.stations.hours import (
     is_day_off,
     is_makeup_workday,
     validate,
+    week_open_hours,
 )
 
 
@@ -136,3 +137,20 @@ def test_workday_overnight_hours_follow_the_effective_days():
     # An ordinary week: Friday night runs into Saturday, Saturday night has no shift.
     assert h.is_open(at(2026, 3, 7, 3))
     assert not h.is_open(at(2026, 3, 8, 3))
+
+
+def test_the_week_grid_of_168_hours():
+    """Open in an hour when open for at least half of it; spans past midnight spill into
+    the next day; the calendar's holidays and 调休 days count."""
+    monday = date(2026, 2, 9)  # the week before 春节: Saturday the 14th is worked (调休)
+    grid = week_open_hours(OpeningHours.parse("Mo 22:00-02:00, Tu 10:30-11:00"), monday)
+    assert len(grid) == 168
+    assert [h for h, o in enumerate(grid) if o] == [22, 23, 24, 25, 34]
+    almost = week_open_hours(OpeningHours.parse("Mo 10:31-11:00"), monday)
+    assert not any(almost)
+    office = week_open_hours(OpeningHours.parse("Mo-Fr 09:00-17:00", workday=True), monday)
+    days = [sum(office[d * 24 : (d + 1) * 24]) for d in range(7)]
+    assert days == [8, 8, 8, 8, 8, 8, 0]  # the 调休 Saturday keeps working-day hours
+    holiday = week_open_hours(OpeningHours.parse("Mo-Su 08:00-20:00; PH off"), date(2026, 9, 28))
+    days = [sum(holiday[d * 24 : (d + 1) * 24]) for d in range(7)]
+    assert days == [12, 12, 12, 0, 0, 0, 12]  # 国庆节 Thursday–Saturday (Sunday is no PH)
