@@ -64,8 +64,6 @@ SURVEY_TEXT_ANSWER_MAX = 200
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,18}$")
 
 
-
-
 def _count_write(visitor: Visitor, now: dt.datetime) -> None:
     """Count one write for the visitor today; over the daily limit raises 429."""
     cache = caches["ratelimit"]
