@@ -7,16 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import holidays
 from django.conf import settings
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yizhan.core.time import SHANGHAI
@@ -29,19 +26,10 @@ from yizhan.finder.index import (
     Query,
     StationRecord,
     StopRecord,
-    subtract_intervals,
-    union_intervals,
 )
 from yizhan.operations.models import SeasonalMode
 from yizhan.operations.selectors import season_for, seasonal_modes_on
 from yizhan.regions.models import Region
-from yizhan.stations.hours import (
-    InvalidOpeningHours,
-    OpeningHours,
-    is_day_off,
-    is_makeup_workday,
-    validate,
-)
 from yizhan.stations.models import (
     Amenity,
     MobileStop,
@@ -51,6 +39,7 @@ from yizhan.stations.models import (
     StationClosure,
     StationStatus,
 )
+from yizhan.stations.selectors import station_week
 from yizhan.volunteers.selectors import volunteer_open_spans, volunteers_version
 
 
@@ -248,70 +237,6 @@ def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
 
 
 # --------------------------------------------------------------------------- week
-
-
-@dataclass(frozen=True)
-class DayHours:
-    day: dt.date
-    intervals: list[tuple[dt.datetime, dt.datetime]]
-    holiday: str  # the official name of a holiday or day off, "" on an ordinary day
-    makeup_workday: bool
-    closed_by: str  # reason of a temporary closure covering part of the day
-    closed_until: str = ""  # "HH:MM" when that closure ends within the day
-    # The parts of ``intervals`` open only because volunteers keep the station open.
-    volunteer: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
-
-
-def station_week(
-    *,
-    rule: str,
-    workday: bool,
-    closures: list[tuple[dt.datetime, dt.datetime | None, str]],
-    today: dt.date,
-    days: int = 7,
-    extra: Sequence[tuple[dt.datetime, dt.datetime, str]] = (),
-) -> list[DayHours] | None:
-    """Hours day by day from ``today``; None when the rule cannot be read. ``extra``
-    spans (volunteer shifts) are added to the hours, and kept apart as ``volunteer``
-    where the hours alone would be closed."""
-    try:
-        hours = OpeningHours(validate(rule), workday)
-    except InvalidOpeningHours:
-        return None
-    names = holidays.China(
-        years=[today.year, today.year + 1],
-        language="en_US" if (get_language() or "").startswith("en") else "zh_CN",
-    )
-    out = []
-    for i in range(days):
-        day = today + dt.timedelta(days=i)
-        start = dt.datetime.combine(day, dt.time(), SHANGHAI)
-        end = start + dt.timedelta(days=1)
-        spans = hours.day_intervals(day)
-        more = [(max(a, start), min(b, end)) for a, b, _why in extra if a < end and b > start]
-        volunteer = subtract_intervals(sorted(more), spans) if more else []
-        if more:
-            spans = union_intervals(spans, more)
-        reason = until = ""
-        for a, b, why in closures:
-            b = b or end
-            if a < end and b > start:
-                reason = why
-                until = b.astimezone(SHANGHAI).strftime("%H:%M") if b < end else ""
-                spans = subtract_intervals(spans, [(a, b)])
-                volunteer = subtract_intervals(volunteer, [(a, b)])
-        out.append(
-            DayHours(
-                day=day,
-                intervals=spans,
-                holiday=str(names.get(day, "")) if is_day_off(day) else "",
-                makeup_workday=is_makeup_workday(day),
-                closed_by=reason,
-                closed_until=until,
-                volunteer=volunteer,
-            )
-        )
-    return out
 
 
 # --------------------------------------------------------------------------- places

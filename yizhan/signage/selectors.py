@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import staff_station_ids, user_scope
 from yizhan.core.time import SHANGHAI
-from yizhan.finder.selectors import station_week
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.signage.qr import PURPOSES, qr_path, qr_svg
@@ -31,6 +30,7 @@ from yizhan.stations.models import (
     StationStaff,
     StationStatus,
 )
+from yizhan.stations.selectors import station_week
 
 # People printed on the board, in this order: those who answer for the station.
 BOARD_ROLES = (StaffRole.MASTER, StaffRole.ADMINISTRATOR)

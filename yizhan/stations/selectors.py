@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+import holidays
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from yizhan.accounts.selectors import Scope
-from yizhan.stations.hours import OpeningHours
+from yizhan.core.time import SHANGHAI
+from yizhan.stations.hours import (
+    InvalidOpeningHours,
+    OpeningHours,
+    is_day_off,
+    is_makeup_workday,
+    subtract_intervals,
+    union_intervals,
+    validate,
+)
 from yizhan.stations.models import (
     MobileStop,
     Station,
@@ -107,3 +119,71 @@ def mobile_station_position(*, station: Station, at: dt.datetime) -> MobileStop 
         if OpeningHours(stop.hours, station.keeps_workday_hours).is_open(at):
             return stop
     return None
+
+
+# --------------------------------------------------------------------------- a week's hours
+# Read by the finder's station page and the printed board alike.
+
+
+@dataclass(frozen=True)
+class DayHours:
+    day: dt.date
+    intervals: list[tuple[dt.datetime, dt.datetime]]
+    holiday: str  # the official name of a holiday or day off, "" on an ordinary day
+    makeup_workday: bool
+    closed_by: str  # reason of a temporary closure covering part of the day
+    closed_until: str = ""  # "HH:MM" when that closure ends within the day
+    # The parts of ``intervals`` open only because volunteers keep the station open.
+    volunteer: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+
+
+def station_week(
+    *,
+    rule: str,
+    workday: bool,
+    closures: list[tuple[dt.datetime, dt.datetime | None, str]],
+    today: dt.date,
+    days: int = 7,
+    extra: Sequence[tuple[dt.datetime, dt.datetime, str]] = (),
+) -> list[DayHours] | None:
+    """Hours day by day from ``today``; None when the rule cannot be read. ``extra``
+    spans (volunteer shifts) are added to the hours, and kept apart as ``volunteer``
+    where the hours alone would be closed."""
+    try:
+        hours = OpeningHours(validate(rule), workday)
+    except InvalidOpeningHours:
+        return None
+    names = holidays.China(
+        years=[today.year, today.year + 1],
+        language="en_US" if (get_language() or "").startswith("en") else "zh_CN",
+    )
+    out = []
+    for i in range(days):
+        day = today + dt.timedelta(days=i)
+        start = dt.datetime.combine(day, dt.time(), SHANGHAI)
+        end = start + dt.timedelta(days=1)
+        spans = hours.day_intervals(day)
+        more = [(max(a, start), min(b, end)) for a, b, _why in extra if a < end and b > start]
+        volunteer = subtract_intervals(sorted(more), spans) if more else []
+        if more:
+            spans = union_intervals(spans, more)
+        reason = until = ""
+        for a, b, why in closures:
+            b = b or end
+            if a < end and b > start:
+                reason = why
+                until = b.astimezone(SHANGHAI).strftime("%H:%M") if b < end else ""
+                spans = subtract_intervals(spans, [(a, b)])
+                volunteer = subtract_intervals(volunteer, [(a, b)])
+        out.append(
+            DayHours(
+                day=day,
+                intervals=spans,
+                holiday=str(names.get(day, "")) if is_day_off(day) else "",
+                makeup_workday=is_makeup_workday(day),
+                closed_by=reason,
+                closed_until=until,
+                volunteer=volunteer,
+            )
+        )
+    return out
