@@ -45,7 +45,7 @@ def main() -> None:
 
     from yizhan.accounts.selectors import Scope
     from yizhan.regions.models import Region, RegionLevel
-    from yizhan.stations import exports, imports
+    from yizhan.stations.io import exports, imports
     from yizhan.stations.models import Station
     from yizhan.stations.selectors import stations_base
 

@@ -25,11 +25,11 @@ from geoplan.crs import CRS
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError
 from yizhan.core.progress import progress_get
-from yizhan.stations import exports, imports
+from yizhan.stations.io import exports, imports
 from yizhan.stations.models import MapPlatform, Station, StationImport
 from yizhan.stations.selectors import stations_list
 from yizhan.stations.services import station_listings_mark
-from yizhan.stations.spreadsheets import MAX_FILE_BYTES, csv_safe
+from yizhan.stations.io.spreadsheets import MAX_FILE_BYTES, csv_safe
 
 # Rows of a report shown on the page; the full report is a download.
 SHOWN_ROWS = 500

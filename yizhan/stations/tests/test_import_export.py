@@ -18,7 +18,7 @@ from geoplan.crs import from_wgs84
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.regions.models import Region
-from yizhan.stations import exports, imports
+from yizhan.stations.io import exports, imports
 from yizhan.stations.models import (
     MobileStop,
     Station,
@@ -34,7 +34,7 @@ from yizhan.stations.services import (
     station_snapshot,
     station_upsert,
 )
-from yizhan.stations.spreadsheets import MAX_ROWS, STATION_COLUMNS
+from yizhan.stations.io.spreadsheets import MAX_ROWS, STATION_COLUMNS
 from yizhan.stations.tests.factories import OfficerFactory, RegionFactory, StationFactory
 
 NATIONAL = Scope(national=True, region=None)

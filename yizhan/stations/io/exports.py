@@ -31,7 +31,7 @@ from yizhan.stations.models import (
     StationStatus,
 )
 from yizhan.stations.rules import RuleError, listing_name, parse_crs
-from yizhan.stations.spreadsheets import (
+from yizhan.stations.io.spreadsheets import (
     MAIN_SHEET,
     STATION_COLUMNS,
     STOP_COLUMNS,

@@ -47,7 +47,7 @@ from yizhan.stations.services import (
     station_snapshot,
     station_upsert,
 )
-from yizhan.stations.spreadsheets import (
+from yizhan.stations.io.spreadsheets import (
     MAIN_SHEET,
     MAX_FILE_BYTES,
     CatalogueNames,
