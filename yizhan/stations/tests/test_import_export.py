@@ -19,6 +19,7 @@ from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.regions.models import Region
 from yizhan.stations.io import exports, imports
+from yizhan.stations.io.spreadsheets import MAX_ROWS, STATION_COLUMNS
 from yizhan.stations.models import (
     MobileStop,
     Station,
@@ -34,7 +35,6 @@ from yizhan.stations.services import (
     station_snapshot,
     station_upsert,
 )
-from yizhan.stations.io.spreadsheets import MAX_ROWS, STATION_COLUMNS
 from yizhan.stations.tests.factories import OfficerFactory, RegionFactory, StationFactory
 
 NATIONAL = Scope(national=True, region=None)
