@@ -27,9 +27,10 @@ def safe(value: Any) -> str:
     if isinstance(value, Promise):
         value = str(value)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(SHANGHAI).replace(tzinfo=None)
-        return value.isoformat(sep=" ", timespec="minutes")
+        at: dt.datetime = value
+        if at.tzinfo is not None:
+            at = at.astimezone(SHANGHAI).replace(tzinfo=None)
+        return at.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
