@@ -11,7 +11,6 @@ set to something else on purpose with --use-database-url); never the dev databas
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import sys
@@ -41,11 +40,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
-    import openpyxl
-
     from yizhan.accounts.selectors import Scope
+    from yizhan.core.xlsx import Book
     from yizhan.regions.models import Region, RegionLevel
-    from yizhan.stations import exports, imports
+    from yizhan.stations.io import exports, imports
     from yizhan.stations.models import Station
     from yizhan.stations.selectors import stations_base
 
@@ -62,10 +60,9 @@ def main() -> None:
         )
         for i in range(1, 20)
     ]
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = "驿站"
-    ws.append(
+    book = Book()
+    book.sheet(
+        "驿站",
         [
             "驿站编号",
             "名称",
@@ -81,10 +78,8 @@ def main() -> None:
             "星级",
             "站长",
             "站长电话",
-        ]
-    )
-    for i in range(args.rows):
-        ws.append(
+        ],
+        (
             [
                 f"B{i:05d}",
                 f"测试{i}号工会驿站",
@@ -101,10 +96,10 @@ def main() -> None:
                 f"站长{i}",
                 f"138{i:08d}",
             ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    content = buffer.getvalue()
+            for i in range(args.rows)
+        ),
+    )
+    content = book.content()
     scope = Scope(national=True, region=None)
 
     def timed(label: str, func):  # type: ignore[no-untyped-def]

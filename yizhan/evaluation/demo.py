@@ -19,7 +19,7 @@ from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import selectors, services
 from yizhan.evaluation.models import EvaluationRun, RunStatus, SixHaveCheck
 from yizhan.regions.models import Region
-from yizhan.stations.exports import listings_pending
+from yizhan.stations.io.exports import listings_pending
 from yizhan.stations.models import Station, StationListing, StationStatus
 from yizhan.stations.services import station_listings_mark
 

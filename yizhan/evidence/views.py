@@ -4,7 +4,6 @@ with charts, a map and XLSX exports."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.conf import settings
@@ -15,13 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import ApplicationError
 from yizhan.core.occupation import Occupation
 from yizhan.core.time import SHANGHAI
+from yizhan.core.xlsx import PERCENT, Book
 from yizhan.evidence import selectors, services
 from yizhan.feedback.selectors import ratings_summary_for, reports_by_category
 from yizhan.operations.access import (
@@ -30,8 +28,6 @@ from yizhan.operations.access import (
     regions_in_scope,
     station_for_request,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -138,24 +134,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _xlsx(
     summary: list[selectors.StationSummary], trend: list[Any], first: dt.date, last: dt.date
 ) -> HttpResponse:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "按驿站"
-    ws.append(
+    book = Book()
+    by_station = [selectors.as_row(row) for row in summary]
+    book.sheet(
+        _("按驿站"),
         [
-            "驿站编号",
-            "驿站名称",
-            "区域",
-            "到访人次",
-            "开放合规率",
-            "公示开放但无人迹(小时)",
-            "被标记天数",
-        ]
-    )
-    for row in summary:
-        r = selectors.as_row(row)
-        ws.append(
+            _("驿站编号"),
+            _("驿站名称"),
+            _("区域"),
+            _("到访人次"),
+            _("开放合规率"),
+            _("公示开放但无人迹(小时)"),
+            _("被标记天数"),
+        ],
+        [
             [
                 r["code"],
                 r["name"],
@@ -165,26 +157,19 @@ def _xlsx(
                 r["dead_hours"],
                 r["flagged_days"],
             ]
-        )
-    for (cell,) in ws.iter_rows(min_row=2, min_col=5, max_col=5):
-        cell.number_format = "0.0%"
-    trend_ws = wb.create_sheet("按日")
-    trend_ws.append(["日期", "到访人次", "开放合规率"])
-    for day, visits, share in trend:
-        trend_ws.append([day, visits, share])
-    for (cell,) in trend_ws.iter_rows(min_row=2, min_col=3, max_col=3):
-        cell.number_format = "0.0%"
-    for sheet in (ws, trend_ws):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for col in ("A", "B", "C"):
-            sheet.column_dimensions[col].width = 24
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="evidence-{first}-{last}.xlsx"'
-    return response
+            for r in by_station
+        ],
+        widths=(24, 24, 24),
+        formats={4: PERCENT},
+    )
+    book.sheet(
+        _("按日"),
+        [_("日期"), _("到访人次"), _("开放合规率")],
+        [[day, visits, share] for day, visits, share in trend],
+        widths=(24, 24, 24),
+        formats={2: PERCENT},
+    )
+    return book.response(f"evidence-{first}-{last}.xlsx")
 
 
 @login_required

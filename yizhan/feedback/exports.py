@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
-from openpyxl import Workbook
+from django.utils.translation import gettext as _
 
+from yizhan.core.xlsx import DATETIME, XLSX, Book
 from yizhan.feedback.models import Report
 from yizhan.feedback.selectors import SurveyResults
-from yizhan.operations.exports import XLSX, _local, _sheet
 
 __all__ = ["XLSX", "reports_xlsx", "survey_xlsx"]
 
 
-def _save(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def reports_xlsx(reports: Sequence[Report]) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
-    _sheet(
-        wb,
-        "问题反映",
+    book = Book()
+    book.sheet(
+        _("问题反映"),
         [
-            "驿站编码",
-            "驿站",
-            "区划",
-            "类别",
-            "描述",
-            "反映人次",
-            "首次反映",
-            "最近反映",
-            "状态",
-            "整改单",
+            _("驿站编码"),
+            _("驿站"),
+            _("区划"),
+            _("类别"),
+            _("描述"),
+            _("反映人次"),
+            _("首次反映"),
+            _("最近反映"),
+            _("状态"),
+            _("整改单"),
         ],
         [
             (
@@ -46,22 +37,22 @@ def reports_xlsx(reports: Sequence[Report]) -> bytes:
                 r.get_category_display(),
                 r.text,
                 r.count,
-                _local(r.created_at),
-                _local(r.last_reported_at),
+                r.created_at,
+                r.last_reported_at,
                 r.get_shown_status_display(),
                 r.rectification_id or "",
             )
             for r in reports
         ],
-        formats={6: "yyyy-mm-dd hh:mm", 7: "yyyy-mm-dd hh:mm"},
+        formats={6: DATETIME, 7: DATETIME},
+        autofilter=True,
     )
-    return _save(wb)
+    return book.content()
 
 
 def survey_xlsx(results: SurveyResults) -> bytes:
     """One sheet of totals, one by occupation, one by region, one of written answers."""
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    book = Book()
     totals: list[tuple[str, str, int]] = []
     by_occ: list[tuple[str, str, str, int]] = []
     by_region: list[tuple[str, str, str, int]] = []
@@ -76,8 +67,10 @@ def survey_xlsx(results: SurveyResults) -> bytes:
                     (q.text, option, region, q.by_region.get(region, {}).get(option, 0))
                 )
         texts.extend((q.text, t) for t in q.texts)
-    _sheet(wb, "汇总", ["问题", "选项", "人数"], totals)
-    _sheet(wb, "按职业", ["问题", "选项", "职业", "人数"], by_occ)
-    _sheet(wb, "按区划", ["问题", "选项", "区划", "人数"], by_region)
-    _sheet(wb, "填空回答", ["问题", "回答"], texts)
-    return _save(wb)
+    book.sheet(_("汇总"), [_("问题"), _("选项"), _("人数")], totals, autofilter=True)
+    book.sheet(_("按职业"), [_("问题"), _("选项"), _("职业"), _("人数")], by_occ, autofilter=True)
+    book.sheet(
+        _("按区划"), [_("问题"), _("选项"), _("区划"), _("人数")], by_region, autofilter=True
+    )
+    book.sheet(_("填空回答"), [_("问题"), _("回答")], texts, autofilter=True)
+    return book.content()

@@ -8,7 +8,6 @@ restock suggestions, and its exchange desk. Officers: the region's figures, expo
 from __future__ import annotations
 
 import datetime as dt
-import io
 import uuid
 from typing import Any
 
@@ -20,8 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
@@ -30,6 +27,7 @@ from yizhan.core.hooks import nearby_station_codes
 from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI
+from yizhan.core.xlsx import Book
 from yizhan.devices.models import Device, DeviceKind
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import (
@@ -51,8 +49,6 @@ from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
 from yizhan.visitors.selectors import visitor_by_key
 from yizhan.visitors.services import WORKER_OCCUPATIONS, visitor_from, visitor_keep
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _writes_limit() -> int:
@@ -507,11 +503,9 @@ def _region_xlsx(
     first: dt.date,
     last: dt.date,
 ) -> HttpResponse:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = _("智能柜发放")
-    ws.append(
+    book = Book()
+    book.sheet(
+        _("智能柜发放"),
         [
             _("驿站编号"),
             _("驿站名称"),
@@ -526,10 +520,8 @@ def _region_xlsx(
             _("现存(在有效期内)"),
             _("7天内到期"),
             _("空格口"),
-        ]
-    )
-    for r in rows:
-        ws.append(
+        ],
+        [
             [
                 r.station.code,
                 r.station.name,
@@ -545,15 +537,13 @@ def _region_xlsx(
                 r.expiring,
                 r.empty_compartments,
             ]
-        )
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-    soon = wb.create_sheet(_("临期物资"))
-    soon.append([_("驿站"), _("智能柜"), _("格口"), _("物资"), _("数量"), _("有效期至")])
-    for c in expiring:
-        soon.append(
+            for r in rows
+        ],
+    )
+    book.sheet(
+        _("临期物资"),
+        [_("驿站"), _("智能柜"), _("格口"), _("物资"), _("数量"), _("有效期至")],
+        [
             [
                 c.locker.station.name,
                 c.locker.name,
@@ -562,24 +552,18 @@ def _region_xlsx(
                 c.available,
                 c.expires_on,
             ]
-        )
-    ex = wb.create_sheet(_("爱心互献"))
-    ex.append([_("指标"), _("数量")])
-    for label, n in (
-        (_("登记物品"), exchange_figures.registered),
-        (_("被预定"), exchange_figures.claimed),
-        (_("已领走"), exchange_figures.handed_over),
-        (_("过期未领"), exchange_figures.expired),
-        (_("现可领取"), exchange_figures.listed_now),
-    ):
-        ex.append([label, n])
-    for sheet in (ws, soon, ex):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        sheet.column_dimensions["B"].width = 26
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="lockers-{first}-{last}.xlsx"'
-    return response
+            for c in expiring
+        ],
+    )
+    book.sheet(
+        _("爱心互献"),
+        [_("指标"), _("数量")],
+        [
+            [_("登记物品"), exchange_figures.registered],
+            [_("被预定"), exchange_figures.claimed],
+            [_("已领走"), exchange_figures.handed_over],
+            [_("过期未领"), exchange_figures.expired],
+            [_("现可领取"), exchange_figures.listed_now],
+        ],
+    )
+    return book.response(f"lockers-{first}-{last}.xlsx")

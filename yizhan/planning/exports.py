@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.chart import LineChart, Reference
 
 from geoplan.coverage import cell_boundary
-from yizhan.core.xlsx import sheet
+from yizhan.core.xlsx import Book
 from yizhan.planning.models import Scenario
 
 
@@ -23,11 +20,9 @@ def hour_label(h: int) -> str:
 
 def scenario_xlsx(s: Scenario) -> bytes:
     r: dict[str, Any] = s.result or {}
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    book = Book()
     summ = r.get("summary", {})
-    sheet(
-        wb,
+    book.sheet(
         _("概况"),
         [_("项目"), _("数值")],
         [
@@ -47,8 +42,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
         ],
         widths=(28, 30),
     )
-    ws = sheet(
-        wb,
+    ws = book.sheet(
         _("分时段覆盖"),
         [_("时段"), _("覆盖率"), _("需求占比")],
         [
@@ -59,22 +53,22 @@ def scenario_xlsx(s: Scenario) -> bytes:
         ],
     )
     if r.get("by_hour"):
-        chart = LineChart()
-        chart.title = _("一周各小时覆盖率")
-        chart.add_data(
-            Reference(ws, min_col=2, min_row=1, max_row=len(r["by_hour"]) + 1),
-            titles_from_data=True,
+        book.chart(
+            ws,
+            kind="line",
+            title=_("一周各小时覆盖率"),
+            column=2,
+            first_row=1,
+            last_row=len(r["by_hour"]) + 1,
+            anchor="E2",
+            size=(24, 8),
         )
-        chart.width, chart.height = 24, 8
-        ws.add_chart(chart, "E2")
-    sheet(
-        wb,
+    book.sheet(
         _("分街道"),
         [_("区划代码"), _("名称"), _("需求占比"), _("覆盖率")],
         [[x["code"], x["name"], x["demand"], x["share"]] for x in r.get("by_region", [])],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("缺口网格"),
         [_("H3 网格"), _("经度"), _("纬度"), _("需求占比"), _("未覆盖占比")],
         [
@@ -82,8 +76,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
             for g in r.get("gaps", [])
         ],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("新址推荐"),
         [_("序号"), _("经度"), _("纬度"), _("新增覆盖占比")],
         [
@@ -91,8 +84,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
             for x in r.get("siting", {}).get("sites", [])
         ],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("达标最少新址"),
         [_("序号"), _("经度"), _("纬度"), _("新增覆盖占比")],
         [
@@ -100,20 +92,17 @@ def scenario_xlsx(s: Scenario) -> bytes:
             for x in r.get("set_cover", {}).get("sites", [])
         ],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("重叠驿站"),
         [_("驿站 A"), _("名称 A"), _("驿站 B"), _("名称 B"), _("重叠占较小者")],
         [[o["a"], o["a_name"], o["b"], o["b_name"], o["share"]] for o in r.get("overlaps", [])],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("关停合并候选"),
         [_("驿站"), _("名称"), _("独占覆盖占比")],
         [[c["code"], c["name"], c["loss_share"]] for c in r.get("closures", [])],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("24小时升级"),
         [_("序号"), _("驿站"), _("名称"), _("夜间新增覆盖占比")],
         [
@@ -121,8 +110,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
             for u in r.get("upgrades", {}).get("stations", [])
         ],
     )
-    sheet(
-        wb,
+    book.sheet(
         _("流动驿站排班"),
         [_("时段"), _("停靠时间"), _("序号"), _("经度"), _("纬度"), _("新增覆盖占比(该时段)")],
         [
@@ -131,9 +119,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
             for x in b["sites"]
         ],
     )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return book.content()
 
 
 def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:

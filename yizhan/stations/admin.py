@@ -21,13 +21,13 @@ from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
-from yizhan.stations import exports
 from yizhan.stations.admin_views import (
     CRS_CHOICES,
     station_import_view,
     station_listing_view,
 )
 from yizhan.stations.hours import OpeningHours
+from yizhan.stations.io import exports
 from yizhan.stations.models import (
     Amenity,
     MobileStop,

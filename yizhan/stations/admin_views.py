@@ -7,8 +7,6 @@ Wired by `StationAdmin.get_urls()` as ``admin:stations_station_import`` and
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django import forms
@@ -23,13 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from geoplan.crs import CRS
 from yizhan.accounts.selectors import user_scope
+from yizhan.core.csv import response as csv_response
 from yizhan.core.errors import ApplicationError
 from yizhan.core.progress import progress_get
-from yizhan.stations import exports, imports
+from yizhan.stations.io import exports, imports
+from yizhan.stations.io.spreadsheets import MAX_FILE_BYTES
 from yizhan.stations.models import MapPlatform, Station, StationImport
 from yizhan.stations.selectors import stations_list
 from yizhan.stations.services import station_listings_mark
-from yizhan.stations.spreadsheets import MAX_FILE_BYTES, csv_safe
 
 # Rows of a report shown on the page; the full report is a download.
 SHOWN_ROWS = 500
@@ -96,44 +95,10 @@ def _own_import(request: HttpRequest, pk: Any) -> StationImport:
 
 
 def _report_csv(station_import: StationImport) -> HttpResponse:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["工作表", "行", "列", "值", "问题"])
-    for error in station_import.report.get("errors", []):
-        writer.writerow(
-            [
-                csv_safe(v)
-                for v in (
-                    error["sheet"],
-                    error["row"] or "",
-                    error["column"],
-                    error["value"],
-                    error["message"],
-                )
-            ]
-        )
-    writer.writerow([])
-    writer.writerow(["行", "驿站编号", "名称", "处理", "变更内容"])
-    for row in station_import.report.get("rows", []):
-        writer.writerow(
-            [
-                csv_safe(v)
-                for v in (
-                    row["row"],
-                    row["code"],
-                    row["name"],
-                    ACTION_LABELS.get(row["action"], row["action"]),
-                    "、".join(row["changes"]),
-                )
-            ]
-        )
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        imports.report_csv(station_import.report, ACTION_LABELS),
+        f"import-{station_import.pk}-report.csv",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="import-{station_import.pk}-report.csv"'
-    )
-    return response
 
 
 def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> HttpResponse:

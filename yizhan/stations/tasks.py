@@ -12,7 +12,7 @@ from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError
 from yizhan.core.progress import progress_set
-from yizhan.stations import imports
+from yizhan.stations.io import imports
 from yizhan.stations.models import StationImport
 
 

@@ -18,7 +18,8 @@ from geoplan.crs import from_wgs84
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.regions.models import Region
-from yizhan.stations import exports, imports
+from yizhan.stations.io import exports, imports
+from yizhan.stations.io.spreadsheets import MAX_ROWS, STATION_COLUMNS
 from yizhan.stations.models import (
     MobileStop,
     Station,
@@ -34,7 +35,6 @@ from yizhan.stations.services import (
     station_snapshot,
     station_upsert,
 )
-from yizhan.stations.spreadsheets import MAX_ROWS, STATION_COLUMNS
 from yizhan.stations.tests.factories import OfficerFactory, RegionFactory, StationFactory
 
 NATIONAL = Scope(national=True, region=None)
@@ -112,7 +112,7 @@ def registry(streets) -> list[Station]:
         ),
         StationFactory(
             code="HRB-DL-003",
-            name="通江智能驿站",
+            name="=通江智能驿站",
             kind="smart",
             region=streets["230102010"],
             lon=126.6305,
@@ -124,7 +124,7 @@ def registry(streets) -> list[Station]:
         ),
         StationFactory(
             code="HRB-DL-004",
-            name="通江街道规划驿站",
+            name="-通江街道规划驿站",
             region=streets["230102010"],
             status="planned",
             amenities=[],
@@ -534,10 +534,15 @@ def test_formula_looking_cells_round_trip_as_text(registry):
     content = export("csv")
     assert "'=冬季送温暖" in content.decode("utf-8-sig")
     assert "'+86 451" in content.decode("utf-8-sig")
+    assert "'=通江智能驿站" in content.decode("utf-8-sig")
+    assert "'-通江街道规划驿站" in content.decode("utf-8-sig")
     book = openpyxl.load_workbook(io.BytesIO(export("xlsx")))
     headers = [c.value for c in book["驿站"][1]]
     cell = book["驿站"].cell(row=2, column=headers.index("一站一特色") + 1)
     assert cell.data_type == "s" and cell.value == "=冬季送温暖，姜汤"
+    names = {c.value: c for c in book["驿站"]["B"]}
+    assert names["=通江智能驿站"].data_type == "s"
+    assert names["-通江街道规划驿站"].data_type == "s"
 
 
 # ---------------------------------------------------------------------------

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoplan.crs import CRS, from_wgs84
+from yizhan.core.csv import content as csv_content
+from yizhan.core.csv import unprotect
+from yizhan.core.xlsx import Book, Styled
 from yizhan.stations import hours
 from yizhan.stations.models import AmenityState, StaffRole, Station, StationKind, StationStatus
 from yizhan.stations.rules import RuleError, coordinates_to_wgs84, parse_crs
@@ -426,19 +429,13 @@ def _read_csv(content: bytes, names: CatalogueNames) -> Upload:
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for row in reader:
-            yield tuple(_uncsv(cell) for cell in row)
+            # Undo the formula guard that the export adds ("'=..." → "=...").
+            yield tuple(unprotect(cell) for cell in row)
 
     try:
         return _read_station_rows(rows(), MAIN_SHEET, names, "csv")
     except csv.Error as exc:
         raise _file_error(f"CSV 格式错误：{exc}") from exc
-
-
-def _uncsv(cell: str) -> str:
-    # Undo the formula guard that the export adds ("'=..." → "=...").
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
-        return cell[1:]
-    return cell
 
 
 def _match_headers(
@@ -933,29 +930,13 @@ def stop_cells(station: Station, *, crs: CRS) -> list[dict[str, Any]]:
     return out
 
 
-def csv_safe(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value)
-    # Spreadsheet apps run cells starting with = + - @ as formulas; an apostrophe keeps
-    # them text (and read_upload removes it again).
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def write_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """Station rows as CSV, UTF-8 with BOM (Excel opens it with the right encoding)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.header for c in STATION_COLUMNS])
-    for row in rows:
-        writer.writerow([csv_safe(row.get(c.key)) for c in STATION_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Station rows as CSV (``core.csv``: UTF-8 with BOM, formula-like text behind an
+    apostrophe that ``read_upload`` removes again)."""
+    return csv_content(
+        [c.header for c in STATION_COLUMNS],
+        ([row.get(c.key) for c in STATION_COLUMNS] for row in rows),
+    )
 
 
 _WIDTHS = {
@@ -969,6 +950,7 @@ _WIDTHS = {
     "place_name": 24,
     "hours": 26,
 }
+REQUIRED_FILL = "FFF2CC"
 
 
 def write_xlsx(
@@ -977,59 +959,19 @@ def write_xlsx(
     guide: Sequence[Sequence[Any]] | None = None,
 ) -> bytes:
     """Write sheets of {key: value} rows under the columns' headers (write-only mode:
-    constant memory whatever the row count). Text cells are forced to text, so a name
-    starting with "=" never becomes a formula."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    book = openpyxl.Workbook(write_only=True)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FFF2CC")
+    constant memory whatever the row count; ``core.xlsx`` keeps text text)."""
+    book = Book(write_only=True)
     for title, columns, rows in sheets:
-        ws = book.create_sheet(title)
-        ws.freeze_panes = "B2"
-        for index, column in enumerate(columns):
-            ws.column_dimensions[_column_letter(index)].width = _WIDTHS.get(
-                column.key, max(10, len(column.header) * 2 + 2)
-            )
-        head = []
-        for column in columns:
-            cell = WriteOnlyCell(ws, column.header)
-            cell.font = bold
-            if column.required:
-                cell.fill = fill
-            head.append(cell)
-        ws.append(head)
-        for row in rows:
-            out = []
-            for column in columns:
-                value = row.get(column.key)
-                cell = WriteOnlyCell(ws, value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                elif isinstance(value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
-                out.append(cell)
-            ws.append(out)
+        book.sheet(
+            title,
+            [Styled(c.header, fill=REQUIRED_FILL) if c.required else c.header for c in columns],
+            ([row.get(c.key) for c in columns] for row in rows),
+            widths=[_WIDTHS.get(c.key, max(10, len(c.header) * 2 + 2)) for c in columns],
+            freeze="B2",
+        )
     if guide:
-        ws = book.create_sheet(GUIDE_SHEET)
-        ws.column_dimensions["A"].width = 18
-        ws.column_dimensions["B"].width = 10
-        ws.column_dimensions["C"].width = 80
-        wrap = Alignment(wrap_text=True, vertical="top")
-        for line in guide:
-            cells = []
-            for value in line:
-                cell = WriteOnlyCell(ws, value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                cell.alignment = wrap
-                cells.append(cell)
-            ws.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        book.sheet(GUIDE_SHEET, guide[0], guide[1:], widths=(18, 10, 80), freeze=None, wrap=True)
+    return book.content()
 
 
 def guide_lines(names: CatalogueNames) -> list[list[Any]]:

@@ -19,19 +19,7 @@ from django.utils import timezone
 from geoplan.crs import CRS, from_wgs84
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 from yizhan.regions.models import Region
-from yizhan.stations.models import (
-    Amenity,
-    AmenityState,
-    MapPlatform,
-    Service,
-    Station,
-    StationChange,
-    StationKind,
-    StationListing,
-    StationStatus,
-)
-from yizhan.stations.rules import RuleError, listing_name, parse_crs
-from yizhan.stations.spreadsheets import (
+from yizhan.stations.io.spreadsheets import (
     MAIN_SHEET,
     STATION_COLUMNS,
     STOP_COLUMNS,
@@ -44,6 +32,18 @@ from yizhan.stations.spreadsheets import (
     write_csv,
     write_xlsx,
 )
+from yizhan.stations.models import (
+    Amenity,
+    AmenityState,
+    MapPlatform,
+    Service,
+    Station,
+    StationChange,
+    StationKind,
+    StationListing,
+    StationStatus,
+)
+from yizhan.stations.rules import RuleError, listing_name, parse_crs
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,19 @@ from django.utils import timezone
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope
+from yizhan.core.csv import content as csv_content
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 from yizhan.core.progress import progress_set
+from yizhan.stations.io.spreadsheets import (
+    MAIN_SHEET,
+    MAX_FILE_BYTES,
+    CatalogueNames,
+    CellError,
+    Upload,
+    UploadError,
+    header_for,
+    read_upload,
+)
 from yizhan.stations.models import Station, StationChange, StationImport
 from yizhan.stations.rules import RuleError, parse_crs
 from yizhan.stations.selectors import stations_base
@@ -46,16 +57,6 @@ from yizhan.stations.services import (
     station_data_snapshot,
     station_snapshot,
     station_upsert,
-)
-from yizhan.stations.spreadsheets import (
-    MAIN_SHEET,
-    MAX_FILE_BYTES,
-    CatalogueNames,
-    CellError,
-    Upload,
-    UploadError,
-    header_for,
-    read_upload,
 )
 
 COORD_NOISE_DEG = 1e-6
@@ -458,4 +459,27 @@ def import_summary(report: dict[str, Any]) -> str:
     return (
         f"校验通过：将新增 {counts.get(ACTION_CREATE, 0)}，更新 {counts.get(ACTION_UPDATE, 0)}，"
         f"不变 {counts.get(ACTION_UNCHANGED, 0)}"
+    )
+
+
+def report_csv(report: Mapping[str, Any], action_labels: Mapping[str, Any]) -> bytes:
+    """An import's full report as CSV: its errors (sheet, row, column, value, problem),
+    a blank line, then every row and what the import does with it."""
+    errors = [
+        [e["sheet"], e["row"] or "", e["column"], e["value"], e["message"]]
+        for e in report.get("errors", [])
+    ]
+    rows = [
+        [
+            r["row"],
+            r["code"],
+            r["name"],
+            action_labels.get(r["action"], r["action"]),
+            "、".join(r["changes"]),
+        ]
+        for r in report.get("rows", [])
+    ]
+    return csv_content(
+        ["工作表", "行", "列", "值", "问题"],
+        [*errors, [], ["行", "驿站编号", "名称", "处理", "变更内容"], *rows],
     )
