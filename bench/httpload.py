@@ -62,6 +62,7 @@ http {{
     real_ip_header X-Real-IP;
     location / {{
       proxy_pass http://yizhan;
+      proxy_read_timeout 300s;  # the index build of a worker's first request
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
@@ -242,7 +243,8 @@ def gunicorn_start(
             "--bind",
             bind,
             "--timeout",
-            "120",  # the first request of each worker builds the index
+            "300",  # the first request of each worker builds the index (slow on a busy machine)
+            "--no-control-socket",  # not ~/.gunicorn/gunicorn.ctl, which others may use
             "--error-logfile",
             str(log),
         ],
@@ -311,7 +313,7 @@ def server_start(
 
 def _get(port: int, path: str, n: int, out: list[tuple[float, int]]) -> None:
     t = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=330)
     conn.request("GET", path, headers={"X-Real-IP": f"10.1.{n // 250}.{n % 250}"})
     resp = conn.getresponse()
     resp.read()
