@@ -55,7 +55,7 @@ typecheck: setup
 
 # Benchmarks (results in docs/benchmarks.md). bench-http and bench-finder install wrk,
 # nginx-light and PostGIS with apt when missing; bench-page reads the demo city.
-.PHONY: bench-nearest bench-finder bench-http bench-page bench-evaluation bench-lockers bench-planning
+.PHONY: bench-nearest bench-finder bench-http bench-http-quick bench-page bench-evaluation bench-lockers bench-planning
 bench: setup bench-nearest bench-finder bench-http bench-page
 	$(PY) bench/bench_import.py
 
@@ -67,6 +67,10 @@ bench-finder: setup
 
 bench-http: setup
 	$(PY) bench/bench_http.py
+
+# One minute of the finder's nearby API beside a bare django-ninja endpoint (≈ 3 min).
+bench-http-quick: setup
+	$(PY) bench/bench_http_quick.py $(BENCH_ARGS)
 
 bench-evaluation: setup
 	$(PY) bench/bench_evaluation.py

@@ -314,12 +314,12 @@ def query_points(
     return lon, lat
 
 
-def code_version() -> str:
+def code_version(root: Path = ROOT) -> str:
     """The commit measured, and any uncommitted changes to the code under test."""
     import subprocess
 
     def git(*args: str) -> str:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
         return out.stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "yizhan", "geoplan", "config").splitlines()
