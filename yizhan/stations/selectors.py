@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
+from yizhan.stations.exports import PendingListing, listings_pending
 from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import (
     MobileStop,
@@ -107,3 +109,10 @@ def mobile_station_position(*, station: Station, at: dt.datetime) -> MobileStop 
         if OpeningHours(stop.hours, station.keeps_workday_hours).is_open(at):
             return stop
     return None
+
+
+def station_listings_pending(*, stations: Iterable[Station], platform: str) -> list[PendingListing]:
+    """The stations the publishing pack would put on ``platform``'s map (new, or changed
+    since they were marked as published) or take off it, each with the fingerprint that
+    `services.station_listings_mark` records."""
+    return listings_pending(stations=stations, platform=platform)

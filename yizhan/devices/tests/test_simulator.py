@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from yizhan.core.time import SHANGHAI
-from yizhan.devices.demo import demo_ensure
+from yizhan.demo.devices import demo_ensure
 from yizhan.devices.models import Device, DeviceEvent
 from yizhan.devices.selectors import life_events
 from yizhan.devices.simulator import simulate_day

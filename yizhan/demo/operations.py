@@ -19,6 +19,7 @@ from django.utils import timezone
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.services import person_ensure
 from yizhan.core.time import SHANGHAI
+from yizhan.demo.stations import history_days
 from yizhan.operations import regime
 from yizhan.operations.models import (
     Inspection,
@@ -31,7 +32,6 @@ from yizhan.operations.models import (
 from yizhan.operations.selectors import checklist_current, checklist_items_for
 from yizhan.operations.services import mystery_visit_assign, rectification_issue
 from yizhan.regions.models import Region
-from yizhan.stations.demo import history_days
 from yizhan.stations.hours import InvalidOpeningHours, OpeningHours
 from yizhan.stations.models import StaffRole, Station, StationKind, StationStaff, StationStatus
 
