@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yizhan.evaluation",
     "yizhan.lockers",
     "yizhan.planning",
+    "yizhan.demo",
 ]
 
 MIDDLEWARE = [

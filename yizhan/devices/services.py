@@ -31,6 +31,7 @@ from yizhan.core.errors import (
 )
 from yizhan.devices import signing
 from yizhan.devices.models import Device, DeviceEvent, DeviceKind, DeviceNonce, DeviceSecret
+from yizhan.devices.signing import sign_request as sign_request  # a device's side (simulator)
 from yizhan.devices.validation import MAX_EVENTS, EventRow, batch_check
 from yizhan.stations.models import Station
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import holidays
@@ -22,6 +22,7 @@ from yizhan.stations.hours import (
     union_intervals,
     validate,
 )
+from yizhan.stations.io.exports import PendingListing, listings_pending
 from yizhan.stations.models import (
     MobileStop,
     Station,
@@ -187,3 +188,10 @@ def station_week(
             )
         )
     return out
+
+
+def station_listings_pending(*, stations: Iterable[Station], platform: str) -> list[PendingListing]:
+    """The stations the publishing pack would put on ``platform``'s map (new, or changed
+    since they were marked as published) or take off it, each with the fingerprint that
+    `services.station_listings_mark` records."""
+    return listings_pending(stations=stations, platform=platform)

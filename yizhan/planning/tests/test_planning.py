@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from yizhan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yizhan.demo.planning import street_grid_osm
 from yizhan.operations.tests.conftest import _fresh_finder, clock, daoli  # noqa: F401
 from yizhan.planning import services
-from yizhan.planning.demo import street_grid_osm
 from yizhan.planning.models import DemandLayer, RoadNetwork, Scenario
 from yizhan.stations.models import Station
 

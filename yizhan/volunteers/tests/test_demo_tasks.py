@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from yizhan.demo.volunteers import demo_ensure
 from yizhan.notifications.models import Notification
 from yizhan.stations.tests.factories import StationFactory, UserFactory
-from yizhan.volunteers.demo import demo_ensure
 from yizhan.volunteers.models import Shift, ShiftSignup
 from yizhan.volunteers.tasks import shift_reminders_task
 from yizhan.volunteers.tests.conftest import THURSDAY_10AM

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from yizhan.core.time import SHANGHAI
+from yizhan.demo.stations import history_days
 from yizhan.feedback.models import CheckIn, Rating
 from yizhan.feedback.services import report_submit
-from yizhan.stations.demo import history_days
 from yizhan.stations.models import Station, StationStatus
 from yizhan.visitors.models import Visitor
 from yizhan.visitors.selectors import visitor_hash

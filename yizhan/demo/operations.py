@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.services import person_ensure
-from yizhan.core.time import SHANGHAI
-from yizhan.operations import regime
+from yizhan.core.time import SHANGHAI, week_start
+from yizhan.demo.stations import history_days
 from yizhan.operations.models import (
     Inspection,
     InspectionAnswer,
@@ -31,7 +31,6 @@ from yizhan.operations.models import (
 from yizhan.operations.selectors import checklist_current, checklist_items_for
 from yizhan.operations.services import mystery_visit_assign, rectification_issue
 from yizhan.regions.models import Region
-from yizhan.stations.demo import history_days
 from yizhan.stations.hours import InvalidOpeningHours, OpeningHours
 from yizhan.stations.models import StaffRole, Station, StationKind, StationStaff, StationStatus
 
@@ -199,9 +198,7 @@ def demo_ensure(
                 made += _past_inspection(station, "daily", doer, checked, day, rng, done)
             if day.weekday() == 4 and rng.random() < (0.5 if careless else 0.95):
                 at = dt.datetime.combine(day, dt.time(16, 0), SHANGHAI)
-                made += _past_inspection(
-                    station, "weekly", master, at, regime.period_start("week", day), rng, done
-                )
+                made += _past_inspection(station, "weekly", master, at, week_start(day), rng, done)
     OpeningLog.objects.bulk_create(taps, batch_size=2000)
     _inspections_write(done)
     _orders_ensure(stations, users, officer, now)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from yizhan.core.time import SHANGHAI
-from yizhan.devices.simulator import simulate_day
+from yizhan.demo.simulator import simulate_day
 from yizhan.stations.models import Station, StationKind, StationStatus
 
 DEMO_DISTRICT = "230102"

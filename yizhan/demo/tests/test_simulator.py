@@ -11,11 +11,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from yizhan.core.time import SHANGHAI
-from yizhan.devices.demo import demo_ensure
+from yizhan.demo.devices import demo_ensure
+from yizhan.demo.simulator import simulate_day
 from yizhan.devices.models import Device, DeviceEvent
 from yizhan.devices.selectors import life_events
-from yizhan.devices.simulator import simulate_day
-from yizhan.devices.tests.conftest import NOW, Kit
+from yizhan.devices.tests.conftest import NOW, Kit, clock, kit  # noqa: F401
 from yizhan.stations.models import StationKind
 from yizhan.stations.tests.factories import RegionFactory, StationFactory
 
@@ -27,7 +27,7 @@ def _day(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def test_simulated_day_is_plausible(kit: Kit) -> None:
+def test_simulated_day_is_plausible(kit: Kit) -> None:  # noqa: F811
     r = simulate_day(station=kit.station, day=YESTERDAY)
     assert set(r.statuses) == {200}
     # One batch sent twice: everything stored once.
@@ -57,21 +57,21 @@ def test_simulated_day_is_plausible(kit: Kit) -> None:
     assert all(e.at.tzinfo is not None for e in events)
 
 
-def test_playing_a_day_again_stores_nothing(kit: Kit) -> None:
+def test_playing_a_day_again_stores_nothing(kit: Kit) -> None:  # noqa: F811
     simulate_day(station=kit.station, day=YESTERDAY)
     n = DeviceEvent.objects.count()
     again = simulate_day(station=kit.station, day=YESTERDAY)
     assert again.accepted == 0 and DeviceEvent.objects.count() == n
 
 
-def test_today_is_played_up_to_now_only(kit: Kit) -> None:
+def test_today_is_played_up_to_now_only(kit: Kit) -> None:  # noqa: F811
     r = simulate_day(station=kit.station, day=NOW.date(), until=NOW)
     assert r.rejected == 0
     assert not DeviceEvent.objects.filter(at__gt=NOW).exists()
     assert DeviceEvent.objects.filter(kind="heartbeat").count() <= 12 * 12 + 1
 
 
-def test_command_and_demo(kit: Kit) -> None:
+def test_command_and_demo(kit: Kit) -> None:  # noqa: F811
     out = StringIO()
     call_command(
         "simulate_devices", "--date", YESTERDAY.isoformat(), "--stations", "HRB-DL-S001", stdout=out
@@ -90,54 +90,3 @@ def test_command_and_demo(kit: Kit) -> None:
     assert result.stations == 3 and result.events_new > 0
     assert Device.objects.filter(serial__startswith="SIM-HRB-DL-S09").count() == 2
     assert demo_ensure(now=NOW).events_new == 0
-
-
-def test_life_events_shape(kit: Kit) -> None:
-    from yizhan.devices.services import AuthedDevice, events_ingest
-
-    door = AuthedDevice(id=kit.door.pk, station_id=kit.station.pk, serial="DOOR-0001")
-    at = NOW - dt.timedelta(hours=1)
-    events_ingest(
-        device=door,
-        events=[
-            {
-                "event_id": "1",
-                "kind": "door_open",
-                "at": at.isoformat(),
-                "method": "qr",
-                "occupation": "courier",
-                "person": "p1",
-            },
-            {"event_id": "2", "kind": "count", "at": at.isoformat(), "count": 3},
-            {"event_id": "3", "kind": "count", "at": at.isoformat(), "count": 0},
-            {"event_id": "4", "kind": "heartbeat", "at": at.isoformat()},
-            {
-                "event_id": "5",
-                "kind": "alarm",
-                "at": at.isoformat(),
-                "payload": {"code": "door_held"},
-            },
-            {"event_id": "6", "kind": "door_open", "at": (NOW - dt.timedelta(days=2)).isoformat()},
-        ],
-    )
-    events = sorted(
-        life_events(station_ids=[kit.station.pk], start=NOW - dt.timedelta(days=1), end=NOW),
-        key=lambda e: e.source,
-    )
-    # The two counts of one hour fold into one: three people, someone was there.
-    assert [(e.source, e.people, e.presence, e.occupation) for e in events] == [
-        ("counter", 3, True, ""),
-        ("door", 1, True, "courier"),
-        ("heartbeat", 0, False, ""),
-    ]
-    door_event = events[1]
-    assert door_event.station_id == kit.station.pk and door_event.at == at
-    assert len(door_event.person) == 32 and door_event.person != "p1"
-    assert (
-        list(
-            life_events(
-                station_ids=[kit.other_station.pk], start=NOW - dt.timedelta(days=1), end=NOW
-            )
-        )
-        == []
-    )

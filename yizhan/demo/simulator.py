@@ -26,9 +26,8 @@ from django.test import Client
 from django.utils import timezone
 
 from yizhan.core.time import SHANGHAI
-from yizhan.devices import signing
 from yizhan.devices.models import Device, DeviceKind, DeviceSecret
-from yizhan.devices.services import device_register
+from yizhan.devices.services import device_register, sign_request
 from yizhan.stations.models import Station
 
 PATH = "/api/v1/devices/events"
@@ -203,9 +202,7 @@ def post_batch(
     client: Client, *, device: Device, secret: str, events: list[dict[str, Any]]
 ) -> tuple[int, dict[str, Any]]:
     body = json.dumps({"events": events}, ensure_ascii=False).encode()
-    headers = signing.sign_request(
-        serial=device.serial, secret=secret, method="POST", path=PATH, body=body
-    )
+    headers = sign_request(serial=device.serial, secret=secret, method="POST", path=PATH, body=body)
     r = client.post(PATH, data=body, content_type="application/json", headers=headers, secure=True)
     return r.status_code, (
         r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}

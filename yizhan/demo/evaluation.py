@@ -19,8 +19,8 @@ from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import selectors, services
 from yizhan.evaluation.models import EvaluationRun, RunStatus, SixHaveCheck
 from yizhan.regions.models import Region
-from yizhan.stations.io.exports import listings_pending
 from yizhan.stations.models import Station, StationListing, StationStatus
+from yizhan.stations.selectors import station_listings_pending
 from yizhan.stations.services import station_listings_mark
 
 DEMO_DISTRICT = "230102"
@@ -49,7 +49,7 @@ def demo_ensure(*, now: dt.datetime, officer: User) -> DemoEvaluation:
         if not StationListing.objects.filter(station__in=stations).exists():
             pending = [
                 p
-                for p in listings_pending(
+                for p in station_listings_pending(
                     stations=[s for s in stations if s.code not in NOT_LISTED], platform="amap"
                 )
                 if p.markable

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from yizhan.demo.feedback import demo_ensure
 from yizhan.feedback import selectors
-from yizhan.feedback.demo import demo_ensure
 from yizhan.feedback.models import CheckIn, Report
-from yizhan.feedback.tests.conftest import START
+from yizhan.feedback.tests.conftest import START, _clear_rate_limits, clock, place  # noqa: F401
 from yizhan.operations.models import Rectification
 from yizhan.stations.tests.factories import StationFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_seeds_once(place):
+def test_demo_seeds_once(place):  # noqa: F811
     for _ in range(4):
         StationFactory(region=place.station.region)
     made = demo_ensure(now=START)

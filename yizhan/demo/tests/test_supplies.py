@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from yizhan.demo.supplies import demo_ensure
 from yizhan.stations.tests.factories import StationFactory
-from yizhan.supplies.demo import demo_ensure
 from yizhan.supplies.models import StockBatch
 from yizhan.supplies.selectors import station_stock
-
-from .conftest import TODAY
+from yizhan.supplies.tests.conftest import TODAY, clock  # noqa: F401 (autouse: July 2026)
 
 
 def test_demo_stock_shows_every_state_and_runs_once(db):

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from yizhan.core.time import SHANGHAI
+from yizhan.demo.simulator import day_plan, devices_ensure, simulate_day
+from yizhan.demo.stations import history_days
 from yizhan.devices.models import DeviceEvent
 from yizhan.devices.services import person_hash
-from yizhan.devices.simulator import day_plan, devices_ensure, simulate_day
-from yizhan.stations.demo import history_days
 from yizhan.stations.models import Station, StationKind, StationStatus
 
 DEMO_DISTRICT = "230102"

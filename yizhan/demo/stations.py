@@ -39,7 +39,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-import yizhan.regions
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope
 from yizhan.accounts.services import officer_create, superuser_ensure
@@ -71,7 +70,8 @@ from yizhan.stations.services import (
 DEFAULT_SEED = 2301
 DEFAULT_MONTHS = 6
 DISTRICT_CODE = "230102"
-REGIONS_CSV = Path(yizhan.regions.__file__).resolve().parent / "data" / "cn_230102_daoli.csv"
+# Harbin Daoli and its streets, GB/T 2260 (the demo ships it; docs/registry.md says whence)
+REGIONS_CSV = Path(__file__).resolve().parent / "data" / "cn_230102_daoli.csv"
 CODE_PREFIX = "HRB-DL"
 SCATTER_RADIUS_M = 600.0
 NATIONAL = Scope(national=True, region=None)

@@ -10,15 +10,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config import env
 from yizhan.core.errors import ApplicationError
-from yizhan.devices import demo as devices_demo
-from yizhan.evaluation import demo as evaluation_demo
-from yizhan.feedback import demo as feedback_demo
-from yizhan.lockers import demo as lockers_demo
-from yizhan.operations import demo as operations_demo
-from yizhan.planning import demo as planning_demo
-from yizhan.stations import demo
-from yizhan.supplies import demo as supplies_demo
-from yizhan.volunteers import demo as volunteers_demo
+from yizhan.demo import devices as devices_demo
+from yizhan.demo import evaluation as evaluation_demo
+from yizhan.demo import feedback as feedback_demo
+from yizhan.demo import lockers as lockers_demo
+from yizhan.demo import operations as operations_demo
+from yizhan.demo import planning as planning_demo
+from yizhan.demo import stations as demo
+from yizhan.demo import supplies as supplies_demo
+from yizhan.demo import volunteers as volunteers_demo
 
 
 class Command(BaseCommand):

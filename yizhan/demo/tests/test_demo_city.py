@@ -25,8 +25,9 @@ from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.accounts.services import OFFICER_GROUP_NAME
 from yizhan.core.time import SHANGHAI
+from yizhan.demo import stations as demo
 from yizhan.regions.models import Region, RegionLevel
-from yizhan.stations import demo, hours
+from yizhan.stations import hours
 from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import (
     AmenityState,
@@ -51,16 +52,18 @@ class DemoRun:
 
 
 def _wipe() -> None:
+    from yizhan.demo import operations as operations_demo
     from yizhan.devices.models import Device, DeviceEvent
     from yizhan.evaluation.models import EvaluationRun
-    from yizhan.operations import demo as operations_demo
     from yizhan.operations.models import SeasonalMode
+    from yizhan.visitors.models import Visitor
 
     DeviceEvent.objects.all().delete()  # devices keep their stations (PROTECT)
     EvaluationRun.objects.all().delete()  # runs keep their districts (PROTECT)
     Device.objects.all().delete()
     Station.objects.all().delete()
     SeasonalMode.objects.all().delete()
+    Visitor.objects.all().delete()  # the demo's workers (feedback's demo runs once per base)
     User.objects.filter(username__in=[*DEMO_USERS, *operations_demo.USERNAMES]).delete()
     Group.objects.filter(name=OFFICER_GROUP_NAME).delete()
     codes = list(demo.regions_from_csv(demo.REGIONS_CSV.read_text(encoding="utf-8")))
