@@ -18,7 +18,7 @@ from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError
 from yizhan.devices.models import Device, DeviceSecret
 from yizhan.devices.services import device_deactivate, device_register, device_secret_rotate
-from yizhan.stations.admin import ScopedAdminMixin
+from yizhan.stations.access import ScopedAdminMixin
 from yizhan.stations.models import Station
 
 SECRETS_TEMPLATE = "devices/secrets_once.html"

@@ -22,17 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
-from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import (
     ApplicationError,
     FieldError,
-    PermissionDenied,
     ValidationFailed,
 )
 from yizhan.devices import signing
 from yizhan.devices.models import Device, DeviceEvent, DeviceKind, DeviceNonce, DeviceSecret
 from yizhan.devices.signing import sign_request as sign_request  # a device's side (simulator)
 from yizhan.devices.validation import MAX_EVENTS, EventRow, batch_check
+from yizhan.stations.access import station_access_require
 from yizhan.stations.models import Station
 
 ROTATION_OVERLAP = dt.timedelta(hours=24)
@@ -61,19 +60,19 @@ def _auth_failed() -> DeviceAuthFailed:
 # --- registry ---------------------------------------------------------------------------
 
 
-def _require_scope(*, user: User | None, station: Station) -> None:
-    """``user`` None: the system itself (demo, simulator, commands)."""
-    if user is not None and not user_scope(user=user).contains(station.region):
-        raise PermissionDenied(_("该驿站不在您的管辖范围内"))
-
-
 @transaction.atomic
 def device_register(
     *, user: User | None, station: Station, kind: str, serial: str, name: str = ""
 ) -> tuple[Device, str]:
     """A new device with its first secret. The secret is returned once and never shown
     again: the caller displays it for the installer to enter into the device."""
-    _require_scope(user=user, station=station)
+    if user is not None:  # None: the system itself (demo, simulator, commands)
+        station_access_require(
+            user=user,
+            station=station,
+            need="supervise",
+            message=_("该驿站不在您的管辖范围内"),
+        )
     serial = serial.strip()
     errors = []
     if not serial or len(serial) > signing.SERIAL_MAX or not serial.isascii():
@@ -99,7 +98,13 @@ def device_secret_rotate(
     more than two live secrets)."""
     now = now or timezone.now()
     device = Device.objects.select_for_update().select_related("station__region").get(pk=device.pk)
-    _require_scope(user=user, station=device.station)
+    if user is not None:  # None: the system itself (demo, simulator, commands)
+        station_access_require(
+            user=user,
+            station=device.station,
+            need="supervise",
+            message=_("该驿站不在您的管辖范围内"),
+        )
     live = DeviceSecret.objects.filter(device=device).filter(
         Q(retired_at__isnull=True) | Q(retired_at__gt=now)
     )
@@ -118,7 +123,13 @@ def device_deactivate(
     removed device). Its events stay."""
     now = now or timezone.now()
     device = Device.objects.select_for_update().select_related("station__region").get(pk=device.pk)
-    _require_scope(user=user, station=device.station)
+    if user is not None:  # None: the system itself (demo, simulator, commands)
+        station_access_require(
+            user=user,
+            station=device.station,
+            need="supervise",
+            message=_("该驿站不在您的管辖范围内"),
+        )
     device.active = False
     device.save(update_fields=["active"])
     DeviceSecret.objects.filter(device=device).filter(

@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yizhan.accounts.models import User
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.evaluation import services
 from yizhan.evaluation.models import (
@@ -28,33 +27,24 @@ from yizhan.evaluation.models import (
     StarLevel,
     StationScore,
 )
-from yizhan.stations.admin import ScopedAdminMixin
-
-
-def _officer(request: HttpRequest) -> User | None:
-    user = request.user
-    return user if isinstance(user, User) and user.is_active and user.is_staff else None
-
-
-def _may_edit(request: HttpRequest) -> bool:
-    """Province officers (and superusers) write the model: it is one for the country."""
-    user = _officer(request)
-    return user is not None and services.may_edit_model(user)
-
-
-def _may_view(request: HttpRequest) -> bool:
-    user = _officer(request)
-    return user is not None and (user.is_superuser or user.role in {"officer", "inspector"})
+from yizhan.stations.access import (
+    ScopedAdminMixin,
+    console_supervisor,
+    console_user,
+    evaluation_can_edit_model,
+)
 
 
 class _Draft:
     """Children of a model version: editable while it is a draft, fixed once published."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
+        return console_supervisor(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request) and (obj is None or obj.status == ModelStatus.DRAFT)
+        return evaluation_can_edit_model(console_user(request)) and (
+            obj is None or obj.status == ModelStatus.DRAFT
+        )
 
     has_add_permission = has_change_permission
     has_delete_permission = has_change_permission
@@ -125,20 +115,22 @@ class EvaluationModelAdmin(admin.ModelAdmin[EvaluationModel]):
     ]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _may_view(request)
+        return console_supervisor(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
+        return console_supervisor(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a new version is copied from an existing one
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request) and (obj is None or obj.status == ModelStatus.DRAFT)
+        return evaluation_can_edit_model(console_user(request)) and (
+            obj is None or obj.status == ModelStatus.DRAFT
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return (
-            _may_edit(request)
+            evaluation_can_edit_model(console_user(request))
             and obj is not None
             and obj.status == ModelStatus.DRAFT
             and not obj.runs.exists()
@@ -148,14 +140,14 @@ class EvaluationModelAdmin(admin.ModelAdmin[EvaluationModel]):
         self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
     ) -> Any:
         actions = super().get_actions(request, action_location)
-        if not _may_edit(request):
+        if not evaluation_can_edit_model(console_user(request)):
             actions.pop("copy_as_draft", None)
             actions.pop("publish", None)
         return actions
 
     @admin.action(description=_("复制为新版本(草稿)"))
     def copy_as_draft(self, request: HttpRequest, queryset: QuerySet[EvaluationModel]) -> None:
-        user = _officer(request)
+        user = console_user(request)
         for model in queryset:
             new = services.model_copy(user=user, model=model)
             messages.success(
@@ -170,7 +162,7 @@ class EvaluationModelAdmin(admin.ModelAdmin[EvaluationModel]):
             return
         model = queryset.get()
         try:
-            services.model_publish(user=_officer(request), model=model)
+            services.model_publish(user=console_user(request), model=model)
         except ValidationFailed as exc:
             for e in exc.errors:
                 messages.error(request, f"{e.field}: {e.message}")
@@ -187,10 +179,10 @@ class EvaluationModelAdmin(admin.ModelAdmin[EvaluationModel]):
 
 class _ReadOnly:
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _may_view(request)
+        return console_supervisor(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
+        return console_supervisor(request)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

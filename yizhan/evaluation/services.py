@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User, UserRole
-from yizhan.accounts.selectors import station_access, user_scope
+from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, FieldError, PermissionDenied, ValidationFailed
 from yizhan.core.progress import progress_get, progress_set
 from yizhan.core.time import local_date
@@ -49,44 +49,15 @@ from yizhan.evaluation.models import (
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.regions.models import Region, RegionLevel
+from yizhan.stations.access import evaluation_can_decide, evaluation_can_run, station_access
 from yizhan.stations.models import StaffRole, Station, StationStaff, StationStatus
 from yizhan.stations.services import station_star_level_set, station_status_set
 
 logger = logging.getLogger(__name__)
-RUNNER_LEVELS: frozenset[str] = frozenset(
-    {RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.DISTRICT}
-)
-DECIDER_LEVELS: frozenset[str] = frozenset({RegionLevel.PROVINCE, RegionLevel.CITY})
 
 
 def progress_key(run: EvaluationRun) -> str:
     return f"evaluation:{run.pk}"
-
-
-def officer_at(user: User, levels: frozenset[str]) -> bool:
-    if user.is_superuser:
-        return True
-    return (
-        user.is_active
-        and user.role == UserRole.OFFICER
-        and user.region is not None
-        and user.region.level in levels
-    )
-
-
-def may_run(user: User) -> bool:
-    """District, city and province officers start runs (street officers read results)."""
-    return officer_at(user, RUNNER_LEVELS)
-
-
-def may_edit_model(user: User) -> bool:
-    """The model is one for the whole country: province officers and superusers write it."""
-    return officer_at(user, frozenset({RegionLevel.PROVINCE}))
-
-
-def may_decide(user: User, station: Station) -> bool:
-    """City and province officers decide delisting proposals in their region."""
-    return officer_at(user, DECIDER_LEVELS) and user_scope(user=user).contains(station.region)
 
 
 # ---------------------------------------------------------------- runs
@@ -126,7 +97,7 @@ def evaluation_start(
     now = now or timezone.now()
     month = selectors.month_first(month)
     if user is not None:
-        if not may_run(user):
+        if not evaluation_can_run(user):
             raise PermissionDenied(_("只有区级及以上工会干部可以发起评估。"))
         if not user_scope(user=user).contains(region):
             raise PermissionDenied(_("该区域不在您的管辖范围内。"))
@@ -676,7 +647,7 @@ def delisting_decide(
             .get(pk=proposal.pk)
         )
         station = p.station
-        if not may_decide(user, station):
+        if not evaluation_can_decide(user, station):
             raise PermissionDenied(_("摘牌须由市级工会干部审批。"))
         if p.status != ProposalStatus.PENDING:
             raise ApplicationError(_("该摘牌建议已处理。"))
@@ -731,7 +702,9 @@ def card_lift(*, user: User, card: Card, note: str, now: dt.datetime | None = No
     now = now or timezone.now()
     with transaction.atomic():
         locked = Card.objects.select_for_update().select_related("station__region").get(pk=card.pk)
-        if not may_run(user) or not user_scope(user=user).contains(locked.station.region):
+        if not evaluation_can_run(user) or not user_scope(user=user).contains(
+            locked.station.region
+        ):
             raise PermissionDenied(_("只有区级及以上工会干部可以撤销红黄牌。"))
         if locked.status != CardStatus.ACTIVE:
             raise ApplicationError(_("这张牌已经结束。"))

@@ -34,13 +34,15 @@ from yizhan.evaluation.models import (
     RunStatus,
     SixHaveRule,
 )
-from yizhan.operations.access import (
+from yizhan.regions.models import Region
+from yizhan.stations.access import (
+    evaluation_can_decide,
+    evaluation_can_run,
     officer_for_request,
     region_for_request,
     regions_in_scope,
     station_for_request,
 )
-from yizhan.regions.models import Region
 from yizhan.stations.models import StaffRole
 
 
@@ -113,7 +115,7 @@ def month(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "runs": runs,
             "live": any(r["run"].status in (RunStatus.QUEUED, RunStatus.RUNNING) for r in runs),
-            "may_run": services.may_run(user) and region is not None and region.level != "street",
+            "may_run": evaluation_can_run(user) and region is not None and region.level != "street",
             "scored": sum(1 for s in scores if s.status == "scored"),
             "insufficient": sum(1 for s in scores if s.status == "insufficient"),
             "yellow": sum(1 for c in cards.values() if c.kind == "yellow"),
@@ -205,7 +207,9 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
             "card_why": explain.triggers_text(card.triggers) if card else "",
             "proposal": _proposal_open(obj.pk),
             "officer_items": officer_items if access.supervisor else [],
-            "may_lift": card is not None and services.may_run(_user(request)) and access.supervisor,
+            "may_lift": card is not None
+            and evaluation_can_run(_user(request))
+            and access.supervisor,
             "chart": {
                 "months": [f"{s.month:%Y-%m}" for s in reversed(history)],
                 "scores": [s.score for s in reversed(history)],
@@ -305,7 +309,8 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
             "card_why": explain.triggers_text(found.card.triggers),
             "may_respond": StaffRole.MASTER in access.roles
             and found.status == ProposalStatus.PENDING,
-            "may_decide": services.may_decide(user, obj) and found.status == ProposalStatus.PENDING,
+            "may_decide": evaluation_can_decide(user, obj)
+            and found.status == ProposalStatus.PENDING,
             "waiting": found.responded_at is None and today() <= found.respond_by,
             "scores": selectors.station_scores(station=obj, limit=6),
         },

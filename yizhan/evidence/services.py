@@ -11,9 +11,9 @@ from yizhan.accounts.models import User
 from yizhan.core.errors import ApplicationError
 from yizhan.core.time import SHANGHAI
 from yizhan.evidence import selectors
-from yizhan.operations.access import station_access_require
 from yizhan.operations.models import Rectification
 from yizhan.operations.services import rectification_issue
+from yizhan.stations.access import station_access_require
 from yizhan.stations.models import Station
 
 

@@ -22,7 +22,7 @@ from yizhan.core.time import SHANGHAI
 from yizhan.core.xlsx import PERCENT, Book
 from yizhan.evidence import selectors, services
 from yizhan.feedback.selectors import ratings_summary_for, reports_by_category
-from yizhan.operations.access import (
+from yizhan.stations.access import (
     officer_for_request,
     region_for_request,
     regions_in_scope,

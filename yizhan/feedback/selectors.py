@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
-from yizhan.accounts.selectors import Scope, staff_station_ids, user_scope
+from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.evidence import LifeEvent
 from yizhan.core.occupation import Occupation
 from yizhan.core.sql import epoch
@@ -30,6 +30,7 @@ from yizhan.feedback.models import (
     SurveyAnswer,
 )
 from yizhan.operations.models import RectificationEvent
+from yizhan.stations.access import is_supervisor, staff_station_ids
 from yizhan.stations.models import Station
 from yizhan.visitors.selectors import visitor_hash
 
@@ -38,7 +39,7 @@ def stations_visible_q(*, user: User) -> Q:
     """Stations a staff page may show ``user``: their own, and their region's when they
     are an officer or inspector (everything for a superuser)."""
     own = Q(pk__in=staff_station_ids(user=user))
-    if user.is_superuser or user.role in {"officer", "inspector"}:
+    if is_supervisor(user):
         return own | user_scope(user=user).q("region")
     return own
 

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import (
     FieldError,
@@ -48,9 +48,9 @@ from yizhan.feedback.models import (
     Survey,
     SurveyAnswer,
 )
-from yizhan.operations.access import station_access_require
 from yizhan.operations.services import rectification_issue
 from yizhan.regions.models import Region
+from yizhan.stations.access import is_officer, station_access_require
 from yizhan.stations.models import Station
 from yizhan.visitors.models import Visitor
 from yizhan.visitors.services import visitor_lock
@@ -417,7 +417,7 @@ def survey_create(
 ) -> Survey:
     """An officer publishes a survey to their region's stations (or the ones listed)."""
     now = now or timezone.now()
-    if user.role != UserRole.OFFICER and not user.is_superuser:
+    if not is_officer(user):
         raise ValidationFailed(errors=[FieldError("region", _("只有工会干部可以发布调研"))])
     scope = user_scope(user=user)
     errors: list[FieldError] = []

@@ -35,9 +35,9 @@ from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI
 from yizhan.feedback import exports, selectors, services
 from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
-from yizhan.operations.access import officer_for_request
 from yizhan.regions.models import Region
 from yizhan.signage.selectors import qr_verify
+from yizhan.stations.access import is_officer, officer_for_request
 from yizhan.stations.models import Station
 from yizhan.visitors.services import (
     WORKER_OCCUPATIONS,
@@ -405,7 +405,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "default_opens": today.isoformat(),
             "default_closes": (today + dt.timedelta(days=14)).isoformat(),
-            "can_publish": user.role == "officer" or user.is_superuser,
+            "can_publish": is_officer(user),
         },
         status=422 if errors else 200,
     )

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from yizhan.accounts.models import User
 from yizhan.lockers.models import (
     Claim,
     Compartment,
@@ -18,25 +17,15 @@ from yizhan.lockers.models import (
     LockerQuota,
     Reservation,
 )
-from yizhan.stations.admin import ScopedAdminMixin
-
-
-def _officer(request: HttpRequest) -> bool:
-    user = request.user
-    return (
-        isinstance(user, User)
-        and user.is_active
-        and user.is_staff
-        and (user.is_superuser or user.role in {"officer", "inspector"})
-    )
+from yizhan.stations.access import ScopedAdminMixin, console_officer, console_supervisor
 
 
 class _OfficersRead:
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _officer(request)
+        return console_supervisor(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _officer(request)
+        return console_supervisor(request)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -57,14 +46,13 @@ class LockerQuotaAdmin(ScopedAdminMixin, admin.ModelAdmin[LockerQuota]):
     list_filter = ["item"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _officer(request)
+        return console_supervisor(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _officer(request)
+        return console_supervisor(request)
 
     def _officer_only(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = request.user
-        return _officer(request) and isinstance(user, User) and user.role != "inspector"
+        return console_officer(request)
 
     has_add_permission = _officer_only  # type: ignore[assignment]
     has_change_permission = _officer_only

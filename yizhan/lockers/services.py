@@ -31,13 +31,11 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
-from yizhan.accounts.selectors import station_access
 from yizhan.core.errors import (
     ApplicationError,
     Conflict,
     FieldError,
     NotFound,
-    PermissionDenied,
     TooManyRequests,
     ValidationFailed,
 )
@@ -66,6 +64,7 @@ from yizhan.lockers.models import (
     Reservation,
     ReservationStatus,
 )
+from yizhan.stations.access import station_access_require
 from yizhan.stations.models import Station, StationStatus
 from yizhan.supplies.models import SupplyItem
 from yizhan.visitors.selectors import visitor_hash
@@ -85,20 +84,6 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-def _require_runner(user: User, station: Station) -> None:
-    access = station_access(user=user, station=station)
-    if not (access.runs or access.supervisor):
-        raise PermissionDenied(
-            _("只有本站站长、管理员或管辖的工会干部可以操作。"), extra={"station": station.code}
-        )
-
-
-def _require_staff(user: User, station: Station) -> None:
-    access = station_access(user=user, station=station)
-    if not access.any:
-        raise PermissionDenied(_("你不是本站的工作人员。"), extra={"station": station.code})
-
-
 # ---------------------------------------------------------------- lockers and stock
 
 
@@ -113,7 +98,12 @@ def locker_register(
 ) -> Locker:
     """A locker with one compartment per size given (numbered from 1), optionally bound to
     the station's registered locker device."""
-    _require_runner(user, station)
+    station_access_require(
+        user=user,
+        station=station,
+        need="run",
+        message=_("只有本站站长、管理员或管辖的工会干部可以操作。"),
+    )
     errors = []
     name = (name or "").strip()
     if not name:
@@ -176,7 +166,12 @@ def compartment_load(
             .select_related("locker__station")
             .get(pk=compartment.pk)
         )
-        _require_runner(user, c.locker.station)
+        station_access_require(
+            user=user,
+            station=c.locker.station,
+            need="run",
+            message=_("只有本站站长、管理员或管辖的工会干部可以操作。"),
+        )
         holding = c.available > 0 or _live_count(c) > 0
         if holding and (c.item_id != item.pk or c.expires_on != expires_on):
             raise ValidationFailed(
@@ -222,7 +217,12 @@ def compartment_empty(
             .select_related("locker__station")
             .get(pk=compartment.pk)
         )
-        _require_runner(user, c.locker.station)
+        station_access_require(
+            user=user,
+            station=c.locker.station,
+            need="run",
+            message=_("只有本站站长、管理员或管辖的工会干部可以操作。"),
+        )
         taken = c.available
         if taken and c.item_id is not None:
             CompartmentLoad.objects.create(
@@ -249,7 +249,12 @@ def compartment_out_of_order(*, user: User, compartment: Compartment, broken: bo
             .select_related("locker__station")
             .get(pk=compartment.pk)
         )
-        _require_runner(user, c.locker.station)
+        station_access_require(
+            user=user,
+            station=c.locker.station,
+            need="run",
+            message=_("只有本站站长、管理员或管辖的工会干部可以操作。"),
+        )
         c.out_of_order = broken
         c.save(update_fields=["out_of_order"])
     return c
@@ -485,7 +490,7 @@ def donation_register(
 ) -> Donation:
     """Staff put a donated item on the station's list (photo checked and stripped of its
     metadata). Underwear, shoes, medicine and the like are refused by name."""
-    _require_staff(user, station)
+    station_access_require(user=user, station=station, message=_("你不是本站的工作人员。"))
     errors = []
     if category in REFUSED_CATEGORIES:
         errors.append(
@@ -533,7 +538,7 @@ def donation_register(
 def donation_withdraw(*, user: User, donation: Donation) -> Donation:
     with transaction.atomic():
         d = Donation.objects.select_for_update().select_related("station").get(pk=donation.pk)
-        _require_staff(user, d.station)
+        station_access_require(user=user, station=d.station, message=_("你不是本站的工作人员。"))
         if d.status not in (DonationStatus.LISTED, DonationStatus.CLAIMED):
             raise ApplicationError(_("该物品已领走，不能下架"))
         Claim.objects.filter(donation=d, status=ClaimStatus.ACTIVE).update(
@@ -630,7 +635,7 @@ def claim_verify(
     """Staff type the worker's code: the claim it names at this station, or refused
     (wrong codes throttled like the lockers')."""
     now = now or timezone.now()
-    _require_staff(user, station)
+    station_access_require(user=user, station=station, message=_("你不是本站的工作人员。"))
     with transaction.atomic():  # the desk's attempts counted one after another
         Station.objects.select_for_update().filter(pk=station.pk).exists()
         _guesses_check(locker=None, station=station, now=now)
@@ -662,7 +667,7 @@ def claim_hand_over(
     now = now or timezone.now()
     with transaction.atomic():
         c = Claim.objects.select_for_update().select_related("station").get(pk=claim.pk)
-        _require_staff(user, c.station)
+        station_access_require(user=user, station=c.station, message=_("你不是本站的工作人员。"))
         if c.status != ClaimStatus.ACTIVE or c.expires_at <= now:
             raise ApplicationError(_("这个领取码已经用过或已过期"))
         if not constant_time_compare((code or "").strip(), c.code):

@@ -39,7 +39,7 @@ from yizhan.lockers.models import (
     DonationCategory,
     ItemCondition,
 )
-from yizhan.operations.access import (
+from yizhan.stations.access import (
     officer_for_request,
     region_for_request,
     regions_in_scope,
@@ -314,7 +314,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
         {
             "station": obj,
             "access": access,
-            "may_run": access.runs or access.supervisor,
+            "may_run": access.allows("run"),
             "lockers": selectors.station_lockers(station=obj, now=now),
             "recent": selectors.recent_reservations(station=obj),
             "items": SupplyItem.objects.order_by("sort_order", "code"),

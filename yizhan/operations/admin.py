@@ -25,7 +25,7 @@ from yizhan.operations.models import (
     RectificationEvent,
     SeasonalMode,
 )
-from yizhan.stations.admin import ScopedAdminMixin
+from yizhan.stations.access import ScopedAdminMixin
 
 
 @admin.register(InspectionRule)

@@ -14,7 +14,6 @@ from yizhan.core.errors import NotFound
 from yizhan.core.schemas import ErrorOut
 from yizhan.core.time import SHANGHAI
 from yizhan.operations import selectors, services
-from yizhan.operations.access import station_access_require
 from yizhan.operations.models import Tier
 from yizhan.operations.schemas import (
     AmenityIn,
@@ -31,6 +30,7 @@ from yizhan.operations.schemas import (
     OrderOut,
     TaskOut,
 )
+from yizhan.stations.access import station_access_require
 from yizhan.stations.models import Station
 
 router = Router(auth=django_auth)

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User, UserRole
-from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import (
     ApplicationError,
     FieldError,
@@ -34,7 +33,6 @@ from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.operations import regime
-from yizhan.operations.access import station_access_require
 from yizhan.operations.models import (
     AssignmentStatus,
     ChecklistItem,
@@ -60,6 +58,12 @@ from yizhan.operations.selectors import (
     station_season,
 )
 from yizhan.regions.models import Region
+from yizhan.stations.access import (
+    officer_require,
+    rectification_can_check,
+    station_access_require,
+    supervises_region,
+)
 from yizhan.stations.models import (
     AmenityState,
     StaffRole,
@@ -512,16 +516,6 @@ def rectification_fix(
     return order
 
 
-def can_check(user: User, order: Rectification) -> bool:
-    """The issuer checks the fix; where the issuer is gone (or the order was escalated),
-    a supervising officer or inspector of the station may."""
-    if order.issued_by_id == user.pk:
-        return True
-    from yizhan.accounts.selectors import station_access
-
-    return station_access(user=user, station=order.station).supervisor
-
-
 @transaction.atomic
 def rectification_check(
     *,
@@ -533,7 +527,7 @@ def rectification_check(
 ) -> Rectification:
     """Accept the fix (the order is closed) or send it back (open again, same deadline)."""
     order = _lock(rectification)
-    if not can_check(user, order):
+    if not rectification_can_check(user=user, issuer_id=order.issued_by_id, station=order.station):
         raise PermissionDenied(_("只有下发人或上级督查人员可以复核。"))
     if order.status != RectificationStatus.FIXED:
         raise ApplicationError(_("该整改单尚未提交整改。"))
@@ -693,10 +687,12 @@ def seasonal_mode_set(
 ) -> SeasonalMode:
     """Summer or winter mode for ``region`` between two dates (an officer of that region or
     above). Modes on the same region may not overlap; a lower region may differ."""
-    if user.role != UserRole.OFFICER and not user.is_superuser:
-        raise PermissionDenied(_("只有工会干部可以设置季节模式。"))
-    if not user_scope(user=user).contains(region):
-        raise PermissionDenied(_("该区域不在你的管辖范围内。"))
+    officer_require(
+        user=user,
+        region=region,
+        denied=_("只有工会干部可以设置季节模式。"),
+        outside=_("该区域不在你的管辖范围内。"),
+    )
     errors = []
     if season not in ("summer", "winter"):
         errors.append(FieldError("season", _("季节模式须为夏季或冬季"), value=season))
@@ -728,10 +724,12 @@ def seasonal_mode_set(
 @transaction.atomic
 def seasonal_mode_delete(*, user: User, mode: SeasonalMode) -> None:
     """Withdraw a mode set on a region in the officer's scope."""
-    if user.role != UserRole.OFFICER and not user.is_superuser:
-        raise PermissionDenied(_("只有工会干部可以设置季节模式。"))
-    if not user_scope(user=user).contains(mode.region):
-        raise PermissionDenied(_("该区域不在你的管辖范围内。"))
+    officer_require(
+        user=user,
+        region=mode.region,
+        denied=_("只有工会干部可以设置季节模式。"),
+        outside=_("该区域不在你的管辖范围内。"),
+    )
     mode.delete()
 
 
@@ -763,22 +761,18 @@ def spot_checks_draw(
     """Draw stations for spot checks at random from ``region``'s active stations (the
     rule's monthly share when ``count`` is not given), skipping those with a spot check
     still open, and assign them round-robin to ``assignees`` (default: the officer)."""
-    if user.role != UserRole.OFFICER and not user.is_superuser:
-        raise PermissionDenied(_("只有工会干部可以抽取抽检驿站。"))
-    if not user_scope(user=user).contains(region):
-        raise PermissionDenied(_("该区域不在你的管辖范围内。"))
+    officer_require(
+        user=user,
+        region=region,
+        denied=_("只有工会干部可以抽取抽检驿站。"),
+        outside=_("该区域不在你的管辖范围内。"),
+    )
     now = now or timezone.now()
     if due_on < _local_today(now):
         raise ValidationFailed(errors=[FieldError("due_on", _("截止日期不能早于今天"))])
     people = list(assignees) or [user]
     for person in people:
-        if not (
-            person.is_superuser
-            or (
-                person.role in (UserRole.OFFICER, UserRole.INSPECTOR)
-                and user_scope(user=person).contains(region)
-            )
-        ):
+        if not supervises_region(person, region):
             raise ValidationFailed(
                 errors=[
                     FieldError(

@@ -20,20 +20,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yizhan.accounts.models import User, UserRole
-from yizhan.accounts.selectors import station_access, user_scope
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, NotFound, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI, today
 from yizhan.operations import exports, selectors, services
-from yizhan.operations.access import (
-    officer_for_request,
-    region_for_request,
-    regions_in_scope,
-    station_for_request,
-)
 from yizhan.operations.models import Season, Tier
 from yizhan.signage.selectors import hours_summary
+from yizhan.stations.access import (
+    is_supervisor,
+    officer_for_request,
+    rectification_can_check,
+    region_for_request,
+    regions_in_scope,
+    station_access,
+    station_for_request,
+)
 from yizhan.stations.models import Station
 
 
@@ -107,7 +110,7 @@ class StaffLoginView(LoginView):
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     day = selectors.my_day(user=user, today=today())
-    officer = user.is_superuser or user.role in (UserRole.OFFICER, UserRole.INSPECTOR)
+    officer = is_supervisor(user)
     return render(
         request,
         "staff/home.html",
@@ -346,7 +349,10 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "errors": errors,
             "can_fix": can_fix,
-            "can_check": order.status == "fixed" and services.can_check(user, order),
+            "can_check": order.status == "fixed"
+            and rectification_can_check(
+                user=user, issuer_id=order.issued_by_id, station=order.station
+            ),
             "post": request.POST,
             "overdue": order.status == "open" and order.deadline < timezone.now(),
             "finding": finding,

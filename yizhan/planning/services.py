@@ -31,13 +31,11 @@ from django.utils.translation import gettext_lazy
 from geoplan.coverage import Travel
 from geoplan.demand import Demand, DemandFileError, combine, read_demand
 from geoplan.network import NetworkFileError, RoadNetwork, load_osm
-from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import (
     ApplicationError,
     FieldError,
-    NotFound,
-    PermissionDenied,
     ValidationFailed,
 )
 from yizhan.core.progress import progress_clear, progress_get, progress_set
@@ -60,6 +58,7 @@ from yizhan.planning.pipeline import (
 )
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
+from yizhan.stations.access import planning_require
 from yizhan.stations.hours import InvalidOpeningHours, OpeningHours, validate, week_open_hours
 from yizhan.stations.models import MobileStop, Station, StationKind, StationStatus
 
@@ -96,15 +95,6 @@ STEPS = ("load", *PIPELINE_STEPS, "write")
 
 class Cancelled(Exception):
     pass
-
-
-# ------------------------------------------------------------------------------ access
-def _require_planner(user: User, region: Region) -> None:
-    """Officers of the region (or above) plan; inspectors and station staff do not."""
-    if not (user.is_superuser or user.role == UserRole.OFFICER):
-        raise PermissionDenied(_("只有工会干部可以做布局规划。"))
-    if not user_scope(user=user).contains(region):
-        raise NotFound(_("不在你的辖区内"))
 
 
 def _region_box(region: Region) -> tuple[float, float, float, float] | None:
@@ -153,7 +143,7 @@ def demand_layer_upload(
 ) -> DemandLayer:
     """Read a demand file (CSV or Parquet) and keep it parsed; every problem found is
     named by line and column, and nothing is kept unless the whole file reads."""
-    _require_planner(user, region)
+    planning_require(user=user, region=region)
     errors = []
     if kind not in LayerKind.values:
         errors.append(FieldError("kind", _("请选择图层类型")))
@@ -210,7 +200,7 @@ def road_network_upload(
     *, user: User, region: Region, name: str, file: IO[bytes], file_name: str
 ) -> RoadNetworkRow:
     """Read an OSM extract (.osm.pbf / .osm / .osm.bz2) into a walking and e-bike graph."""
-    _require_planner(user, region)
+    planning_require(user=user, region=region)
     if not name.strip():
         raise ValidationFailed(errors=[FieldError("name", _("请填写名称"))])
     lower = file_name.lower()
@@ -336,7 +326,7 @@ def scenario_create(
     network: RoadNetworkRow | None = None,
     params: dict[str, Any] | None = None,
 ) -> Scenario:
-    _require_planner(user, region)
+    planning_require(user=user, region=region)
     errors = []
     if not name.strip():
         errors.append(FieldError("name", _("请填写方案名称")))
@@ -368,7 +358,7 @@ def scenario_create(
 
 def scenario_start(*, user: User, scenario: Scenario, enqueue: bool = True) -> Scenario:
     """Queue a run (a rerun replaces the last answer once it finishes)."""
-    _require_planner(user, scenario.region)
+    planning_require(user=user, region=scenario.region)
     with transaction.atomic():
         s = Scenario.objects.select_for_update().get(pk=scenario.pk)
         if s.status == ScenarioStatus.QUEUED or (
@@ -401,7 +391,7 @@ def _stale(s: Scenario) -> bool:
 def scenario_cancel(*, user: User, scenario: Scenario) -> Scenario:
     """Stop a queued or running scenario; the last finished answer (if any) is kept. A
     run whose worker is gone is marked cancelled at once."""
-    _require_planner(user, scenario.region)
+    planning_require(user=user, region=scenario.region)
     with transaction.atomic():
         s = Scenario.objects.select_for_update().get(pk=scenario.pk)
         if s.status == ScenarioStatus.QUEUED or (s.status == ScenarioStatus.RUNNING and _stale(s)):

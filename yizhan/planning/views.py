@@ -21,7 +21,6 @@ from yizhan.accounts.models import User
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 from yizhan.core.progress import progress_get
 from yizhan.core.xlsx import XLSX
-from yizhan.operations.access import officer_for_request, region_for_request, regions_in_scope
 from yizhan.planning import exports, selectors, services
 from yizhan.planning.models import (
     LIVE_STATUSES,
@@ -29,6 +28,7 @@ from yizhan.planning.models import (
     LayerKind,
     Scenario,
 )
+from yizhan.stations.access import officer_for_request, region_for_request, regions_in_scope
 
 
 def _message(exc: ApplicationError) -> str:

@@ -6,11 +6,11 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.security import django_auth
 
-from yizhan.accounts.selectors import station_access
 from yizhan.core.errors import NotFound
 from yizhan.core.schemas import ErrorOut
 from yizhan.signage.schemas import BoardOut
 from yizhan.signage.selectors import board_data
+from yizhan.stations.access import station_access
 from yizhan.stations.models import Station
 
 router = Router()

@@ -15,13 +15,13 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
-from yizhan.accounts.selectors import staff_station_ids, user_scope
 from yizhan.core.time import SHANGHAI
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.signage.qr import PURPOSES, qr_path, qr_svg
 from yizhan.signage.qr import qr_sig as qr_sig  # re-exported: the signing other apps use
 from yizhan.signage.qr import qr_verify as qr_verify  # re-exported, as is qr_path
+from yizhan.stations.access import is_supervisor, staff_station_ids, supervises_region
 from yizhan.stations.hours import is_day_off, is_makeup_workday
 from yizhan.stations.models import (
     StaffRole,
@@ -34,7 +34,6 @@ from yizhan.stations.selectors import station_week
 
 # People printed on the board, in this order: those who answer for the station.
 BOARD_ROLES = (StaffRole.MASTER, StaffRole.ADMINISTRATOR)
-SUPERVISOR_ROLES = frozenset({"officer", "inspector"})
 
 
 @dataclass(frozen=True)
@@ -330,11 +329,9 @@ def region_for_boards(*, user: User, code: str) -> Region | None:
     """The region whose boards ``user`` may print in a batch: an officer or inspector
     inside their scope, a superuser anywhere; None otherwise (and for unknown codes)."""
     region = Region.objects.filter(code=code).first()
-    if region is None or not user.is_active:
+    if region is None or not supervises_region(user, region):
         return None
-    if not (user.is_superuser or user.role in SUPERVISOR_ROLES):
-        return None
-    return region if user_scope(user=user).contains(region) else None
+    return region
 
 
 @dataclass(frozen=True)
@@ -345,9 +342,9 @@ class BoardIndex:
 
 def board_index(*, user: User) -> BoardIndex:
     regions: list[Region] = []
-    if user.is_superuser:
+    if is_supervisor(user) and user.is_superuser:
         regions = list(Region.objects.filter(parent__isnull=True).order_by("code"))
-    elif user.role in SUPERVISOR_ROLES and user.region is not None:
+    elif is_supervisor(user) and user.region is not None:
         regions = [user.region, *user.region.children.order_by("code")]
     stations = Station.objects.filter(pk__in=staff_station_ids(user=user)).order_by("code")
     return BoardIndex(regions=tuple(regions), stations=tuple(stations))

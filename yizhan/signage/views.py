@@ -8,8 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from yizhan.accounts.models import User
-from yizhan.operations.access import station_for_request
 from yizhan.signage.selectors import board_data, board_index, region_boards, region_for_boards
+from yizhan.stations.access import station_for_request
 
 SIZES = ("a4", "a3")
 

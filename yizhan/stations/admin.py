@@ -21,6 +21,7 @@ from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
+from yizhan.stations.access import ScopedAdminMixin
 from yizhan.stations.admin_views import (
     CRS_CHOICES,
     station_import_view,
@@ -52,21 +53,6 @@ from yizhan.stations.services import (
     station_snapshot,
     station_verify,
 )
-
-
-class ScopedAdminMixin:
-    """Officers see and change only rows in their region's subtree."""
-
-    region_field = "region"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)  # type: ignore[misc]
-        return qs.filter(user_scope(user=request.user).q(self.region_field))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        if db_field.related_model is Region:
-            kwargs["queryset"] = Region.objects.filter(user_scope(user=request.user).q(""))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class RegionListFilter(admin.SimpleListFilter):
@@ -555,4 +541,26 @@ class CatalogueAdmin(admin.ModelAdmin):
     list_editable = ("sort_order",)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+# The region registry's page. Registered here, not in `regions.admin`: its scoping (what
+# regions a user sees) lives above the regions app, which imports nothing of accounts.
+@admin.register(Region)
+class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    region_field = ""
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    ordering = ("code",)
+    raw_id_fields = ("parent",)
+
+    # The GB/T 2260 hierarchy is national reference data: only superusers edit it.
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return bool(request.user.is_superuser)

@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,6 +23,7 @@ from yizhan.accounts.selectors import user_scope
 from yizhan.core.csv import response as csv_response
 from yizhan.core.errors import ApplicationError
 from yizhan.core.progress import progress_get
+from yizhan.stations.access import console_perms_require
 from yizhan.stations.io import exports, imports
 from yizhan.stations.io.spreadsheets import MAX_FILE_BYTES
 from yizhan.stations.models import MapPlatform, Station, StationImport
@@ -64,11 +64,6 @@ class ImportForm(forms.Form):
     )
 
 
-def _require(request: HttpRequest, *perms: str) -> None:
-    if not request.user.has_perms(perms):
-        raise PermissionDenied
-
-
 def _context(
     request: HttpRequest, model_admin: admin.ModelAdmin[Any], title: str
 ) -> dict[str, Any]:
@@ -103,7 +98,7 @@ def _report_csv(station_import: StationImport) -> HttpResponse:
 
 def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> HttpResponse:
     """Upload → dry-run report (row, column, value, problem) → 确认导入 commits it."""
-    _require(request, "stations.add_station", "stations.change_station")
+    console_perms_require(request, "stations.add_station", "stations.change_station")
     scope = user_scope(user=request.user)
     if request.method == "GET" and request.GET.get("template"):
         content, content_type, _name = exports.stations_export(
@@ -185,7 +180,7 @@ def _platform(request: HttpRequest) -> str:
 def station_listing_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> HttpResponse:
     """上图: pick Amap or Baidu, see what is new or changed, download the pack, and mark
     what was submitted as listed (with the fingerprints shown, i.e. what was sent)."""
-    _require(request, "stations.change_station")
+    console_perms_require(request, "stations.change_station")
     scope = user_scope(user=request.user)
     platform = _platform(request)
     stations = list(stations_list(scope=scope, public=False))

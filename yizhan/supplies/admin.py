@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from yizhan.stations.admin import ScopedAdminMixin
+from yizhan.stations.access import ScopedAdminMixin
 from yizhan.supplies.models import StationSupply, StockBatch, StockMovement, SupplyItem
 
 

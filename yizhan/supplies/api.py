@@ -13,7 +13,7 @@ from ninja.security import django_auth
 
 from yizhan.core.errors import NotFound
 from yizhan.core.schemas import ErrorOut
-from yizhan.operations.access import station_access_require
+from yizhan.stations.access import station_access_require
 from yizhan.stations.models import Station
 from yizhan.supplies.models import StockMovement, SupplyItem
 from yizhan.supplies.schemas import BatchOut, MovementOut, RecordedOut, RestockIn, StockOut, UseIn

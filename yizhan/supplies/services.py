@@ -28,7 +28,7 @@ from yizhan.core.errors import FieldError, ValidationFailed
 from yizhan.core.idempotency import replayed_rows
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
-from yizhan.operations.access import station_access_require
+from yizhan.stations.access import station_access_require
 from yizhan.stations.models import StaffRole, Station, StationStaff
 from yizhan.supplies.models import (
     MovementKind,

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yizhan.accounts.selectors import StationAccess, user_scope
+from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, ValidationFailed
-from yizhan.operations.access import station_for_request
 from yizhan.regions.models import Region, RegionLevel
+from yizhan.stations.access import StationAccess, is_supervisor, station_for_request
 from yizhan.stations.models import Station
 from yizhan.supplies import exports
 from yizhan.supplies.forms import (
@@ -50,10 +50,6 @@ from yizhan.supplies.services import (
 )
 
 
-def _runs(access: StationAccess) -> bool:
-    return access.runs or access.supervisor
-
-
 def _to_station(code: str) -> HttpResponse:
     return redirect("supplies:station", code=code)
 
@@ -74,7 +70,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
                 "expiring": sum(r.state == "expiring" for r in rows),
                 "low": sum(r.low for r in rows),
             },
-            "can_run": _runs(access),
+            "can_run": access.allows("run"),
             "expiring_days": EXPIRING_DAYS,
             "today": today,
         },
@@ -189,7 +185,7 @@ def _item_page(
             "row": row,
             "batches": batches,
             "min_form": min_form,
-            "can_run": _runs(access),
+            "can_run": access.allows("run"),
         },
         status=422 if bound else 200,
     )
@@ -316,7 +312,7 @@ def _scope_regions(scope: Any) -> list[Region]:
 @login_required
 def region(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_superuser or getattr(user, "role", "") in {"officer", "inspector"}):
+    if not is_supervisor(user):
         raise PermissionDenied(_("只有工会干部和督查员可以查看辖区物资。"))
     scope = user_scope(user=user)
     if not scope.national and scope.region is None:

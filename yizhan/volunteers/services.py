@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yizhan.accounts.models import User, UserRole
+from yizhan.accounts.models import User
 from yizhan.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from yizhan.core.time import SHANGHAI
 from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
-from yizhan.operations.access import station_access_require
 from yizhan.operations.services import Position
+from yizhan.stations.access import station_access_require, volunteers_can_sign_up
 from yizhan.stations.models import Station
 from yizhan.volunteers.models import (
     AWAY_METRES,
@@ -33,7 +33,6 @@ from yizhan.volunteers.models import (
     SignupStatus,
 )
 
-VOLUNTEER_USER_ROLES = frozenset({UserRole.WORKER.value, UserRole.STAFF.value})
 MAX_SLOTS = 50
 
 
@@ -139,7 +138,7 @@ def shift_signup(
     """Sign ``user`` up for ``shift``. Registered workers and station staff may volunteer;
     a one-day-master shift gives no lasting station role."""
     volunteer = _signed_in(user)
-    if volunteer.role not in VOLUNTEER_USER_ROLES and not volunteer.is_superuser:
+    if not volunteers_can_sign_up(volunteer):
         raise PermissionDenied(_("只有注册劳动者和驿站人员可以报名志愿值班。"))
     now = now or timezone.now()
     locked = Shift.objects.select_for_update().filter(pk=shift.pk).first()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.time import SHANGHAI
-from yizhan.operations.access import station_for_request
+from yizhan.stations.access import station_for_request
 from yizhan.volunteers import selectors, services
 from yizhan.volunteers.models import CHECK_IN_EARLY_MINUTES, Shift, ShiftRole, ShiftSignup
 
