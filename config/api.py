@@ -75,7 +75,6 @@ def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
 
 def _register_routers() -> None:
     from yizhan.devices.api import router as devices_router
-    from yizhan.evidence.api import router as evidence_router
     from yizhan.feedback.api import router as feedback_router
     from yizhan.finder.api import router as finder_router
     from yizhan.lockers.api import router as lockers_router
@@ -93,7 +92,6 @@ def _register_routers() -> None:
     api.add_router("/boards", signage_router, tags=["boards"])
     api.add_router("/feedback", feedback_router, tags=["feedback"])
     api.add_router("/devices", devices_router, tags=["devices"])
-    api.add_router("/evidence", evidence_router, tags=["evidence"])
     api.add_router("/lockers", lockers_router, tags=["lockers"])
 
 

@@ -11,11 +11,10 @@ and there.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS_DIR = ROOT / "yizhan"
@@ -79,35 +78,65 @@ def _module_of(dotted: str, name: str) -> tuple[str, str | None]:
     return dotted, name
 
 
+_DOTTED = re.compile(r"yizhan(?:\.[a-z_][a-z0-9_]*)+(?::[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module of a (possibly relative) ``from … import``."""
+    if node.level == 0:
+        return node.module or ""
+    package = list(path.relative_to(ROOT).with_suffix("").parts)[: -node.level]
+    return ".".join([*package, *([node.module] if node.module else [])])
+
+
+def _imports(path: Path, tree: ast.Module) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Every module the file reads: import statements anywhere (in functions too,
+    relative ones resolved), and dotted ``yizhan.…`` strings (``importlib``, "module:name"
+    paths), which import as surely as a statement does."""
+    found: list[tuple[int, str, tuple[str, ...]]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name, ("*",)) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(path, node)
+            per_module: dict[str, list[str]] = defaultdict(list)
+            for alias in node.names:
+                module, name = _module_of(base, alias.name)
+                per_module[module].append(name or "*")
+            found += [(node.lineno, m, tuple(n)) for m, n in per_module.items()]
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _DOTTED.fullmatch(node.value)
+        ):
+            module, _, name = node.value.partition(":")
+            # A module inside an app (not a salt, an app label or a provider's name).
+            target = ROOT.joinpath(*module.split("."))
+            real = target.with_suffix(".py").exists() or (target / "__init__.py").exists()
+            if real and module.count(".") >= 2:
+                found.append((node.lineno, module, (name or "*",)))
+    return found
+
+
 def _uses() -> list[Use]:
     uses = []
     for path in _sources():
         app = path.relative_to(APPS_DIR).parts[0]
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            found: list[tuple[str, tuple[str, ...]]] = []
-            if isinstance(node, ast.Import):
-                found = [(a.name, ("*",)) for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                per_module: dict[str, list[str]] = defaultdict(list)
-                for alias in node.names:
-                    module, name = _module_of(node.module, alias.name)
-                    per_module[module].append(name or "*")
-                found = [(m, tuple(n)) for m, n in per_module.items()]
-            for module, names in found:
-                parts = module.split(".")
-                if parts[0] != "yizhan" or len(parts) < 2 or parts[1] == app:
-                    continue
-                uses.append(
-                    Use(
-                        source=str(path.relative_to(ROOT)),
-                        line=node.lineno,
-                        app=app,
-                        target_app=parts[1],
-                        module=module,
-                        names=names,
-                    )
+        for line, module, names in _imports(path, tree):
+            parts = module.split(".")
+            if parts[0] != "yizhan" or len(parts) < 2 or parts[1] == app:
+                continue
+            uses.append(
+                Use(
+                    source=str(path.relative_to(ROOT)),
+                    line=line,
+                    app=app,
+                    target_app=parts[1],
+                    module=module,
+                    names=names,
                 )
+            )
     return uses
 
 
@@ -182,6 +211,8 @@ def test_orchestration_is_only_on_top() -> None:
     """Nothing imports the demo, and only the demo sits on the top floor."""
     bad = [u for u in USES if u.target_app in ORCHESTRATION]
     assert not bad, "the demo is imported by an app:\n" + _show(bad)
+    top = max(FLOORS.values())
+    assert sorted(a for a, f in FLOORS.items() if f == top) == sorted(ORCHESTRATION)
 
 
 def _defs(path: Path) -> list[tuple[int, str]]:
@@ -223,7 +254,15 @@ def test_the_time_zone_is_named_in_one_place() -> None:
         }
         for n in ast.walk(tree):
             zone = isinstance(n, ast.Constant) and n.value == "Asia/Shanghai"
-            call = isinstance(n, ast.Call) and getattr(n.func, "id", "") == "ZoneInfo"
+            called = ""
+            if isinstance(n, ast.Call):
+                called = getattr(n.func, "id", "") or getattr(n.func, "attr", "")
+            # ZoneInfo(…) however imported, or a fixed offset: timezone(timedelta(hours=8)).
+            call = called == "ZoneInfo" or (
+                called == "timezone"
+                and isinstance(n, ast.Call)
+                and any(isinstance(a, ast.Call) for a in n.args)
+            )
             named = isinstance(n, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "SHANGHAI" for t in n.targets
             )
@@ -245,17 +284,99 @@ def test_the_remind_command_imports_no_app() -> None:
     assert not apps, f"the remind command walks core's registry and imports no app: {apps}"
 
 
-def test_workbooks_are_built_in_core() -> None:
-    builders = sorted(
-        str(p.relative_to(ROOT))
-        for p in _sources()
-        if p.relative_to(APPS_DIR).parts[0] != "core"
-        and "Workbook(" in p.read_text(encoding="utf-8")
-    )
-    assert len(builders) <= 1, f"workbooks built outside core: {builders}"
+def test_spreadsheets_are_written_in_core() -> None:
+    """Every XLSX and CSV a person downloads is written by core/xlsx.py or core/csv.py,
+    where text that Excel would run as a formula stays text. (Reading uploads with
+    openpyxl is the registry's import; the demo writes its own input files.)"""
+    bad = []
+    for p in _sources():
+        app = p.relative_to(APPS_DIR).parts[0]
+        if app == "core":
+            continue
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("openpyxl"):
+                taken = {a.name for a in n.names}
+                if taken & {"Workbook", "Worksheet"} and not n.module.endswith("worksheet"):
+                    bad.append(f"  {p.relative_to(ROOT)}:{n.lineno} imports {sorted(taken)}")
+            if isinstance(n, ast.Attribute) and n.attr == "Workbook":
+                bad.append(f"  {p.relative_to(ROOT)}:{n.lineno} openpyxl.Workbook")
+            if (
+                isinstance(n, ast.Attribute)
+                and n.attr in {"writer", "DictWriter"}
+                and getattr(n.value, "id", "") == "csv"
+                and app not in ORCHESTRATION
+            ):
+                bad.append(f"  {p.relative_to(ROOT)}:{n.lineno} csv.{n.attr}")
+    assert not bad, "spreadsheets written outside core:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("app", [a for a in FLOORS if a != "core"])
-def test_floor_table_matches_the_docs(app: str) -> None:
+def test_no_private_attributes_of_other_apps() -> None:
+    """``from yizhan.x import selectors`` then ``selectors._helper`` is a private name too."""
+    bad = []
+    for p in _sources():
+        app = p.relative_to(APPS_DIR).parts[0]
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        aliases: set[str] = set()
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module:
+                for a in n.names:
+                    module, name = _module_of(n.module, a.name)
+                    parts = module.split(".")
+                    if name is None and parts[0] == "yizhan" and parts[1] != app:
+                        aliases.add(a.asname or a.name)
+            elif isinstance(n, ast.Import):
+                for a in n.names:
+                    parts = a.name.split(".")
+                    if a.asname and parts[0] == "yizhan" and len(parts) > 1 and parts[1] != app:
+                        aliases.add(a.asname)
+        for n in ast.walk(tree):
+            if (
+                isinstance(n, ast.Attribute)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in aliases
+                and n.attr.startswith("_")
+                and not n.attr.startswith("__")
+            ):
+                bad.append(f"  {p.relative_to(ROOT)}:{n.lineno} {n.value.id}.{n.attr}")
+    assert not bad, "private names of another app:\n" + "\n".join(bad)
+
+
+def test_data_migrations_import_no_app_code() -> None:
+    """RunPython works on the historical models (apps.get_model), never on today's code."""
+    bad = []
+    for p in sorted(APPS_DIR.glob("*/migrations/*.py")):
+        text = p.read_text(encoding="utf-8")
+        if "RunPython" not in text:
+            continue
+        for line, module, _names in _imports(p, ast.parse(text)):
+            if module.startswith("yizhan.") and ".migrations" not in module:
+                bad.append(f"  {p.relative_to(ROOT)}:{line} imports {module}")
+    assert not bad, "data migrations importing app code:\n" + "\n".join(bad)
+
+
+def _doc_floors() -> dict[str, int]:
+    """The floor table of docs/architecture.md: app → floor, read row by row (a row with
+    an empty first cell continues the floor above)."""
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    assert f"`{app}`" in doc, f"docs/architecture.md does not name the app {app}"
+    out: dict[str, int] = {}
+    floor = -1
+    for line in doc.split("## The floors", 1)[1].split("\n## ", 1)[0].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not line.startswith("|") or set(cells[0]) <= {"-"} and cells[0]:
+            continue
+        if cells[0][:1].isdigit():
+            floor = int(cells[0].split()[0])
+        for app in re.findall(r"`([a-z_]+)`", cells[1]):
+            out[app] = floor
+    return out
+
+
+def test_the_docs_put_every_app_on_its_floor() -> None:
+    documented = _doc_floors()
+    wrong = {
+        app: (floor, documented.get(app))
+        for app, floor in FLOORS.items()
+        if documented.get(app) != floor
+    }
+    assert not wrong, f"docs/architecture.md's floor table disagrees (app: here, docs): {wrong}"

@@ -6,11 +6,14 @@ counters, heartbeats) each offer a selector
     life_events(*, station_ids: Sequence[int] | None, start: datetime, end: datetime)
         -> Iterator[LifeEvent]
 
-and `yizhan.evidence` (a higher floor) computes usage and opening compliance from their union."""
+and register it here from their `AppConfig.ready()` (`source_register`); `yizhan.evidence`
+(a higher floor) computes usage and opening compliance from the union of the registered
+sources, without importing them: an app left out of a deployment simply adds nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 
@@ -27,3 +30,30 @@ class LifeEvent(NamedTuple):
     people: int = 1
     # Whether the event proves a person was there (a heartbeat only proves power).
     presence: bool = True
+
+
+LifeEventSource = Callable[..., Iterable[LifeEvent]]
+_SOURCES: dict[str, tuple[int, LifeEventSource]] = {}
+
+
+def source_register(name: str, source: LifeEventSource, *, order: int) -> None:
+    """Register ``source`` (called as ``source(station_ids=…, start=…, end=…)``) under the
+    app's ``name``; registering a name again replaces it (an app's ready() may run twice).
+    Sources are read in ``order``: operations 10 (the opening log), feedback 20 (check-ins,
+    ratings, reports), devices 30 (doors, counters, heartbeats)."""
+    _SOURCES[name] = (order, source)
+
+
+def sources() -> list[tuple[str, LifeEventSource]]:
+    """The registered sources in their order."""
+    return [(name, fn) for name, (_order, fn) in sorted(_SOURCES.items(), key=lambda i: i[1][0])]
+
+
+def events_from_sources(
+    *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
+) -> list[LifeEvent]:
+    """Every sign of life from every registered source within [start, end)."""
+    out: list[LifeEvent] = []
+    for _name, source in sources():
+        out.extend(source(station_ids=station_ids, start=start, end=end))
+    return out

@@ -7,9 +7,8 @@ the registry's hours, volunteer-staffed spans and temporary closures. Computed o
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -18,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yizhan.accounts.selectors import Scope
-from yizhan.core.evidence import LifeEvent
+from yizhan.core.evidence import LifeEvent, events_from_sources
 from yizhan.core.time import SHANGHAI
 from yizhan.evidence import rules
 from yizhan.regions.models import Region
@@ -33,33 +32,13 @@ from yizhan.stations.models import Station, StationClosure, StationStatus
 
 Interval = tuple[dt.datetime, dt.datetime]
 
-# Every source of signs of life: "module:function" giving LifeEvent rows.
-SOURCES = (
-    "yizhan.operations.selectors:life_events",
-    "yizhan.feedback.selectors:life_events",
-    "yizhan.devices.selectors:life_events",
-)
-
-
-def _source(path: str) -> Callable[..., Iterator[LifeEvent]] | None:
-    module, name = path.split(":")
-    try:
-        found: Callable[..., Iterator[LifeEvent]] = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):  # a source app not installed in this deployment
-        return None
-    return found
-
 
 def life_events(
     *, station_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
 ) -> list[LifeEvent]:
-    """Every sign of life from every source within [start, end)."""
-    out: list[LifeEvent] = []
-    for path in SOURCES:
-        source = _source(path)
-        if source is not None:
-            out.extend(source(station_ids=station_ids, start=start, end=end))
-    return out
+    """Every sign of life from every source within [start, end): the sources registered in
+    `yizhan.core.evidence` by the apps that keep them (operations, feedback, devices)."""
+    return events_from_sources(station_ids=station_ids, start=start, end=end)
 
 
 @lru_cache(maxsize=4096)

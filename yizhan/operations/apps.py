@@ -7,6 +7,12 @@ class OperationsConfig(AppConfig):
     verbose_name = _("驿站运营")
 
     def ready(self) -> None:
+        from yizhan.core import evidence
+        from yizhan.operations.selectors import life_events
+
+        # Signs of life for the evidence app (opening log).
+        evidence.source_register("operations", life_events, order=10)
+
         from yizhan.core import reminders
         from yizhan.operations.services import inspection_reminders_send, rectifications_escalate
 
