@@ -364,7 +364,10 @@ def reservation_create(
                 except IntegrityError:
                     if (
                         done := replayed(Reservation.objects, client_id, owner=mine, refusal=used)
-                    ) is not None:
+                    ) is not None:  # the same submission won meanwhile, with its own unit
+                        Compartment.objects.filter(pk=compartment.pk).update(
+                            available=F("available") + 1
+                        )
                         return done
                     continue  # the code is live at this locker already: draw another
             raise ApplicationError(_("暂时无法生成取件码，请稍后再试"))
@@ -608,7 +611,8 @@ def donation_claim(
             except IntegrityError:
                 if (
                     done := replayed(Claim.objects, client_id, owner=mine, refusal=used)
-                ) is not None:
+                ) is not None:  # the same submission won meanwhile: this item stays listed
+                    Donation.objects.filter(pk=donation.pk).update(status=DonationStatus.LISTED)
                     return done
                 continue  # the code is live at this station already: draw another
         raise ApplicationError(_("暂时无法生成领取码，请稍后再试"))

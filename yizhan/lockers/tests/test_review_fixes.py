@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -103,3 +104,50 @@ def test_an_open_door_keeps_its_compartment_from_being_reloaded(smart, client):
     assert client.get("/api/v1/lockers/reservations", **worker(client)).json()[0]["status"] == (
         "picked_up"
     )
+
+
+def _racing_twin(monkeypatch, model, send):
+    """``replayed`` as if the twin send of the same submission committed right after
+    the first look found nothing: ``send()`` records it then, once."""
+    real, twin = services.replayed, []
+
+    def racing(rows, client_id, **kw):
+        found = real(rows, client_id, **kw)
+        if rows.model is model and not twin:
+            twin.append(None)  # first, so that send()'s own look passes through
+            twin[0] = send()
+        return found
+
+    monkeypatch.setattr(services, "replayed", racing)
+    return twin
+
+
+def test_a_resent_reservation_that_loses_the_race_does_not_use_up_a_unit(smart, monkeypatch):
+    load(smart, quantity=10)
+    station, noodles = smart.district.station, item("noodles")
+    LockerQuota.objects.create(region=smart.district.street, item=noodles, per_week=5)
+    sent = uuid.uuid4()
+
+    def send():
+        return services.reservation_create(
+            visitor_key=WORKER, station=station, item=noodles, client_id=sent
+        )
+
+    twin = _racing_twin(monkeypatch, Reservation, send)
+    got = send()
+    assert got == twin[0] and Reservation.objects.count() == 1
+    assert smart.compartment(3).available == 9  # the one reservation's unit, no more
+
+
+def test_a_resent_claim_that_loses_the_race_leaves_the_item_listed(smart, monkeypatch):
+    first, second = register(smart), register(smart, title="棉手套")
+    sent = uuid.uuid4()
+    twin = _racing_twin(
+        monkeypatch,
+        Claim,
+        lambda: services.donation_claim(visitor_key=WORKER, donation=first, client_id=sent),
+    )
+    got = services.donation_claim(visitor_key=WORKER, donation=second, client_id=sent)
+    assert got == twin[0] and got.donation_id == first.pk and Claim.objects.count() == 1
+    second.refresh_from_db()
+    assert second.status == "listed"
