@@ -5,11 +5,14 @@ a test here (named "stricter: ...")."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
+from django.utils import timezone
 
 from yizhan.accounts.models import User, UserRole
 from yizhan.core.errors import NotFound, PermissionDenied
@@ -31,9 +34,12 @@ from yizhan.stations.access import (
     station_access_require,
     station_for_request,
     supervises_region,
+    volunteers_can_sign_up,
 )
 from yizhan.stations.models import StaffRole, StationStaff
 from yizhan.stations.tests.factories import RegionFactory, StationFactory
+from yizhan.volunteers.models import Shift, ShiftSignup
+from yizhan.volunteers.services import shift_signup
 
 
 def _user(username: str, **fields) -> User:  # type: ignore[no-untyped-def]
@@ -158,6 +164,29 @@ def test_stricter_a_suspended_officer_has_no_region_role(district):  # type: ign
     with pytest.raises(DjangoPermissionDenied):
         officer_for_request(_request(officer))
     assert not supervises_region(root, district)
+
+
+def test_stricter_a_suspended_account_cannot_sign_up_for_a_shift(station):  # type: ignore[no-untyped-def]
+    """volunteers' own check asked only the account's role (worker or station staff, or a
+    superuser), active or not; volunteers_can_sign_up refuses a suspended account itself
+    (shift_signup's sign-in check already turned it away first)."""
+    worker = _user("worker", role=UserRole.WORKER)
+    start = timezone.now() + dt.timedelta(days=1)
+    shift = Shift.objects.create(
+        station=station,
+        role=StaffRole.ONE_DAY_MASTER,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=6),
+        slots=2,
+    )
+    assert volunteers_can_sign_up(worker)
+    worker.is_active = False
+    assert not volunteers_can_sign_up(worker)
+    with pytest.raises(PermissionDenied):
+        shift_signup(user=worker, shift=shift)
+    assert not ShiftSignup.objects.exists()
+    worker.is_active = True
+    assert shift_signup(user=worker, shift=shift).user == worker
 
 
 # ------------------------------------------------------------- stricter: inspectors
