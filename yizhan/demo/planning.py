@@ -19,7 +19,7 @@ import io
 import numpy as np
 
 from yizhan.accounts.models import User
-from yizhan.core.time import SHANGHAI
+from yizhan.core.time import SHANGHAI, week_start
 from yizhan.planning import services
 from yizhan.planning.models import DemandLayer, Scenario
 from yizhan.regions.models import Region
@@ -147,9 +147,7 @@ def demo_ensure(*, officer: User, now: dt.datetime) -> list[Scenario]:
     if region is None or DemandLayer.objects.filter(region=region, synthetic=True).exists():
         return []
     rng = np.random.default_rng(SEED)
-    monday = now.astimezone(SHANGHAI).date() - dt.timedelta(
-        days=now.astimezone(SHANGHAI).weekday() + 7
-    )
+    monday = week_start(now.astimezone(SHANGHAI).date()) - dt.timedelta(weeks=1)
     flow = services.demand_layer_upload(
         user=officer,
         region=region,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from yizhan.core.time import week_start
+
 EARTH_RADIUS_M = 6_371_008.8
 # A phone reporting from farther than this (plus its own stated accuracy, capped) is
 # "not at the station".
@@ -51,7 +53,7 @@ def period_start(period: str, day: dt.date) -> dt.date:
     (datetime.date(2026, 11, 23), datetime.date(2026, 11, 1))
     """
     if period == "week":
-        return day - dt.timedelta(days=day.weekday())
+        return week_start(day)
     if period == "month":
         return day.replace(day=1)
     return day

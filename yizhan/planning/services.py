@@ -39,6 +39,7 @@ from yizhan.core.errors import (
     ValidationFailed,
 )
 from yizhan.core.progress import progress_clear, progress_get, progress_set
+from yizhan.core.time import week_start
 from yizhan.planning.models import (
     DemandLayer,
     LayerKind,
@@ -237,7 +238,12 @@ def road_network_upload(
 
 # --------------------------------------------------------------------------- scenarios
 def _next_monday(today: dt.date) -> dt.date:
-    return today + dt.timedelta(days=7 - today.weekday())
+    """The Monday of the week after ``today``'s (a Monday's next Monday, not itself).
+
+    >>> _next_monday(dt.date(2026, 12, 7)), _next_monday(dt.date(2026, 12, 13))
+    (datetime.date(2026, 12, 14), datetime.date(2026, 12, 14))
+    """
+    return week_start(today) + dt.timedelta(weeks=1)
 
 
 def _number(

@@ -15,7 +15,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
-from yizhan.core.time import SHANGHAI
+from yizhan.core.time import SHANGHAI, week_start
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
 from yizhan.signage.qr import PURPOSES, qr_path, qr_svg
@@ -94,7 +94,7 @@ class BoardData:
 def _reference_monday(today: dt.date) -> dt.date:
     """The first week from ``today`` without a holiday or make-up working day: the
     week the board describes as "usual"."""
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = week_start(today)
     for week in range(60):
         start = monday + dt.timedelta(weeks=week)
         days = [start + dt.timedelta(days=i) for i in range(7)]
