@@ -51,12 +51,14 @@ class LockerQuotaAdmin(ScopedAdminMixin, admin.ModelAdmin[LockerQuota]):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return console_supervisor(request)
 
-    def _officer_only(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return console_officer(request)
 
-    has_add_permission = _officer_only  # type: ignore[assignment]
-    has_change_permission = _officer_only
-    has_delete_permission = _officer_only
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return console_officer(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return console_officer(request)
 
 
 class CompartmentInline(admin.TabularInline[Compartment, Locker]):

@@ -201,6 +201,34 @@ def test_quotas_are_set_per_region_the_most_specific_wins(smart):
     assert Reservation.objects.count() == 3
 
 
+def test_officers_set_quotas_in_the_console_inspectors_only_read(smart, client):
+    """The console's quota page (console_officer / console_supervisor): an officer adds
+    and edits their region's quotas, an inspector (even a superuser one) only reads them,
+    station staff do not see the page."""
+    d = smart.district
+    quota = LockerQuota.objects.create(region=d.street, item=item("noodles"), per_week=2)
+    pages = [
+        "/console/lockers/lockerquota/add/",
+        f"/console/lockers/lockerquota/{quota.pk}/change/",
+    ]
+    for user in (d.district_officer, d.inspector, d.administrator):
+        user.is_staff = True  # console accounts
+        user.save()
+    client.force_login(d.district_officer)
+    add = client.post(pages[0], {"region": d.street.pk, "item": item("raincoat").pk, "per_week": 1})
+    assert add.status_code == 302 and LockerQuota.objects.count() == 2
+    d.inspector.is_superuser = True
+    d.inspector.save()
+    client.force_login(d.inspector)
+    assert client.get("/console/lockers/lockerquota/").status_code == 200
+    assert client.post(pages[0], {"region": d.street.pk, "per_week": 9}).status_code == 403
+    page = client.get(pages[1])
+    assert page.status_code == 200 and 'name="per_week"' not in page.content.decode()
+    client.force_login(d.administrator)
+    assert client.get("/console/lockers/lockerquota/").status_code == 403
+    assert LockerQuota.objects.count() == 2
+
+
 def test_restock_suggestion_from_recent_demand(smart, clock):
     """Four weeks: 8 hand-outs and 4 requests refused for want of stock = 3 a week;
     a fifth more = 3.6 → 4, less the 1 still in stock: load 3."""
