@@ -39,6 +39,7 @@ from yizhan.operations.seasons import ModeRow
 from yizhan.operations.seasons import season_for as season_for
 from yizhan.regions.models import Region
 from yizhan.regions.selectors import region_subtree_q
+from yizhan.stations.access import StationAccess, inspection_tiers
 from yizhan.stations.hours import InvalidOpeningHours, OpeningHours
 from yizhan.stations.models import Station, StationStaff, StationStatus
 
@@ -190,25 +191,6 @@ def inspection_board(*, stations: Sequence[Station], today: dt.date) -> list[Boa
 # ---------------------------------------------------------------- a person's day
 
 
-def tiers_allowed(*, roles: frozenset[str], supervisor: bool) -> frozenset[str]:
-    """The periodic tiers a person may do at a station: daily for its master or
-    administrator, weekly for its master, monthly for a supervising officer or inspector.
-
-    >>> sorted(tiers_allowed(roles=frozenset({"administrator"}), supervisor=False))
-    ['daily']
-    >>> sorted(tiers_allowed(roles=frozenset({"master"}), supervisor=True))
-    ['daily', 'monthly', 'weekly']
-    """
-    out = set()
-    if roles & {"master", "administrator"}:
-        out.add(Tier.DAILY.value)
-    if "master" in roles:
-        out.add(Tier.WEEKLY.value)
-    if supervisor:
-        out.add(Tier.MONTHLY.value)
-    return frozenset(out)
-
-
 @dataclass
 class MyDay:
     # (station, the person's roles there, its checks, the tiers they may do)
@@ -237,7 +219,7 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
                 s,
                 frozenset(roles[s.pk]),
                 board[s.pk],
-                tiers_allowed(roles=frozenset(roles[s.pk]), supervisor=False),
+                inspection_tiers(StationAccess(frozenset(roles[s.pk]), supervisor=False)),
             )
             for s in stations
         ],

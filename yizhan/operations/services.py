@@ -59,6 +59,7 @@ from yizhan.operations.selectors import (
 )
 from yizhan.regions.models import Region
 from yizhan.stations.access import (
+    inspection_tiers,
     officer_require,
     rectification_can_check,
     station_access_require,
@@ -174,12 +175,7 @@ def _check_performer(
             raise ApplicationError(_("该任务已完成或已取消。"))
         return
     access = station_access_require(user=user, station=station)
-    allowed = {
-        Tier.DAILY: access.runs,
-        Tier.WEEKLY: StaffRole.MASTER in access.roles,
-        Tier.MONTHLY: access.supervisor,
-    }.get(Tier(tier), False)
-    if not allowed:
+    if tier not in inspection_tiers(access):
         raise PermissionDenied(
             _("你不负责驿站 %(code)s 的%(tier)s。")
             % {"code": station.code, "tier": Tier(tier).label}

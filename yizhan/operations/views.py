@@ -29,6 +29,7 @@ from yizhan.operations import exports, selectors, services
 from yizhan.operations.models import Season, Tier
 from yizhan.signage.selectors import hours_summary
 from yizhan.stations.access import (
+    inspection_tiers,
     is_supervisor,
     officer_for_request,
     rectification_can_check,
@@ -137,7 +138,7 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
             "orders": orders,
             "log": selectors.opening_log_recent(station=obj),
             "season": selectors.station_season(region_code=obj.region.code, day=today()),
-            "may": selectors.tiers_allowed(roles=access.roles, supervisor=access.supervisor),
+            "may": inspection_tiers(access),
             "hours": hours_summary(station=obj, today=today()),
             "client_id": uuid.uuid4(),
             "today": today(),

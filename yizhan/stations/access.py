@@ -256,6 +256,29 @@ def volunteers_can_sign_up(user: AnyUser | None) -> bool:
     return user.is_superuser or user.role in VOLUNTEER_USER_ROLES
 
 
+# Inspections: a station's master or administrator does the daily round, its master the
+# weekly one, a supervising officer or inspector the monthly one. Spot checks and mystery
+# visits are done by whoever an officer assigned them to (operations checks the assignment).
+
+
+def inspection_tiers(access: StationAccess) -> frozenset[str]:
+    """The periodic inspection tiers (``operations.Tier`` values) one may do at a station.
+
+    >>> sorted(inspection_tiers(StationAccess(frozenset({"administrator"}), False)))
+    ['daily']
+    >>> sorted(inspection_tiers(StationAccess(frozenset({"master"}), True)))
+    ['daily', 'monthly', 'weekly']
+    """
+    out = set()
+    if access.runs:
+        out.add("daily")
+    if StaffRole.MASTER in access.roles:
+        out.add("weekly")
+    if access.supervisor:
+        out.add("monthly")
+    return frozenset(out)
+
+
 # Rectification: the issuer checks the fix; where the issuer is gone (or the order was
 # escalated), a supervising officer or inspector of the station may.
 
