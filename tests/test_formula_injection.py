@@ -24,7 +24,13 @@ from yizhan.accounts.selectors import user_scope
 from yizhan.core.time import SHANGHAI
 from yizhan.devices.services import device_register
 from yizhan.evaluation.models import Card, DelistingProposal
-from yizhan.evaluation.tests.conftest import NOVEMBER, evaluate, model  # noqa: F401
+from yizhan.evaluation.tests.conftest import (  # noqa: F401
+    NOVEMBER,
+    evaluate,
+    model,
+    staffed,
+    visited,
+)
 from yizhan.feedback.models import Report, Survey, SurveyAnswer
 from yizhan.feedback.services import report_submit
 from yizhan.lockers.services import locker_register
@@ -109,6 +115,9 @@ def test_registry_exports(named, typed, client):
     assert_csv_cell(content, typed)
     geo = json.loads(get(client, officer, base + "geojson"))
     assert typed in [f["properties"]["name"] for f in geo["features"]]
+    for platform in ("amap", "baidu"):  # 上图: the pack handed to the map platforms
+        url = f"/console/stations/station/listing/?platform={platform}&download=1"
+        assert_text_cell(get(client, officer, url), typed)
 
 
 def test_registry_import_report_csv(named, typed, client):
@@ -223,6 +232,15 @@ def test_evaluation_exports(named, typed, model, client):  # noqa: F811
     )
     url = "/staff/evaluation/bulletin/?region=230102&month=2026-11&format=xlsx"
     assert_text_cell(get(client, officer, url), typed)
+
+
+def test_evaluation_rankings_export(named, typed, model, client):  # noqa: F811
+    """A station staffed and well rated all month is a 最美驿站 candidate by name."""
+    staffed(named.station, NOVEMBER, named.administrator)
+    visited(named.station, NOVEMBER, per_day=3, stars=5)
+    evaluate(named.district, NOVEMBER, named.district_officer)
+    url = "/staff/evaluation/rankings/?month=2026-11&format=xlsx"
+    assert_text_cell(get(client, named.district_officer, url), typed)
 
 
 def test_planning_export(named, typed, client):
