@@ -14,7 +14,9 @@ from yizhan.stations.tests.factories import StationFactory
 BEFORE = [("visitors", None)]  # unapplies feedback.0002 and lockers.0003 with it
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized like every other transactional test here: a flush that re-creates the content
+# types would collide with the next serialized test restoring its own.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_visitors_and_their_check_ins_survive_the_move():
     # Stations' tables are the same either side of the move (no amenities: a flush by an
     # earlier transactional test removes their seeded catalogue).
