@@ -75,10 +75,23 @@ def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> Nearb
     # (~2 ms for ten cards).
     return NearbyOut.model_construct(
         at=s.asking.at,
-        origin=OriginOut(lat=q.lat, lon=q.lon, crs=s.crs.value),
+        origin=OriginOut.model_construct(lat=q.lat, lon=q.lon, crs=s.crs.value),
         count=len(items),
         items=items,
     )
+
+
+def nearby_json(out: NearbyOut) -> dict[str, object]:
+    """``out`` as JSON-ready data, field for field in NearbyOut's order, without pydantic's
+    serializer: the cards are already plain data in CardOut's shape, and serialising them
+    again costs the hottest request ~0.1 ms (bench-http-quick)."""
+    origin = out.origin
+    return {
+        "at": out.at,
+        "origin": {"lat": origin.lat, "lon": origin.lon, "crs": origin.crs},
+        "count": out.count,
+        "items": out.items,
+    }
 
 
 @router.get(
@@ -97,9 +110,8 @@ def nearby_search(index: FinderIndex, q: NearbyQuery, now: dt.datetime) -> Nearb
 def nearby_api(request: HttpRequest, q: Query[NearbyQuery]):  # type: ignore[no-untyped-def]
     now = timezone.now()
     out = nearby_search(finder_index(now=now), q, now)
-    # Written straight out (the cards are plain dicts: no serializer warnings).
     response = JsonResponse(
-        out.model_dump(warnings=False),
+        nearby_json(out),
         encoder=DjangoJSONEncoder,
         json_dumps_params={"ensure_ascii": False},
     )
