@@ -6,6 +6,7 @@ so a region's subtree is every code that starts with its own: one indexed prefix
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -45,6 +46,20 @@ class Region(models.Model):
     # Approximate centre, WGS-84; used to place maps and demo data, never for scoping.
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lon = models.FloatField(_("经度"), null=True, blank=True)
+    # The months of 夏季 hours in ledgers (winter is the rest); unset = the parent's, and
+    # May–September at the top.
+    summer_from = models.PositiveSmallIntegerField(
+        _("夏季开始月份"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    summer_to = models.PositiveSmallIntegerField(
+        _("夏季结束月份"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("model", "行政区划")

@@ -411,6 +411,9 @@ class StationImport(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    # How to read and what to commit: the column mapping, the region rows belong to,
+    # each duplicate's decision, whether rows with errors are left out (see imports).
+    options = models.JSONField(_("导入选项"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("导入记录")
@@ -419,3 +422,61 @@ class StationImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class LedgerWord(models.Model):
+    """A word an officer's ledger uses for a station kind or an amenity, added in the
+    console so that the next upload understands it ("爱心驿站" → fixed, "热饭" →
+    microwave). The built-in words are in ``io.vocabulary``; these are added to them."""
+
+    class What(models.TextChoices):
+        KIND = "kind", pgettext_lazy("ledger word", "驿站类型")
+        AMENITY = "amenity", pgettext_lazy("ledger word", "设施")
+
+    what = models.CharField(_("类别"), max_length=8, choices=What.choices)
+    word = models.CharField(_("台账用语"), max_length=40)
+    code = models.CharField(_("对应"), max_length=32)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("添加人"),
+    )
+    added_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("台账用语")
+        verbose_name_plural = pgettext_lazy("plural", "台账用语")
+        ordering = ["what", "word"]
+        constraints = [
+            models.UniqueConstraint(fields=["what", "word"], name="ledger_word_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.word} → {self.code}"
+
+
+class LedgerColumn(models.Model):
+    """What one officer said a column header of their ledger means, remembered for their
+    next upload (``header`` is folded: width, case and spaces)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ledger_columns",
+        verbose_name=_("用户"),
+    )
+    header = models.CharField(_("表头"), max_length=100)
+    key = models.CharField(_("对应字段"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("台账列对应")
+        verbose_name_plural = pgettext_lazy("plural", "台账列对应")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "header"], name="ledger_column_user_header"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.key or '-'}"

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope
 from yizhan.core.time import SHANGHAI
 from yizhan.stations.hours import (
@@ -24,6 +25,7 @@ from yizhan.stations.hours import (
 )
 from yizhan.stations.io.exports import PendingListing, listings_pending
 from yizhan.stations.models import (
+    LedgerColumn,
     MobileStop,
     Station,
     StationAmenity,
@@ -195,3 +197,9 @@ def station_listings_pending(*, stations: Iterable[Station], platform: str) -> l
     since they were marked as published) or take off it, each with the fingerprint that
     `services.station_listings_mark` records."""
     return listings_pending(stations=stations, platform=platform)
+
+
+def ledger_mapping(*, user: User) -> dict[str, str]:
+    """What this officer said their ledger's column headers mean: {folded header: raw key,
+    or "" for "not imported"}."""
+    return dict(LedgerColumn.objects.filter(user=user).values_list("header", "key"))

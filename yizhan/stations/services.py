@@ -4,7 +4,7 @@ state, verification and publishing records. Every function is atomic and keyword
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from yizhan.stations import hours
 from yizhan.stations.models import (
     Amenity,
     AmenityState,
+    LedgerColumn,
     MapPlatform,
     MobileStop,
     Service,
@@ -101,20 +102,50 @@ class StationData:
     stops: tuple[StopEntry, ...] | None = None
 
 
+class RegionsByCode(dict[str, Region]):
+    """Regions by code, fetched from the database on first use and kept: a batch of rows
+    touches a few hundred of the country's 700,000 regions, never all of them."""
+
+    absent: set[str]
+
+    def get(self, code: str, default: Region | None = None) -> Region | None:  # type: ignore[override]
+        if code not in self:
+            self.load([code])
+        return super().get(code, default)
+
+    def __missing__(self, code: str) -> Region:
+        self.load([code])
+        if not dict.__contains__(self, code):
+            raise KeyError(code)
+        return dict.__getitem__(self, code)
+
+    def load(self, codes: Iterable[str]) -> None:
+        if not hasattr(self, "absent"):
+            self.absent = set()
+        wanted = [
+            c
+            for c in {str(c) for c in codes if c}
+            if not dict.__contains__(self, c) and c not in self.absent
+        ]
+        for start in range(0, len(wanted), 500):
+            for region in Region.objects.filter(code__in=wanted[start : start + 500]):
+                self[region.code] = region
+        self.absent.update(c for c in wanted if not dict.__contains__(self, c))
+
+
 @dataclass
 class Catalogue:
     """Lookups that a batch of rows shares: amenities, services, regions by code."""
 
     amenities: dict[str, Amenity] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
-    regions: dict[str, Region] = field(default_factory=dict)
+    regions: RegionsByCode = field(default_factory=RegionsByCode)
 
     @classmethod
     def load(cls) -> Catalogue:
         return cls(
             amenities={a.code: a for a in Amenity.objects.all()},
             services={s.code: s for s in Service.objects.all()},
-            regions={r.code: r for r in Region.objects.all()},
         )
 
 
@@ -731,3 +762,12 @@ def station_star_level_set(
         )
     station.star_level = level
     return True
+
+
+def ledger_mapping_remember(*, user: User, mapping: Mapping[str, str]) -> None:
+    """Remember what the officer said their ledger's columns mean, for their next upload
+    ({folded header: raw key or ""})."""
+    for header, key in mapping.items():
+        LedgerColumn.objects.update_or_create(
+            user=user, header=header[:100], defaults={"key": key[:40]}
+        )

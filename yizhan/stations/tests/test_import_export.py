@@ -224,7 +224,12 @@ def test_export_then_import_reports_every_row_unchanged(registry, officer, fmt, 
     assert report["counts"]["unchanged"] == len(registry), report["rows"]
     assert report["timetable"] is (fmt == "xlsx")
     result = commit(station_import, user=officer, scope=user_scope(user=officer))
-    assert result["committed"] == {"created": 0, "updated": 0, "unchanged": len(registry)}
+    assert result["committed"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": len(registry),
+        "left": 0,
+    }
     assert snapshot_all() == before
     assert not StationChange.objects.exists()
 
@@ -278,11 +283,11 @@ def test_converted_coordinates_land_within_a_millionth_of_a_degree(streets, crs)
 def test_reimporting_the_same_file_changes_nothing(streets):
     content = xlsx([HEADER, good_row("A1"), good_row("A2"), good_row("A3", 类型="智能")])
     first = commit(check(content))
-    assert first["committed"] == {"created": 3, "updated": 0, "unchanged": 0}
+    assert first["committed"] == {"created": 3, "updated": 0, "unchanged": 0, "left": 0}
     changes = StationChange.objects.count()
     second = check(content)
     assert second.report["counts"]["unchanged"] == 3
-    assert commit(second)["committed"] == {"created": 0, "updated": 0, "unchanged": 3}
+    assert commit(second)["committed"] == {"created": 0, "updated": 0, "unchanged": 3, "left": 0}
     assert StationChange.objects.count() == changes
 
 
@@ -472,12 +477,12 @@ def test_bad_timetable_rows_are_named_on_their_own_sheet(streets):
     assert "只有流动驿站" in by_place[("驿站", 3, "流动驿站时刻表")]
 
 
-def test_wrong_header_names_missing_and_unknown_columns(streets):
-    header = ["驿站编号", "站名", "类型", "区划代码", "地址", "经度", "纬度"]
+def test_wrong_header_names_missing_columns_and_shows_the_header_read(streets):
+    header = ["驿站编号", "名字", "类型", "区划代码", "地址", "经度", "纬度"]
     report = check(xlsx([header, ["A1", "x", "固定", "230102001", "地址", 126.6, 45.7]])).report
     message = " ".join(e["message"] for e in report["errors"])
-    assert "站名" in message and "无法识别的列" in message
     assert "缺少必填列" in message and "名称" in message and "开放时间" in message
+    assert "名字" in message and "列对应" in message  # what was read, and where to say what it is
     assert report["errors"][0]["row"] == 1
 
 
