@@ -52,7 +52,6 @@ _HOLIDAY_OFF = re.compile(
 )
 _HOLIDAY_OPEN = re.compile(r"\(?\s*(?:法定)?节假日\s*照常(?:开放|营业)?\s*\)?")
 _LUNCH = re.compile(rf"\(?\s*午休\s*:?\s*(?P<a>{_TIME})\s*-\s*(?P<b>{_TIME})\s*\)?")
-_ALWAYS = re.compile(r"^(?:全天)?(?:24\s*(?:小时|h))?(?:全天)?(?:开放|营业)?$")
 _SEASON = re.compile(r"(夏季|冬季)")
 
 
@@ -75,7 +74,11 @@ def _normalize(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).lower()
     for dash in ("—", "–", "−", "~", "至", "到", "－"):
         t = t.replace(dash, "-")
-    return t.replace("早8晚", "早8点-晚").strip()
+    # 早8晚6, 早6点晚8点: morning to evening.
+    t = re.sub(r"早\s*(\d{1,2})\s*点?\s*-?\s*晚", r"早\g<1>点-晚", t)
+    # 24小时 / 全天 after a day group: the whole day.
+    t = re.sub(r"(?:(?:24\s*(?:小时|h)|全天)(?:开放|营业)?\s*)+", " 00:00-24:00 ", t)
+    return t.strip()
 
 
 def _minutes(token: str, text: str, *, end: bool) -> int:
@@ -225,9 +228,7 @@ def hours_from_text(
     if m := _LUNCH.search(t):
         lunch = (_minutes(m["a"], text, end=False), _minutes(m["b"], text, end=True))
         t = t[: m.start()] + " " + t[m.end() :]
-    if _ALWAYS.fullmatch(re.sub(r"[\s,;]+", "", t)) and re.search(r"全天|24", t):
-        rules, workday = ["24/7"], False
-    elif _SEASON.search(t):
+    if _SEASON.search(t):
         rules, workday = [], False
         parts = _SEASON.split(t)
         if parts[0].strip(" ,;"):

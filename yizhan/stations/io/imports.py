@@ -266,7 +266,7 @@ def similar_names(a: str, b: str) -> bool:
 
     >>> similar_names("兆麟公园户外劳动者驿站", "兆麟公园工会驿站")
     True
-    >>> similar_names("兆麟公园驿站", "通江街道驿站"), similar_names("流动服务车1号", "流动服务车2号")
+    >>> similar_names("兆麟公园驿站", "通江街道驿站"), similar_names("服务车1号", "服务车2号")
     (False, False)
     """
     x, y = _core_name(a), _core_name(b)
@@ -572,7 +572,7 @@ class _Planner:
                 )
                 for e in exc.errors
                 # One message per cell: the reader's own (naming what it read) first.
-                if self.column(e.field) not in {c.column for c in urow.errors}
+                if self.column(e.field) not in self._read_error_columns(urow)
             )
         if data is not None:
             stored = station_change_errors(
@@ -655,6 +655,12 @@ class _Planner:
         self.row_code[urow.row] = data.code
         self.planned.append(_Planned(urow.row, data, action))
         return entry
+
+    def _read_error_columns(self, urow: UploadRow) -> set[str]:
+        columns = {e.column for e in urow.errors}
+        if self.column("district") in columns:  # a district not found: its street neither
+            columns.add(self.column("region_code"))
+        return columns
 
     def _near(self, name: str, urow: UploadRow) -> dict[str, Any] | None:
         assert urow.wgs84 is not None

@@ -778,6 +778,8 @@ class _RowReader:
                 raw[key] = unicodedata.normalize("NFKC", text).strip()
             else:
                 raw[key] = text
+        if "kind" not in cells:
+            raw["kind"] = "fixed"  # a ledger without 类型: fixed stations (kept on update)
         self._region(cells, raw)
         self._point(cells, out)
         if self.upload.staff_roles:
