@@ -331,6 +331,20 @@ def console_regions_loader(request: HttpRequest) -> bool:
     return regions_can_load(console_user(request))
 
 
+def region_seasons_can_edit(user: AnyUser | None, region: Region | None) -> bool:
+    """Who sets a region's 夏季 months (how ledgers' summer/winter hours are read): a
+    superuser, or an officer who may change stations and whose scope holds the region."""
+    if user is None or not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        is_officer(user)
+        and user.has_perm("stations.change_station")
+        and (region is None or user_scope(user=user).contains(region))  # type: ignore[arg-type]
+    )
+
+
 def console_perms_require(request: HttpRequest, *perms: str) -> None:
     """The console user holds every one of ``perms`` (Django's model permissions); else 403."""
     if not request.user.has_perms(perms):

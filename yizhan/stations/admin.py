@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -21,7 +21,11 @@ from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.regions.models import Region, RegionLevel
-from yizhan.stations.access import ScopedAdminMixin, console_regions_loader
+from yizhan.stations.access import (
+    ScopedAdminMixin,
+    console_regions_loader,
+    region_seasons_can_edit,
+)
 from yizhan.stations.admin_regions import region_load_view
 from yizhan.stations.admin_views import (
     CRS_CHOICES,
@@ -547,18 +551,49 @@ class CatalogueAdmin(admin.ModelAdmin):
 
 # The region registry's page. Registered here, not in `regions.admin`: its scoping (what
 # regions a user sees) lives above the regions app, which imports nothing of accounts.
+def _seasons_clean(clean):  # type: ignore[no-untyped-def]
+    def checked(form):  # type: ignore[no-untyped-def]
+        data = clean(form)
+        first, last = data.get("summer_from"), data.get("summer_to")
+        if (first is None) != (last is None):
+            raise ValidationError(
+                _("夏季开始和结束月份须同时填写（都不填则沿用上级区划，默认5–9月）")
+            )
+        return data
+
+    return checked
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     region_field = ""
-    list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
     ordering = ("code",)
     raw_id_fields = ("parent",)
 
-    # The GB/T 2260 hierarchy is national reference data: only superusers edit it.
+    list_display = ("code", "name", "level", "parent", "summer_months")
+
+    @admin.display(description=_("夏季月份"))
+    def summer_months(self, obj: Region) -> str:
+        if obj.summer_from and obj.summer_to:
+            return f"{obj.summer_from}–{obj.summer_to}"
+        return "—"
+
+    # The GB/T 2260 hierarchy is national reference data: only superusers edit it. An
+    # officer of the region sets its 夏季 months (how ledgers' 夏季/冬季 hours are read).
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser)
+        return region_seasons_can_edit(request.user, obj)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if request.user.is_superuser:
+            return ()
+        return ("code", "name", "level", "parent", "lat", "lon")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change, **kwargs)
+        form.clean = _seasons_clean(form.clean)
+        return form
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return bool(request.user.is_superuser)

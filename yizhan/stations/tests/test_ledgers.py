@@ -373,3 +373,35 @@ def test_a_gcj02_point_in_a_wgs84_worded_header_is_converted_by_the_header(regio
     point = row(report, 2)["wgs84"]
     assert (point["lon"], point["lat"]) == pytest.approx((126.6175, 45.7733), abs=1e-6)
     assert to_wgs84(lon, lat, "gcj02") == pytest.approx((126.6175, 45.7733), abs=1e-6)
+
+
+def test_a_regions_summer_months_decide_how_ledgers_read_summer_and_winter(
+    client, regions, tmp_path
+):
+    user = officer("seasons", regions["230102"])
+    client.force_login(user)
+    url = f"/console/regions/region/{regions['230102'].pk}/change/"
+    page = client.post(url, {"summer_from": "6", "summer_to": ""})
+    assert "须同时填写" in page.content.decode()
+    client.post(url, {"summer_from": "6", "summer_to": "8"})
+    regions["230102"].refresh_from_db()
+    assert (regions["230102"].summer_from, regions["230102"].summer_to) == (6, 8)
+    assert regions["230102"].name == "道里区"
+    # Another district's months are not this officer's to set.
+    assert client.post(
+        f"/console/regions/region/{regions['230103'].pk}/change/",
+        {"summer_from": "4", "summer_to": "10"},
+    ).status_code in (302, 403, 404)
+    regions["230103"].refresh_from_db()
+    assert regions["230103"].summer_from is None
+
+    book = Workbook()
+    book.active.append(["站点名称", "地址", "服务时间", "经度", "纬度"])
+    book.active.append(["季节驿站", "兆麟街1号", "夏季6:00-20:00，冬季8:00-17:00", 126.6, 45.77])
+    path = tmp_path / "seasons.xlsx"
+    book.save(path)
+    run(path, user, "230102001", "--commit")
+    hours = OpeningHours(Station.objects.get(name="季节驿站").opening_hours)
+    assert hours.is_open(at(2026, 6, 15, 6, 30))  # June: summer here
+    assert not hours.is_open(at(2026, 5, 15, 6, 30))  # May: already winter hours here
+    assert hours.is_open(at(2026, 9, 15, 8, 30)) and not hours.is_open(at(2026, 9, 15, 6, 30))
