@@ -16,9 +16,9 @@ from yizhan.core.errors import RuleError as RuleError
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 NAME_MAX = 60
-# The longest name each map platform takes for a place (上图). Neither Amap nor Baidu
-# publishes the figure for its bulk submission; 20 is what their forms have been seen to
-# accept ("工会驿站（中央大街店）" is 11). Keyed by MapPlatform value.
+# The longest name each map platform takes for a place (上图), keyed by MapPlatform
+# value. We found no published limit for either Amap or Baidu, so both keep the 20 the
+# pack has always used ("工会驿站（中央大街店）" is 11); correct one here when known.
 PLATFORM_NAME_MAX = {"amap": 20, "baidu": 20}
 # A station's 上图简称 serves both platforms, so it fits the stricter of the two.
 LISTING_NAME_MAX = min(PLATFORM_NAME_MAX.values())

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stations", "0008_staff_role_one_day_master"),
+        ("stations", "0010_ledger_words_and_columns"),
     ]
 
     operations = [

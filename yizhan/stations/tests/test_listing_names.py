@@ -319,3 +319,38 @@ def test_the_page_says_the_packs_words():
     from yizhan.stations.admin_views import WARNING_TEXTS
 
     assert {k: str(v) for k, v in WARNING_TEXTS.items()} == exports.WARNING_TEXTS
+
+
+def test_a_ledgers_short_name_column_is_read_and_checked(regions):
+    from yizhan.stations.io import imports
+    from yizhan.stations.tests.test_import_export import HEADER, good_row, xlsx
+
+    def check(rows):
+        return imports.station_import_check(
+            filename="ledger.xlsx",
+            content=xlsx(rows),
+            default_crs="wgs84",
+            user=None,
+            scope=NATIONAL,
+        )
+
+    refused = check(
+        [
+            [*HEADER, "上图简称"],
+            [*good_row("A1", 名称=LONG), "驿" * 21],
+            [*good_row("A2", 名称="驿" * 61), ""],
+        ]
+    )
+    messages = {(e["row"], e["column"]): e["message"] for e in refused.report["errors"]}
+    assert messages == {
+        (2, "上图简称"): "上图简称过长：21 个字，最多 20 个字",
+        (3, "名称"): "名称过长：61 个字，最多 60 个字",
+    }
+    good = check([[*HEADER, "上图简称"], [*good_row("A1", 名称=LONG), "工会驿站（北门店）"]])
+    imports.station_import_commit(station_import=good, user=None, scope=NATIONAL)
+    assert Station.objects.get(code="A1").short_name == "工会驿站（北门店）"
+    # A later ledger without the column leaves it as it is.
+    again = check([HEADER, good_row("A1", 名称=LONG, 地址="道里区中央大街9号")])
+    imports.station_import_commit(station_import=again, user=None, scope=NATIONAL)
+    station = Station.objects.get(code="A1")
+    assert (station.short_name, station.address) == ("工会驿站（北门店）", "道里区中央大街9号")
