@@ -95,6 +95,21 @@ class StationForm(forms.ModelForm):
     class Meta:
         model = Station
         exclude: list[str] = []
+        # Name the limit and the length, as the importer and the API do.
+        error_messages = {
+            "name": {"max_length": _("名称过长：%(show_value)d 个字，最多 %(limit_value)d 个字")},
+            "short_name": {
+                "max_length": _("上图简称过长：%(show_value)d 个字，最多 %(limit_value)d 个字")
+            },
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # No maxlength in the page: a browser cuts a pasted name at it without a word.
+        # The server refuses a name too long and says by how much.
+        for name in ("name", "short_name"):
+            if name in self.fields:
+                self.fields[name].widget.attrs.pop("maxlength", None)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -272,7 +287,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("status_changed_at", "created_at", "updated_at")
     filter_horizontal = ("services",)
     fieldsets = (
-        (None, {"fields": ("code", "name", "kind", "region", "address")}),
+        (None, {"fields": ("code", "name", "short_name", "kind", "region", "address")}),
         (_("开放"), {"fields": ("opening_hours", "keeps_workday_hours")}),
         (
             _("规模与服务"),

@@ -21,14 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from geoplan.crs import CRS
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.csv import response as csv_response
-from yizhan.core.errors import ApplicationError
+from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.progress import progress_get
 from yizhan.stations.access import console_perms_require
 from yizhan.stations.io import exports, imports
 from yizhan.stations.io.spreadsheets import MAX_FILE_BYTES
 from yizhan.stations.models import MapPlatform, Station, StationImport
+from yizhan.stations.rules import LISTING_NAME_MAX, PLATFORM_NAME_MAX
 from yizhan.stations.selectors import stations_list
-from yizhan.stations.services import station_listings_mark
+from yizhan.stations.services import station_listings_mark, station_short_name_set
 
 # Rows of a report shown on the page; the full report is a download.
 SHOWN_ROWS = 500
@@ -42,6 +43,23 @@ REASON_LABELS = {
     exports.REASON_NEW: _("未上图"),
     exports.REASON_CHANGED: _("信息有变更"),
     exports.REASON_WITHDRAW: _("已暂停或摘牌，需下线"),
+}
+# exports.WARNING_TEXTS, for the page (the pack itself is always Chinese).
+WARNING_TEXTS = {
+    "name_too_long": _(
+        "名称 %(length)s 个字，超过%(platform)s的 %(limit)s 个字上限："
+        "请填写上图简称（不会自动截短）"
+    ),
+    "short_name_too_long": _(
+        "上图简称 %(length)s 个字，超过%(platform)s的 %(limit)s 个字上限：请改短"
+    ),
+    "listed_name": _(
+        "上次以“%(old)s”上图，现按名称“%(name)s”提交；如要保留原名，请把它填为上图简称"
+    ),
+    "no_address": _("缺少地址"),
+    "no_phone": _("缺少联系电话"),
+    "no_opening_hours": _("缺少营业时间"),
+    "no_photos": _("缺少照片（平台要求门头或内景照片）"),
 }
 CRS_CHOICES = [
     (CRS.WGS84.value, _("WGS-84（GPS、天地图、OpenStreetMap）")),
@@ -177,15 +195,62 @@ def _platform(request: HttpRequest) -> str:
     return platform if platform in MapPlatform.values else MapPlatform.AMAP.value
 
 
+def _warning_text(warning: exports.ListingWarning) -> str:
+    params: dict[str, Any] = dict(warning.params)
+    if "platform" in params:
+        params["platform"] = MapPlatform(params["platform"]).label
+    return str(WARNING_TEXTS[warning.code]) % params
+
+
+def _short_name_save(
+    request: HttpRequest, platform: str, stations: list[Station]
+) -> tuple[int, str, str] | None:
+    """Save the 上图简称 posted for one station of the officer's region; None when it
+    was saved, else (station pk, the value posted, why it was refused)."""
+    value = request.POST.get("short_name_for", "")
+    station = next((s for s in stations if value.isdigit() and s.pk == int(value)), None)
+    if station is None:
+        # Not in the officer's region (or no such station): as if it did not exist.
+        raise Http404
+    short_name = request.POST.get("short_name", "").strip()
+    if not short_name:
+        return station.pk, short_name, str(_("请填写上图简称"))
+    try:
+        saved = station_short_name_set(
+            station=station,
+            short_name=short_name,
+            user=request.user,  # type: ignore[arg-type]
+            scope=user_scope(user=request.user),
+            reason=str(_("上图管理：填写上图简称")),
+        )
+    except ValidationFailed as exc:
+        return station.pk, short_name, exc.errors[0].message if exc.errors else exc.message
+    except ApplicationError as exc:
+        return station.pk, short_name, exc.message
+    if saved:
+        messages.success(
+            request,
+            _("已保存 %(code)s 的上图简称“%(name)s”（%(platform)s）")
+            % {"code": station.code, "name": short_name, "platform": MapPlatform(platform).label},
+        )
+    return None
+
+
 def station_listing_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> HttpResponse:
-    """上图: pick Amap or Baidu, see what is new or changed, download the pack, and mark
+    """上图: pick Amap or Baidu, see what is new or changed and what the platform would
+    refuse or miss, enter a 上图简称 where a name is too long, download the pack, and mark
     what was submitted as listed (with the fingerprints shown, i.e. what was sent)."""
     console_perms_require(request, "stations.change_station")
     scope = user_scope(user=request.user)
     platform = _platform(request)
     stations = list(stations_list(scope=scope, public=False))
+    refused: tuple[int, str, str] | None = None
 
-    if request.method == "POST":
+    if request.method == "POST" and "short_name_for" in request.POST:
+        refused = _short_name_save(request, platform, stations)
+        if refused is None:
+            return HttpResponseRedirect(f"{request.path}?platform={platform}")
+    elif request.method == "POST":
         fingerprints: dict[int, str] = {}
         for value in request.POST.getlist("station"):
             if not value.isdigit():
@@ -222,18 +287,33 @@ def station_listing_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any
 
     pending = exports.listings_pending(stations=stations, platform=platform)
     context = _context(request, model_admin, str(_("上图管理（高德 / 百度）")))
+    rows = []
+    for p in pending[:SHOWN_ROWS]:
+        row: dict[str, Any] = {
+            "p": p,
+            "reason": REASON_LABELS.get(p.reason, p.reason),
+            "short_name": p.suggestion,
+            "error": "",
+            "warnings": [(w.blocking, _warning_text(w)) for w in p.warnings],
+        }
+        if refused is not None and refused[0] == p.station.pk:
+            row["short_name"], row["error"] = refused[1], refused[2]
+            refused = None
+        rows.append(row)
+    if refused is not None:  # a station no longer on the page (e.g. listed since)
+        messages.error(request, refused[2])
     context.update(
         {
             "platform": platform,
             "platforms": MapPlatform.choices,
             "platform_label": MapPlatform(platform).label,
+            "name_max": PLATFORM_NAME_MAX[platform],
+            "short_name_max": LISTING_NAME_MAX,
             "pending_count": len(pending),
-            "pending": [
-                {"p": p, "reason": REASON_LABELS.get(p.reason, p.reason)}
-                for p in pending[:SHOWN_ROWS]
-            ],
+            "pending": rows,
             "pending_hidden": max(0, len(pending) - SHOWN_ROWS),
             "markable": any(p.markable for p in pending[:SHOWN_ROWS]),
+            "needs_short_name": sum(1 for p in pending if p.needs_short_name),
             "active_count": sum(1 for s in stations if s.status == "active"),
         }
     )

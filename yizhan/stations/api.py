@@ -75,6 +75,7 @@ def station_out(station: Station, *, crs: CRS, now: dt.datetime, with_staff: boo
     return StationOut(
         code=station.code,
         name=station.name,
+        short_name=station.short_name,
         kind=station.kind,
         kind_label=station.get_kind_display(),
         status=station.status,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from yizhan.stations.rules import LISTING_NAME_MAX, NAME_MAX
 from yizhan.stations.validators import (
     validate_opening_hours,
     validate_photo,
@@ -95,7 +97,21 @@ class Station(models.Model):
         validators=[validate_station_code],
         help_text=_("全局唯一，例如 HRB-DL-001；导入时按编号更新。"),
     )
-    name = models.CharField(_("名称"), max_length=60)
+    name = models.CharField(_("名称"), max_length=NAME_MAX)
+    # The name sent to the map platforms (上图) when the full name is over their limit;
+    # the pack never shortens a name by itself.
+    short_name = models.CharField(
+        _("上图简称"),
+        max_length=LISTING_NAME_MAX,
+        blank=True,
+        help_text=format_lazy(
+            _(
+                "名称超过 {limit} 个字时，向高德、百度地图上图使用的名称，"
+                "例如“工会驿站（中央大街店）”。留空则使用名称。"
+            ),
+            limit=LISTING_NAME_MAX,
+        ),
+    )
     kind = models.CharField(_("类型"), max_length=8, choices=StationKind.choices)
     region = models.ForeignKey(
         "regions.Region",

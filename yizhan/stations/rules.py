@@ -16,8 +16,12 @@ from yizhan.core.errors import RuleError as RuleError
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 NAME_MAX = 60
-# Map platforms show at most 20 characters: "工会驿站（中央大街店）".
-LISTING_NAME_MAX = 20
+# The longest name each map platform takes for a place (上图), keyed by MapPlatform
+# value. We found no published limit for either Amap or Baidu, so both keep the 20 the
+# pack has always used ("工会驿站（中央大街店）" is 11); correct one here when known.
+PLATFORM_NAME_MAX = {"amap": 20, "baidu": 20}
+# A station's 上图简称 serves both platforms, so it fits the stricter of the two.
+LISTING_NAME_MAX = min(PLATFORM_NAME_MAX.values())
 
 
 YES = {"是", "y", "yes", "true", "1", "√", "✓", "t"}
@@ -56,15 +60,34 @@ def check_name(name: str) -> str:
     return name
 
 
-def listing_name(name: str, branch: str = "") -> str:
-    """The name map platforms accept: at most 20 characters, branch in full-width brackets.
+def check_short_name(short_name: str) -> str:
+    """The 上图简称: blank (use the name) or at most LISTING_NAME_MAX characters.
 
-    "道里区总工会工会驿站" + "中央大街" → "工会驿站（中央大街店）" style shortening, keeping
-    the branch visible.
-
-    >>> listing_name("工会驿站", "中央大街")
+    >>> check_short_name(" 工会驿站（中央大街店） ")
     '工会驿站（中央大街店）'
-    >>> len(listing_name("哈尔滨市道里区总工会户外劳动者服务驿站", "经纬街道兆麟公园北门"))
+    >>> check_short_name("哈尔滨市道里区总工会户外劳动者服务驿站北门")
+    Traceback (most recent call last):
+    ...
+    yizhan.core.errors.RuleError: 上图简称过长：21 个字，最多 20 个字
+    """
+    short_name = (short_name or "").strip()
+    if len(short_name) > LISTING_NAME_MAX:
+        raise RuleError(
+            "short_name", f"上图简称过长：{len(short_name)} 个字，最多 {LISTING_NAME_MAX} 个字"
+        )
+    return short_name
+
+
+def short_name_suggestion(name: str, branch: str = "") -> str:
+    """A proposed 上图简称 in the platforms' "brand（branch店）" style, at most
+    LISTING_NAME_MAX characters. Only ever offered to an officer to accept or edit: the
+    pack never sends it by itself.
+
+    "道里区总工会工会驿站" + "中央大街" → "工会驿站（中央大街店）", keeping the branch visible.
+
+    >>> short_name_suggestion("工会驿站", "中央大街")
+    '工会驿站（中央大街店）'
+    >>> len(short_name_suggestion("哈尔滨市道里区总工会户外劳动者服务驿站", "经纬街道兆麟公园北门"))
     20
     """
     base = re.sub(r"[（(].*?[)）]", "", name).strip() or name

@@ -45,6 +45,8 @@ class StaffOut(Schema):
 class StationOut(Schema):
     code: str
     name: str
+    # The name on Amap and Baidu (上图简称) when the full name is too long for them; "".
+    short_name: str
     kind: str
     kind_label: str
     status: str

@@ -36,6 +36,7 @@ from yizhan.stations.rules import (
     RuleError,
     check_code,
     check_name,
+    check_short_name,
     coordinates_to_wgs84,
     parse_crs,
     parse_yes_no,
@@ -100,6 +101,8 @@ class StationData:
     staff: tuple[StaffEntry, ...] = ()
     # None: leave the timetable as it is (e.g. a CSV without the timetable sheet).
     stops: tuple[StopEntry, ...] | None = None
+    # None: leave the 上图简称 as it is (a spreadsheet has no such column).
+    short_name: str | None = None
 
 
 class RegionsByCode(dict[str, Region]):
@@ -203,6 +206,12 @@ def station_data_clean(
         name = check_name(_text(raw, "name"))
     except RuleError as exc:
         fail(exc, raw.get("name"))
+    short_name: str | None = None
+    if raw.get("short_name") is not None:
+        try:
+            short_name = check_short_name(_text(raw, "short_name"))
+        except RuleError as exc:
+            fail(exc, raw.get("short_name"))
     kind = _text(raw, "kind")
     if kind not in StationKind.values:
         errors.append(FieldError("kind", "类型应为 固定/流动/智能", row, kind))
@@ -317,6 +326,7 @@ def station_data_clean(
         last_verified_on=verified if isinstance(verified, dt.date) else None,
         staff=staff,
         stops=stops,
+        short_name=short_name,
     )
 
 
@@ -386,6 +396,7 @@ REGISTRY_STAFF_ROLES = frozenset(
 def station_snapshot(station: Station) -> dict[str, Any]:
     """Everything a registry row holds, as plain JSON-able values (for diffs and history)."""
     snap: dict[str, Any] = {f: getattr(station, f) for f in SCALAR_FIELDS}
+    snap["short_name"] = station.short_name
     snap["region_code"] = station.region.code
     if snap["last_verified_on"] is not None:
         snap["last_verified_on"] = snap["last_verified_on"].isoformat()
@@ -404,6 +415,10 @@ def station_snapshot(station: Station) -> dict[str, Any]:
 
 def station_data_snapshot(data: StationData, current: dict[str, Any] | None) -> dict[str, Any]:
     snap: dict[str, Any] = {f: getattr(data, f) for f in SCALAR_FIELDS}
+    if data.short_name is None:
+        snap["short_name"] = current["short_name"] if current else ""
+    else:
+        snap["short_name"] = data.short_name
     snap["region_code"] = data.region_code
     if snap["last_verified_on"] is not None:
         snap["last_verified_on"] = snap["last_verified_on"].isoformat()
@@ -487,6 +502,8 @@ def station_upsert(
             station = Station(code=data.code)
         for name in SCALAR_FIELDS:
             setattr(station, name, getattr(data, name))
+        if data.short_name is not None:
+            station.short_name = data.short_name
         station.region = region
         if created or (before and before["status"] != data.status):
             station.status_changed_at = now
@@ -698,6 +715,52 @@ def station_verify(
             changed_at=now,
         )
     return locked
+
+
+def station_short_name_set(
+    *,
+    station: Station,
+    short_name: str,
+    user: User | None,
+    scope: Scope,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> bool:
+    """Set the 上图简称, the name sent to the map platforms in place of a name over
+    their limit ("" clears it), with a history row. False when it already was that.
+
+    Raises ValidationFailed naming the limit for a name too long, PermissionDenied for
+    a station outside ``scope``."""
+    try:
+        short_name = check_short_name(short_name)
+    except RuleError as exc:
+        raise ValidationFailed(
+            errors=[FieldError(exc.field, exc.message, None, str(short_name))]
+        ) from exc
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Station.objects.select_for_update(of=("self",))
+            .select_related("region")
+            .get(pk=station.pk)
+        )
+        if not scope.contains(locked.region):
+            raise PermissionDenied("该驿站不在您的管辖范围内")
+        old = locked.short_name
+        if old == short_name:
+            return False
+        locked.short_name = short_name
+        locked.save(update_fields=["short_name", "updated_at"])
+        StationChange.objects.create(
+            station=locked,
+            action=StationChange.Action.UPDATE,
+            changes={"short_name": [old, short_name]},
+            reason=reason[:200],
+            changed_by=user,
+            changed_at=now,
+        )
+    station.short_name = short_name
+    return True
 
 
 def station_listings_mark(

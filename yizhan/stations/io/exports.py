@@ -4,6 +4,7 @@ time they were published."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -43,7 +44,12 @@ from yizhan.stations.models import (
     StationListing,
     StationStatus,
 )
-from yizhan.stations.rules import RuleError, listing_name, parse_crs
+from yizhan.stations.rules import (
+    PLATFORM_NAME_MAX,
+    RuleError,
+    parse_crs,
+    short_name_suggestion,
+)
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -190,6 +196,7 @@ REASON_WITHDRAW = "已暂停或摘牌，需下线"
 # Registry history keys → the listing field an officer recognises.
 _CHANGE_LABELS = {
     "name": "名称",
+    "short_name": "名称",
     "address": "地址",
     "region_code": "区县",
     "phone": "电话",
@@ -284,6 +291,14 @@ def _branch(station: Station, region_words: Sequence[str]) -> tuple[str, str]:
     return LISTING_BRAND, rest
 
 
+def listing_suggestion(station: Station, *, regions: Mapping[str, str] | None = None) -> str:
+    """A proposed 上图简称 ("工会驿站（中央大街店）") for the officer to accept or edit;
+    never sent by itself."""
+    province, city, district = _names_for(station, regions)
+    brand, branch = _branch(station, [province, city, district, station.region.name])
+    return short_name_suggestion(brand, branch)
+
+
 def listing_fields(
     station: Station,
     platform: str,
@@ -291,18 +306,18 @@ def listing_fields(
     regions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """What to submit to ``platform`` ("amap" or "baidu") for this station: the name
-    (≤ 20 characters, branch in full-width brackets), address, category, phone,
-    coordinates in the platform's datum (GCJ-02 for Amap, BD-09 for Baidu), opening
-    hours in words, photo URLs and the facilities in working order.
+    (the 上图简称 when there is one, else the full name, never shortened here: see
+    `listing_warnings`), address, category, phone, coordinates in the platform's datum
+    (GCJ-02 for Amap, BD-09 for Baidu), opening hours in words, photo URLs and the
+    facilities in working order.
 
     ``regions`` ({code: name} for province, city, district) saves a query per station.
     """
     crs = PLATFORM_CRS[_platform(platform)]
     province, city, district = _names_for(station, regions)
-    brand, branch = _branch(station, [province, city, district, station.region.name])
     lon, lat = from_wgs84(station.lon, station.lat, crs)
     return {
-        "name": listing_name(brand, branch),
+        "name": station.short_name.strip() or station.name.strip(),
         "province": province,
         "city": city,
         "district": district,
@@ -328,9 +343,68 @@ def listing_fingerprint(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# What a warning says in the pack, by code ("%(…)s" from its params). The console page
+# shows the same words through gettext (admin_views.WARNING_TEXTS).
+WARNING_TEXTS = {
+    "name_too_long": "名称 %(length)s 个字，超过%(platform)s的 %(limit)s 个字上限："
+    "请填写上图简称（不会自动截短）",
+    "short_name_too_long": "上图简称 %(length)s 个字，超过%(platform)s的 %(limit)s 个字上限："
+    "请改短",
+    "listed_name": "上次以“%(old)s”上图，现按名称“%(name)s”提交；如要保留原名，请把它填为上图简称",
+    "no_address": "缺少地址",
+    "no_phone": "缺少联系电话",
+    "no_opening_hours": "缺少营业时间",
+    "no_photos": "缺少照片（平台要求门头或内景照片）",
+}
+BLOCKING = frozenset({"name_too_long", "short_name_too_long"})
+_PLATFORM_NAMES = {MapPlatform.AMAP.value: "高德地图", MapPlatform.BAIDU.value: "百度地图"}
+# The fields a platform's form requires (name and coordinates are always there).
+_REQUIRED = ("address", "phone", "opening_hours", "photos")
+
+
+@dataclass(frozen=True)
+class ListingWarning:
+    """Something the platform will refuse or ask for: a `WARNING_TEXTS` code and the
+    values its words name. A blocking one (a name over the limit) keeps the station out
+    of the pack until it has a 上图简称 that fits."""
+
+    code: str
+    params: tuple[tuple[str, str | int], ...] = ()
+
+    @property
+    def blocking(self) -> bool:
+        return self.code in BLOCKING
+
+    @property
+    def text(self) -> str:
+        """The words in the pack (Chinese, whatever the console's language)."""
+        params = dict(self.params)
+        if "platform" in params:
+            params["platform"] = _PLATFORM_NAMES[str(params["platform"])]
+        return WARNING_TEXTS[self.code] % params
+
+
+def listing_warnings(
+    station: Station, fields: Mapping[str, Any], platform: str
+) -> tuple[ListingWarning, ...]:
+    """What stands between these fields and the platform: a name over its limit
+    (naming the limit and the length), then each required field that is empty."""
+    limit = PLATFORM_NAME_MAX[_platform(platform)]
+    warnings: list[ListingWarning] = []
+    name = str(fields["name"])
+    if len(name) > limit:
+        code = "short_name_too_long" if station.short_name.strip() else "name_too_long"
+        params = (("length", len(name)), ("platform", platform), ("limit", limit))
+        warnings.append(ListingWarning(code, params))
+    warnings.extend(ListingWarning(f"no_{key}") for key in _REQUIRED if not fields.get(key))
+    return tuple(warnings)
+
+
 @dataclass(frozen=True)
 class PendingListing:
-    """A station to (re)submit to a platform, or to take off it, and why."""
+    """A station to (re)submit to a platform, or to take off it, and why; with what the
+    platform will refuse or miss (``warnings``) and, where the name does not fit or was
+    listed in another form, a proposed 上图简称 (``suggestion``) for the officer."""
 
     station: Station
     fields: dict[str, Any]
@@ -338,17 +412,35 @@ class PendingListing:
     reason: str
     changed: tuple[str, ...] = ()
     listed_at: dt.datetime | None = None
+    warnings: tuple[ListingWarning, ...] = ()
+    suggestion: str = ""
+
+    @property
+    def needs_short_name(self) -> bool:
+        """The name is over the platform's limit: no pack, no marking, until it has a
+        上图简称 that fits."""
+        return any(w.blocking for w in self.warnings)
 
     @property
     def markable(self) -> bool:
-        """Whether "标记为已上图" applies (not to a station that must come off the map)."""
-        return self.reason != REASON_WITHDRAW
+        """Whether "标记为已上图" applies: not to a station that must come off the map,
+        nor to one whose name the platform would refuse."""
+        return self.reason != REASON_WITHDRAW and not self.needs_short_name
+
+    @property
+    def warning_text(self) -> str:
+        return "；".join(w.text for w in self.warnings)
 
 
 def listings_pending(*, stations: Iterable[Station], platform: str) -> list[PendingListing]:
     """Active stations never published to ``platform`` or whose fields differ from what
     was published (with the fields that changed since, from the registry history), and
-    published stations that are no longer active and must come off the map."""
+    published stations that are no longer active and must come off the map.
+
+    Each active one carries its `listing_warnings`; one whose name is over the limit
+    also a proposed 上图简称. A station published under the name this pack derived
+    before short names existed ("工会驿站（兆麟公园店）") is named as such, with that
+    name offered as its 上图简称, so that keeping it is one click."""
     platform = _platform(platform)
     items = _stations(stations)
     regions = _region_names(items)
@@ -360,6 +452,7 @@ def listings_pending(*, stations: Iterable[Station], platform: str) -> list[Pend
     }
     pending: list[PendingListing] = []
     changed_ids: list[int] = []
+    labels: dict[int, list[str]] = {}
     for station in items:
         listing = listings.get(station.pk)
         fields = listing_fields(station, platform, regions=regions)
@@ -372,17 +465,52 @@ def listings_pending(*, stations: Iterable[Station], platform: str) -> list[Pend
                     )
                 )
             continue
+        if listing is not None and listing.fingerprint == fingerprint:
+            continue
+        warnings = listing_warnings(station, fields, platform)
+        blocked = any(w.blocking for w in warnings)
+        suggestion = ""
+        if blocked or listing is not None:
+            suggestion = listing_suggestion(station, regions=regions)
         if listing is None:
-            pending.append(PendingListing(station, fields, fingerprint, REASON_NEW))
-        elif listing.fingerprint != fingerprint:
             pending.append(
-                PendingListing(station, fields, fingerprint, REASON_CHANGED, (), listing.listed_at)
+                PendingListing(
+                    station,
+                    fields,
+                    fingerprint,
+                    REASON_NEW,
+                    warnings=warnings,
+                    suggestion=suggestion if blocked else "",
+                )
             )
-            changed_ids.append(station.pk)
+            continue
+        changed_ids.append(station.pk)
+        labels[station.pk] = []
+        if (
+            not station.short_name
+            and suggestion != fields["name"]
+            and listing_fingerprint({**fields, "name": suggestion}) == listing.fingerprint
+        ):
+            labels[station.pk].append(_CHANGE_LABELS["name"])
+            listed_name = (("old", suggestion), ("name", str(fields["name"])))
+            warnings = (ListingWarning("listed_name", listed_name), *warnings)
+        elif not blocked:
+            suggestion = ""
+        pending.append(
+            PendingListing(
+                station,
+                fields,
+                fingerprint,
+                REASON_CHANGED,
+                (),
+                listing.listed_at,
+                warnings=warnings,
+                suggestion=suggestion,
+            )
+        )
     if not changed_ids:
         return pending
     since = min(listings[pk].listed_at for pk in changed_ids)
-    labels: dict[int, list[str]] = {pk: [] for pk in changed_ids}
     history = (
         StationChange.objects.filter(station_id__in=changed_ids, changed_at__gt=since)
         .exclude(action=StationChange.Action.PUBLISH)
@@ -397,10 +525,8 @@ def listings_pending(*, stations: Iterable[Station], platform: str) -> list[Pend
             if label and label not in labels[station_id]:
                 labels[station_id].append(label)
     return [
-        PendingListing(
-            p.station, p.fields, p.fingerprint, p.reason, tuple(labels[p.station.pk]), p.listed_at
-        )
-        if p.station.pk in labels
+        dataclasses.replace(p, changed=tuple(labels[p.station.pk]))
+        if p.reason == REASON_CHANGED
         else p
         for p in pending
     ]
@@ -421,6 +547,7 @@ PENDING_COLUMNS: tuple[Column, ...] = (
     Column("reason", "原因"),
     Column("changed", "变更内容"),
     Column("listed_at", "上次上图"),
+    Column("warnings", "提示"),
     *LISTING_COLUMNS,
     Column("fingerprint", "内容指纹"),
 )
@@ -428,24 +555,33 @@ PENDING_COLUMNS: tuple[Column, ...] = (
 
 def listing_pack(*, stations: Iterable[Station], platform: str, base_url: str = "") -> bytes:
     """The XLSX to hand to (or fill in for) the platform: sheet "上图清单" with every
-    active station, sheet "待上图或有变更" with what is new, changed or to take down.
+    active station the platform can take, sheet "待上图或有变更" with what is new,
+    changed or to take down, each with its warnings (提示).
+
+    A station whose name is over the platform's limit and has no 上图简称 is not in
+    "上图清单" (the platform would refuse it or cut the name itself); it is in
+    "待上图或有变更" with the warning saying so, and the guide sheet counts it.
 
     ``base_url`` (e.g. "https://yizhan.example.cn") makes photo URLs absolute."""
     platform = _platform(platform)
     items = _stations(stations)
     regions = _region_names(items)
-    active = [s for s in items if s.status == StationStatus.ACTIVE]
+    pending = listings_pending(stations=items, platform=platform)
+    blocked = {p.station.pk for p in pending if p.needs_short_name}
     all_rows = [
-        _listing_row(s.code, listing_fields(s, platform, regions=regions), base_url) for s in active
+        _listing_row(s.code, listing_fields(s, platform, regions=regions), base_url)
+        for s in items
+        if s.status == StationStatus.ACTIVE and s.pk not in blocked
     ]
     pending_rows = []
-    for p in listings_pending(stations=items, platform=platform):
+    for p in pending:
         row = _listing_row(p.station.code, p.fields, base_url)
         row["reason"] = p.reason
         row["changed"] = "、".join(p.changed)
         row["listed_at"] = (
             timezone.localtime(p.listed_at).strftime("%Y-%m-%d %H:%M") if p.listed_at else ""
         )
+        row["warnings"] = p.warning_text
         row["fingerprint"] = p.fingerprint
         pending_rows.append(row)
     guide = [
@@ -458,6 +594,16 @@ def listing_pack(*, stations: Iterable[Station], platform: str, base_url: str = 
             "提交平台后，请在“上图管理”页面点“标记为已上图”，下次只列出新增和变更的驿站。",
         ],
     ]
+    if blocked:
+        limit = PLATFORM_NAME_MAX[platform]
+        guide.append(
+            [
+                "未列入上图清单",
+                "",
+                f"{len(blocked)} 个驿站名称超过 {limit} 个字且没有上图简称，未列入“{LISTING_SHEET}”"
+                f"（见“{PENDING_SHEET}”的“提示”列）。请在“上图管理”页面填写上图简称后重新下载。",
+            ]
+        )
     return write_xlsx(
         [
             (LISTING_SHEET, LISTING_COLUMNS, all_rows),

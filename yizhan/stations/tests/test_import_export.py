@@ -699,7 +699,7 @@ def _edit_address(code: str, address: str) -> None:
 
 
 @pytest.mark.parametrize("platform", ["amap", "baidu"])
-def test_listing_fields_fit_the_platform(registry, platform):
+def test_listing_fields_for_the_platform(registry, platform):
     long_name = StationFactory(
         code="HRB-DL-005",
         name="哈尔滨市道里区总工会户外劳动者服务驿站（经纬街道兆麟公园北门）",
@@ -707,14 +707,18 @@ def test_listing_fields_fit_the_platform(registry, platform):
     crs = {"amap": "gcj02", "baidu": "bd09"}[platform]
     for station in stations_base().filter(status="active"):
         fields = exports.listing_fields(station, platform)
-        assert len(fields["name"]) <= 20
         lon, lat = from_wgs84(station.lon, station.lat, crs)
         assert (fields["lon"], fields["lat"]) == (round(lon, 6), round(lat, 6))
         assert fields["category"] == exports.LISTING_CATEGORY
+    # A name over the limit is sent whole, never cut (it is flagged: test_listing_names).
     fields = exports.listing_fields(stations_base().get(pk=long_name.pk), platform)
-    assert fields["name"].startswith("工会驿站（") and fields["name"].endswith("）")
+    assert fields["name"] == long_name.name
     park = exports.listing_fields(stations_base().get(code="HRB-DL-001"), platform)
-    assert park["name"] == "工会驿站（兆麟公园店）"
+    # A name that fits is the name; the "工会驿站（…店）" form is only ever a suggestion.
+    assert park["name"] == "兆麟公园工会驿站"
+    assert exports.listing_suggestion(stations_base().get(code="HRB-DL-001")) == (
+        "工会驿站（兆麟公园店）"
+    )
     assert park["facilities"] == ["热水", "暖气/取暖器"]
     assert (park["province"], park["city"], park["district"]) == ("黑龙江省", "哈尔滨市", "道里区")
     assert park["opening_hours"].startswith("周一至周五 08:00-18:00；法定节假日 休息")
