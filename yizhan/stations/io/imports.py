@@ -658,7 +658,7 @@ class _Planner:
 
     def _read_error_columns(self, urow: UploadRow) -> set[str]:
         columns = {e.column for e in urow.errors}
-        if self.column("district") in columns:  # a district not found: its street neither
+        if columns & {self.column("district"), self.column("city")}:  # nor its street
             columns.add(self.column("region_code"))
         return columns
 

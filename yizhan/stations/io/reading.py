@@ -180,7 +180,9 @@ class Upload:
         if key in ("lon", "lat") and "lonlat" in keys:
             return keys["lonlat"]
         if key == "region_code":
-            return keys.get("street") or keys.get("district") or header_for(key)
+            return (
+                keys.get("street") or keys.get("district") or keys.get("city") or header_for(key)
+            )
         if key == "stops":
             return STOPS_SHEET
         return header_for(key)
@@ -634,9 +636,9 @@ def read_upload(*, filename: str, content: bytes, context: LedgerContext) -> Upl
     keys = {c.key for c in columns if c.key}
     if "lonlat" in keys:
         keys |= {"lon", "lat"}
-    if "street" in keys or "district" in keys:
+    if keys & {"street", "district", "city"}:
         keys.add("region_code")
-    upload.keys = frozenset(keys - {"lonlat", "street", "district"})
+    upload.keys = frozenset(keys - {"lonlat", "street", "district", "city"})
     upload.staff_roles = frozenset(
         key.split(".")[1] for key in keys if key.startswith("staff.") and key.count(".") == 1
     )
@@ -749,7 +751,7 @@ class _RowReader:
         self.number = number
         raw = out.raw
         for key, value in cells.items():
-            if key in ("lon", "lat", "lonlat", "crs", "street", "district") or key.startswith(
+            if key in ("lon", "lat", "lonlat", "crs", "street", "district", "city") or key.startswith(
                 "staff."
             ):
                 continue
@@ -872,16 +874,18 @@ class _RowReader:
         if raw.get("region_code"):
             return
         streets = self.context.streets
+        city_text = cell_text(cells.get("city"))
         district_text = cell_text(cells.get("district"))
         street_text = cell_text(cells.get("street"))
         within = ""
-        if district_text and streets is not None:
-            try:
-                within = streets.district(district_text)
-            except StreetError as exc:
-                self.error("district", district_text, str(exc))
-                raw["region_code"] = ""
-                return
+        for key, text in (("city", city_text), ("district", district_text)):
+            if text and streets is not None:
+                try:
+                    within = streets.district(text, within=within)
+                except StreetError as exc:
+                    self.error(key, text, str(exc))
+                    raw["region_code"] = ""
+                    return
         if street_text and streets is not None:
             try:
                 raw["region_code"] = streets.street(street_text, within=within)

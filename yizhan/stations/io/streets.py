@@ -56,10 +56,9 @@ class StreetIndex:
                 index.district_bare[_bare(name)].append((code, name))
         return index
 
-    def district(self, text: str) -> str:
-        """A district's code by its name (or code)."""
-        found = self._find(text, self.districts, self.district_bare, prefix="")
-        return found
+    def district(self, text: str, *, within: str = "") -> str:
+        """A district's (or city's) code by its name (or code), inside ``within``."""
+        return self._find(text, self.districts, self.district_bare, prefix=within)
 
     def street(self, text: str, *, within: str = "") -> str:
         """A street's (or community's) code by its name, or by its code, inside ``within``
@@ -78,7 +77,8 @@ class StreetIndex:
         folded = norm(raw)
         if folded.isdigit() and folded in self.codes:
             return folded
-        for table, key in ((exact, folded), (loose, _bare(raw))):
+        # "朗乡" for 朗乡镇: the text may already be the bare name (and end like a suffix).
+        for table, key in ((exact, folded), (loose, folded), (loose, _bare(raw))):
             candidates = [(c, n) for c, n in table.get(key, ()) if c.startswith(prefix)]
             if not candidates:
                 continue

@@ -62,6 +62,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "status_reason": ("状态说明", "暂停原因", "status_reason"),
     "region_code": ("区划代码", "行政区划代码", "region_code", "region"),
     "region_name": ("区划名称", "region_name"),
+    "city": ("所属市", "地市", "市(地)", "市(州)", "所属地市", "地级市", "city"),
     "district": ("所属区县", "区县", "所属区", "县(市、区)", "县市区", "区(县)", "district"),
     "street": (
         "所属街道",
@@ -136,6 +137,7 @@ MAPPABLE_KEYS: tuple[str, ...] = (
     "status",
     "status_reason",
     "region_code",
+    "city",
     "district",
     "street",
     "address",
