@@ -157,6 +157,11 @@ class Catalogue:
 # ---------------------------------------------------------------------------
 
 
+# A raw record (or stop) whose lon/lat a reader already checked and converted to WGS-84
+# (`stations.rules.coordinates_to_wgs84`): not checked a second time.
+POINT_CHECKED = "point_checked"
+
+
 def _text(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
     return "" if value is None else str(value).strip()
@@ -228,7 +233,10 @@ def station_data_clean(
     row_crs = str(default_crs)
     try:
         row_crs = parse_crs(_text(raw, "crs"), default=parse_crs(default_crs)).value
-        lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), row_crs)
+        if raw.get(POINT_CHECKED) and raw.get("lon") is not None:
+            lon, lat = float(raw["lon"]), float(raw["lat"])  # the reader checked it already
+        else:
+            lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), row_crs)
     except RuleError as exc:
         fail(exc, f"{raw.get('lon')}, {raw.get('lat')}")
     opening_hours = ""
@@ -350,7 +358,10 @@ def _clean_stop(
     lon = lat = 0.0
     try:
         crs = parse_crs(_text(raw, "crs"), default=parse_crs(default_crs))
-        lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), crs)
+        if raw.get(POINT_CHECKED):
+            lon, lat = float(raw["lon"]), float(raw["lat"])
+        else:
+            lon, lat = coordinates_to_wgs84(raw.get("lon"), raw.get("lat"), crs)
     except RuleError as exc:
         errors.append(FieldError("stops", f"{label}: {exc.message}", row))
     window = _text(raw, "hours")

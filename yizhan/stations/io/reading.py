@@ -23,7 +23,6 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree
 
 from geoplan.crs import CRS
 from yizhan.core.csv import unprotect
@@ -55,6 +54,7 @@ from yizhan.stations.io.vocabulary import (
 )
 from yizhan.stations.models import AmenityState
 from yizhan.stations.rules import RuleError, coordinates_to_wgs84, parse_crs
+from yizhan.stations.services import POINT_CHECKED
 
 # The header is looked for in the first rows: titles and notes may sit above it.
 HEADER_SEARCH_ROWS = 20
@@ -180,9 +180,7 @@ class Upload:
         if key in ("lon", "lat") and "lonlat" in keys:
             return keys["lonlat"]
         if key == "region_code":
-            return (
-                keys.get("street") or keys.get("district") or keys.get("city") or header_for(key)
-            )
+            return keys.get("street") or keys.get("district") or keys.get("city") or header_for(key)
         if key == "stops":
             return STOPS_SHEET
         return header_for(key)
@@ -302,7 +300,10 @@ def _sheet_rows(ws: Any) -> list[tuple[Any, ...]]:
     ws.reset_dimensions()  # some writers record a wrong size; read what is there
     rows: list[tuple[Any, ...]] = []
     for values in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-        rows.append(values)
+        end = len(values)
+        while end and (values[end - 1] is None or values[end - 1] == ""):
+            end -= 1  # read-only rows come padded to max_col
+        rows.append(values[:end])
         if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS + 1000:
             break
     while rows and not any(cell_text(v) for v in rows[-1]):
@@ -310,13 +311,14 @@ def _sheet_rows(ws: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-_MERGE_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 
 
 def _vertical_merges(ws: Any) -> list[tuple[int, int, int]]:
     """Merged ranges one column wide and several rows high: (column, first row, last row),
     0-based column, 1-based rows. openpyxl's read-only sheets do not expose merges, so
-    they are read from the sheet's XML (the ``mergeCell`` elements at its end)."""
+    they are found in the sheet's XML (the ``mergeCell`` elements at its end) by a plain
+    byte search: parsing the whole sheet a second time would double the read."""
     from openpyxl.utils.cell import range_boundaries
 
     out: list[tuple[int, int, int]] = []
@@ -325,16 +327,14 @@ def _vertical_merges(ws: Any) -> list[tuple[int, int, int]]:
     except (AttributeError, KeyError, OSError):
         return out
     with source:
-        for _event, element in ElementTree.iterparse(source, events=("end",)):
-            if element.tag == _MERGE_TAG:
-                try:
-                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref", ""))
-                except (TypeError, ValueError):
-                    continue
-                if min_col == max_col and max_row > min_row:
-                    out.append((min_col - 1, min_row, max_row))
-            elif element.tag.endswith("}row"):
-                element.clear()
+        data = source.read()
+    for ref in _MERGE_REF.findall(data):
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii"))
+        except (TypeError, ValueError):
+            continue
+        if min_col == max_col and max_row > min_row:
+            out.append((min_col - 1, min_row, max_row))
     return out
 
 
@@ -648,7 +648,7 @@ def read_upload(*, filename: str, content: bytes, context: LedgerContext) -> Upl
         cells = {
             c.key: values[c.index] if c.index < len(values) else None for c in columns if c.key
         }
-        texts_in_row = [cell_text(v) for v in values if cell_text(v)]
+        texts_in_row = [t for t in map(cell_text, values) if t]
         if not texts_in_row:
             upload.skipped[row_number] = "blank"
             continue
@@ -751,9 +751,15 @@ class _RowReader:
         self.number = number
         raw = out.raw
         for key, value in cells.items():
-            if key in ("lon", "lat", "lonlat", "crs", "street", "district", "city") or key.startswith(
-                "staff."
-            ):
+            if key in (
+                "lon",
+                "lat",
+                "lonlat",
+                "crs",
+                "street",
+                "district",
+                "city",
+            ) or key.startswith("staff."):
                 continue
             text = cell_text(value)
             if key == "kind":
@@ -963,6 +969,7 @@ class _RowReader:
             self.error(lon_key if exc.field != "lat" else lat_key, shown, exc.message)
             return
         raw["lon"], raw["lat"] = round(wgs_lon, 7), round(wgs_lat, 7)
+        raw[POINT_CHECKED] = True
         out.wgs84 = (raw["lon"], raw["lat"])
 
     def _staff(self, cells: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -1077,6 +1084,7 @@ def _place_mobile_stations(upload: Upload) -> None:
         stops = raw.get("stops") or []
         if raw.get("kind") == "mobile" and stops:
             raw["lon"], raw["lat"] = stops[0]["lon"], stops[0]["lat"]
+            raw[POINT_CHECKED] = True
             urow.wgs84 = (raw["lon"], raw["lat"])
             continue
         key = "lonlat" if "lonlat" in {c.key for c in upload.columns} else "lon"
@@ -1218,4 +1226,5 @@ def _parse_stop(
         "lat": round(lat, 7),
         "hours": stop_hours,
         "crs": CRS.WGS84.value,
+        POINT_CHECKED: True,
     }, []

@@ -130,6 +130,13 @@ FIELD_HEADERS: dict[str, str] = {
     "staff": "站长/管理员",
     "stops": STOPS_SHEET,
     "default_crs": "默认坐标系",
+    # Read from officers' own ledgers (not written by the template).
+    "short_name": "上图简称",
+    "city": "所属市",
+    "district": "所属区县",
+    "street": "所属街道",
+    "lonlat": "经纬度",
+    "on_duplicate": "重复行的处理",
 }
 
 

@@ -405,3 +405,19 @@ def test_a_regions_summer_months_decide_how_ledgers_read_summer_and_winter(
     assert hours.is_open(at(2026, 6, 15, 6, 30))  # June: summer here
     assert not hours.is_open(at(2026, 5, 15, 6, 30))  # May: already winter hours here
     assert hours.is_open(at(2026, 9, 15, 8, 30)) and not hours.is_open(at(2026, 9, 15, 6, 30))
+
+
+def test_docs_list_every_word_the_reader_knows():
+    """docs/registry.md's synonym tables are the officers' reference: no word missing."""
+    from django.conf import settings
+
+    from yizhan.stations.io.vocabulary import AMENITY_WORDS, HEADER_SYNONYMS, KIND_WORDS
+
+    docs = (Path(settings.BASE_DIR) / "docs" / "registry.md").read_text(encoding="utf-8").lower()
+    words = [
+        *(w for key, ws in HEADER_SYNONYMS.items() if key != "region_name" for w in ws),
+        *(w for ws in KIND_WORDS.values() for w in ws),
+        *(w for code, ws in AMENITY_WORDS.items() for w in ws if w != "暖气/取暖器"),
+    ]
+    missing = [w for w in words if not w.isascii() and w.lower() not in docs]
+    assert not missing, missing
