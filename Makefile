@@ -35,6 +35,7 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py import_regions --china
 	$(PY) manage.py demo_city --if-empty
 	@PORT=$(PORT) scripts/run
 
