@@ -10,11 +10,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from geoplan.crs import CRS, from_wgs84
@@ -36,6 +37,7 @@ from yizhan.stations.hours import OpeningHours
 from yizhan.stations.io import exports
 from yizhan.stations.models import (
     Amenity,
+    LedgerWord,
     MobileStop,
     Service,
     Station,
@@ -562,6 +564,89 @@ class CatalogueAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+def _ledger_code_choices() -> list[tuple[str, Any]]:
+    """What a ledger word can mean: a station kind, or an amenity of the catalogue."""
+    return [
+        ("", "---------"),
+        (str(LedgerWord.What.KIND.label), list(StationKind.choices)),
+        (
+            str(LedgerWord.What.AMENITY.label),
+            [(a.code, str(a)) for a in Amenity.objects.order_by("sort_order", "code")],
+        ),
+    ]
+
+
+class LedgerWordForm(forms.ModelForm):
+    code = forms.ChoiceField(label=_("对应"), choices=_ledger_code_choices)
+
+    class Meta:
+        model = LedgerWord
+        fields = ("what", "word", "code")
+
+    def clean_word(self) -> str:
+        return str(self.cleaned_data.get("word") or "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        what, code = data.get("what"), data.get("code")
+        if what == LedgerWord.What.KIND and code not in StationKind.values:
+            self.add_error("code", _("请选择一种驿站类型"))
+        elif (
+            what == LedgerWord.What.AMENITY
+            and code
+            and not Amenity.objects.filter(code=code).exists()
+        ):
+            self.add_error("code", _("请选择设施目录中的一项"))
+        return data
+
+
+@admin.register(LedgerWord)
+class LedgerWordAdmin(admin.ModelAdmin):
+    """台账用语: officers' own words for kinds and amenities, which the next import (or
+    重新校验) understands. Words are shared by every officer's imports, so only users
+    granted this model's permissions may add, change or delete them."""
+
+    form = LedgerWordForm
+    list_display = ("word", "what", "code_label", "added_by", "added_at")
+    list_filter = ("what",)
+    search_fields = ("word", "code")
+    readonly_fields = ("added_by", "added_at")
+
+    @admin.display(description=_("对应"), ordering="code")
+    def code_label(self, obj: LedgerWord) -> str:
+        if obj.what == LedgerWord.What.KIND:
+            return str(dict(StationKind.choices).get(obj.code, obj.code))
+        amenity = Amenity.objects.filter(code=obj.code).first()
+        return str(amenity) if amenity else obj.code
+
+    def save_model(self, request: HttpRequest, obj: LedgerWord, form: Any, change: bool) -> None:
+        if not change:
+            obj.added_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    def response_add(
+        self, request: HttpRequest, obj: LedgerWord, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Back to the import page the word was added from (``?next=``), where 重新校验
+        picks it up."""
+        back = request.GET.get("next", "")
+        if (
+            back
+            and "_addanother" not in request.POST
+            and "_continue" not in request.POST
+            and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+        ):
+            self.message_user(
+                request,
+                _("已添加台账用语“%(word)s”。点“重新校验”即可按新用语校验。") % {"word": obj.word},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(back)
+        return super().response_add(request, obj, post_url_continue)
 
 
 # The region registry's page. Registered here, not in `regions.admin`: its scoping (what

@@ -136,7 +136,8 @@ class ImportOptions:
     ``region``: the region rows without one belong to, and inside which streets are
     matched by name (the officer's own region when empty). ``mapping``: {folded header:
     raw key or "" for "not imported"}. ``decisions``: {sheet row: "update" | "keep" |
-    "skip"} for duplicates; ``on_duplicate`` for the rest of them."""
+    "skip"} for duplicates; ``on_duplicate`` for the rest of them. ``columns_confirmed``:
+    the officer confirmed in the console what each column is (reading ignores it)."""
 
     default_crs: str = "wgs84"
     region: str = ""
@@ -144,6 +145,7 @@ class ImportOptions:
     on_duplicate: str = ""
     decisions: Mapping[int, str] = field(default_factory=dict)
     skip_errors: bool = False
+    columns_confirmed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +155,7 @@ class ImportOptions:
             "on_duplicate": self.on_duplicate,
             "decisions": {str(k): v for k, v in self.decisions.items()},
             "skip_errors": self.skip_errors,
+            "columns_confirmed": self.columns_confirmed,
         }
 
     @classmethod
@@ -164,6 +167,7 @@ class ImportOptions:
             on_duplicate=data.get("on_duplicate", ""),
             decisions={int(k): v for k, v in (data.get("decisions") or {}).items()},
             skip_errors=bool(data.get("skip_errors")),
+            columns_confirmed=bool(data.get("columns_confirmed")),
         )
 
     def decision(self, row: int) -> str:
