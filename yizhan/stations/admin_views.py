@@ -460,7 +460,9 @@ def _report_context(
     duplicates = [r for r in rows if r["status"] == imports.STATUS_DUPLICATE and r["duplicate"]]
     if decisions_form is None and duplicates and open_for_changes:
         decisions_form = DecisionsForm(rows=duplicates)
-    undecided = sum(1 for r in duplicates if r["action"] == imports.ACTION_LEFT)
+    undecided = sum(
+        1 for r in duplicates if r["action"] == imports.ACTION_LEFT and not r.get("decision")
+    )
 
     # Every row, the ones that need a look first.
     ordered = sorted(rows, key=_priority)

@@ -1046,13 +1046,18 @@ def rows_left_xlsx(station_import: StationImport) -> bytes:
         sheet=report.get("sheet", ""),
     )
     header = [cell_text(v) for v in rows[header_row - 1]] if len(rows) >= header_row else []
-    width = max([len(header), *(len(rows[n - 1]) for n in left if n <= len(rows))], default=0)
+    # Up to the last column with anything in it (an .xlsx reads as MAX_COLUMNS wide).
+    width = max(
+        [_used_width(header), *(_used_width(rows[n - 1]) for n in left if n <= len(rows))],
+        default=0,
+    )
+    header = header[:width]
     header = [*header, *[""] * (width - len(header))]
     body = []
     for number in sorted(left):
         if number > len(rows):
             continue
-        values = [*rows[number - 1], *[None] * (width - len(rows[number - 1]))]
+        values = [*rows[number - 1][:width], *[None] * (width - len(rows[number - 1]))]
         explain = "；".join(
             f"{m['column']}：{m['text']}" if m["column"] else m["text"]
             for m in left[number].get("messages", [])
@@ -1068,6 +1073,10 @@ def rows_left_xlsx(station_import: StationImport) -> bytes:
         wrap=True,
     )
     return book.content()
+
+
+def _used_width(values: Sequence[Any]) -> int:
+    return max((i + 1 for i, v in enumerate(values) if cell_text(v)), default=0)
 
 
 def _plain(value: Any) -> Any:
