@@ -542,6 +542,7 @@ class StationImportAdmin(admin.ModelAdmin):
     readonly_fields = (
         "filename",
         "default_crs",
+        "options",
         "status",
         "report",
         "uploaded_by",
