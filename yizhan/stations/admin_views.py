@@ -101,6 +101,7 @@ KEY_LABELS = {
     "crs": _("坐标系（每行）"),
 }
 NOT_IMPORTED = _("不导入")
+DECISION_LABELS = {"update": _("更新"), "keep": _("两个都保留"), "skip": _("跳过")}
 # A column read as one of these makes the file the registry's own template.
 _LEDGER_HOWS = ("unknown", "personal", "repeat")
 IMPORT_REGION_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.DISTRICT)
@@ -335,7 +336,8 @@ def _week(hours: dict[str, Any], monday: dt.date) -> dict[str, Any] | None:
         )
     except InvalidOpeningHours:
         return None
-    days = []
+    days: list[dict[str, Any]] = []
+    texts: list[str] = []
     for index, label in enumerate(WEEKDAY_LABELS):
         day = flags[index * 24 : index * 24 + 24]
         spans: list[tuple[int, int]] = []
@@ -346,17 +348,17 @@ def _week(hours: dict[str, Any], monday: dt.date) -> dict[str, Any] | None:
                 spans[-1] = (spans[-1][0], hour + 1)
             else:
                 spans.append((hour, hour + 1))
-        text = "、".join(f"{a}–{b}" for a, b in spans) if spans else str(_("不开放"))
+        text = ", ".join(f"{a}–{b}" for a, b in spans) if spans else str(_("不开放"))
+        texts.append(f"{label} {text}")
         days.append(
             {
                 "label": label,
                 "date": monday + dt.timedelta(days=index),
                 "y": index * 10,
                 "spans": [{"x": 14 + a * 5, "w": (b - a) * 5} for a, b in spans],
-                "text": f"{label} {text}",
             }
         )
-    return {"days": days, "summary": "；".join(d["text"] for d in days)}
+    return {"days": days, "summary": "; ".join(texts)}
 
 
 def _priority(row: dict[str, Any]) -> tuple[int, int]:
@@ -512,7 +514,14 @@ def _report_context(
         "columns_missing": [key_label(k) for k in header.missing] if header else [],
         "columns_confirmed": options.columns_confirmed,
         "crs_column": any(c.get("key") == "crs" for c in columns),
-        "duplicates": [{**r, "field": decision_fields.get(r["row"])} for r in duplicates],
+        "duplicates": [
+            {
+                **r,
+                "field": decision_fields.get(r["row"]),
+                "decision_label": DECISION_LABELS.get(r.get("decision") or "", _("未决定，未导入")),
+            }
+            for r in duplicates
+        ],
         "decisions_form": decisions_form if duplicates and open_for_changes else None,
         "undecided": undecided,
         "rows": shown,
