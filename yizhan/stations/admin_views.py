@@ -36,7 +36,7 @@ from yizhan.stations.hours import InvalidOpeningHours, OpeningHours, week_open_h
 from yizhan.stations.io import exports, imports
 from yizhan.stations.io.reading import SheetColumn, SheetHeader, UploadError, read_headers
 from yizhan.stations.io.spreadsheets import MAX_FILE_BYTES, header_for
-from yizhan.stations.io.vocabulary import IGNORE, MAPPABLE_KEYS, norm
+from yizhan.stations.io.vocabulary import HEADER_SYNONYMS, IGNORE, MAPPABLE_KEYS, norm
 from yizhan.stations.models import LedgerWord, MapPlatform, Station, StationImport
 from yizhan.stations.rules import LISTING_NAME_MAX, PLATFORM_NAME_MAX
 from yizhan.stations.selectors import ledger_mapping, stations_list
@@ -60,7 +60,7 @@ ACTION_LABELS = {
 STATUS_LABELS = {
     imports.STATUS_ERROR: _("有错误"),
     imports.STATUS_DUPLICATE: _("重复"),
-    imports.STATUS_WARNING: _("提示"),
+    imports.STATUS_WARNING: pgettext_lazy("import status", "提示"),
     imports.STATUS_NEW: _("新增"),
     imports.STATUS_CHANGED: _("更新"),
     imports.STATUS_UNCHANGED: _("不变"),
@@ -95,6 +95,7 @@ CRS_CHOICES = [
 # What the column-mapping step offers where the template's header is not a plain word.
 KEY_LABELS = {
     "short_name": _("上图简称"),
+    "city": _("所属市（名称）"),
     "district": _("所属区县（名称）"),
     "street": _("所属街道（名称）"),
     "lonlat": _("经纬度（一格：经度,纬度）"),
@@ -120,7 +121,9 @@ def key_label(key: str) -> str:
     """The Chinese name of a raw key in the column-mapping step."""
     if key in KEY_LABELS:
         return str(KEY_LABELS[key])
-    return header_for(key)
+    label = header_for(key)
+    # A key newer than the template's headers: its first synonym.
+    return HEADER_SYNONYMS.get(key, (label,))[0] if label == key else label
 
 
 def _key_choices() -> list[tuple[str, str]]:
@@ -678,7 +681,7 @@ def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]
 
 
 def _names_streets(filename: str, content: bytes, mapping: dict[str, str]) -> bool:
-    """Whether the file gives streets or districts by name (not by region code)."""
+    """Whether the file gives streets, districts or cities by name (not by region code)."""
     if len(content) > MAX_FILE_BYTES:
         return False
     try:
@@ -686,7 +689,7 @@ def _names_streets(filename: str, content: bytes, mapping: dict[str, str]) -> bo
     except UploadError:
         return False
     keys = {c.key for c in header.columns}
-    return bool(keys & {"street", "district"}) and "region_code" not in keys
+    return bool(keys & {"street", "district", "city"}) and "region_code" not in keys
 
 
 def _platform(request: HttpRequest) -> str:
