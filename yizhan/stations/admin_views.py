@@ -234,7 +234,19 @@ def _decision_choices(row: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 class DecisionsForm(forms.Form):
-    """What to do with each duplicate row: update, keep both, or skip."""
+    """What to do with each duplicate row (update, keep both, or skip), and with every
+    duplicate not decided row by row (``rest``: the import's ``on_duplicate``)."""
+
+    rest = forms.ChoiceField(
+        label=_("其余未逐行选择的重复行"),
+        choices=[
+            ("", _("不导入，留待决定")),
+            ("update", _("都更新（已登记的驿站或前面的行）")),
+            ("keep", _("都保留（两个都导入）")),
+            ("skip", _("都跳过")),
+        ],
+        required=False,
+    )
 
     def __init__(self, *args: Any, rows: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -461,10 +473,13 @@ def _report_context(
         ]
     columns_pending = needs_columns and not options.columns_confirmed
 
-    # Duplicates the officer decides.
+    # Duplicates the officer decides (row by row for the first ones, or all at once).
     duplicates = [r for r in rows if r["status"] == imports.STATUS_DUPLICATE and r["duplicate"]]
+    duplicates_hidden = max(0, len(duplicates) - SHOWN_ROWS)
     if decisions_form is None and duplicates and open_for_changes:
-        decisions_form = DecisionsForm(rows=duplicates)
+        decisions_form = DecisionsForm(
+            rows=duplicates[:SHOWN_ROWS], initial={"rest": options.on_duplicate}
+        )
     undecided = sum(
         1 for r in duplicates if r["action"] == imports.ACTION_LEFT and not r.get("decision")
     )
@@ -489,7 +504,9 @@ def _report_context(
             }
         )
     decision_fields = (
-        {r["row"]: decisions_form[f"dup-{r['row']}"] for r in duplicates} if decisions_form else {}
+        {r["row"]: decisions_form[f"dup-{r['row']}"] for r in duplicates[:SHOWN_ROWS]}
+        if decisions_form
+        else {}
     )
 
     counts = report.get("counts", {})
@@ -523,8 +540,10 @@ def _report_context(
                 "field": decision_fields.get(r["row"]),
                 "decision_label": DECISION_LABELS.get(r.get("decision") or "", _("未决定，未导入")),
             }
-            for r in duplicates
+            for r in duplicates[:SHOWN_ROWS]
         ],
+        "duplicates_count": len(duplicates),
+        "duplicates_hidden": duplicates_hidden,
         "decisions_form": decisions_form if duplicates and open_for_changes else None,
         "undecided": undecided,
         "rows": shown,
@@ -603,11 +622,17 @@ def _import_post(
             rows = station_import.report.get("rows", [])
             duplicates = [r for r in rows if r["status"] == imports.STATUS_DUPLICATE]
             decisions = DecisionsForm(request.POST, rows=duplicates)
-            if decisions.is_valid():
-                chosen = {**imports.import_options(station_import).decisions}
-                chosen.update(decisions.decisions())
-                _recheck(request, station_import, decisions=chosen)
-                messages.success(request, _("已保存重复行的处理方式并重新校验。"))
+            if not decisions.is_valid():
+                raise ApplicationError(str(_("请从列出的处理方式中选择")))
+            chosen = {**imports.import_options(station_import).decisions}
+            chosen.update(decisions.decisions())
+            _recheck(
+                request,
+                station_import,
+                decisions=chosen,
+                on_duplicate=decisions.cleaned_data["rest"],
+            )
+            messages.success(request, _("已保存重复行的处理方式并重新校验。"))
         elif action == "recheck":
             _recheck(request, station_import)
             messages.success(request, _("已按最新的台账用语和驿站登记重新校验。"))

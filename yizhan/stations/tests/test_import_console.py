@@ -429,9 +429,23 @@ def test_duplicate_decisions_change_what_the_import_does(client, clerk, ledger, 
     assert imports.import_options(station_import).decisions[DUPLICATE] == "skip"
 
     # Nothing but the choices offered.
-    post(client, station_import, "decide", **{"dup-5": "merge"})
+    response = post(client, station_import, "decide", **{"dup-5": "merge"})
+    assert "请从列出的处理方式中选择" in client.get(response["Location"]).content.decode()
     station_import.refresh_from_db()
     assert row(station_import, 5)["action"] == "create"
+
+
+def test_the_duplicates_not_decided_row_by_row_can_be_decided_at_once(
+    client, clerk, ledger, existing
+):
+    client.force_login(clerk)
+    station_import = confirmed(client, upload(client, ledger))
+    post(client, station_import, "decide", **{f"dup-{DUPLICATE}": "skip", "rest": "keep"})
+    station_import.refresh_from_db()
+    assert row(station_import, 5)["action"] == "create"  # kept beside HRB-DL-050
+    assert row(station_import, DUPLICATE)["action"] == "left"  # its own choice wins
+    assert imports.import_options(station_import).on_duplicate == "keep"
+    assert selected(page(client, station_import))["rest"] == "keep"
 
 
 # ---------------------------------------------------------------------------
