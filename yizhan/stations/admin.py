@@ -67,8 +67,15 @@ class RegionListFilter(admin.SimpleListFilter):
     parameter_name = "region"
 
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        # The regions that have stations (and the cities and districts above them), not
+        # every street of the country.
+        held = Station.objects.filter(user_scope(user=request.user).q("region")).values_list(
+            "region__code", flat=True
+        )
+        prefixes = {code[:n] for code in set(held) for n in (4, 6, 9) if len(code) >= n}
         regions = Region.objects.filter(user_scope(user=request.user).q("")).filter(
-            level__in=[RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.STREET]
+            level__in=[RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.STREET],
+            code__in=prefixes,
         )
         # Indent by depth (plain text: the facet counts escape HTML): district, streets.
         return [(r.code, "· " * (len(r.code) // 3 - 1) + r.name) for r in regions]
@@ -284,6 +291,8 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display_links = ("code", "name")
     list_filter = (RegionListFilter, "kind", "status", "star_level", "keeps_workday_hours")
     search_fields = ("code", "name", "address")
+    # A search box, not a <select> of every street in the country (45,000 once loaded).
+    autocomplete_fields = ("region",)
     list_per_page = 50
     list_select_related = ("region",)
     readonly_fields = ("status_changed_at", "created_at", "updated_at")
@@ -685,6 +694,11 @@ class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # officer of the region sets its 夏季 months (how ledgers' 夏季/冬季 hours are read).
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return region_seasons_can_edit(request.user, obj)
+
+    # Reference data every officer reads (their own subtree: the queryset is scoped), and
+    # what the station form's region search asks.
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_active and request.user.is_staff)
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         if request.user.is_superuser:

@@ -550,12 +550,10 @@ class _Planner:
         generated = False
         left = bool(duplicate) and decision not in ("keep", "update")
         if not code and raw.get("region_code") and not errors and not left:
-            region_code = str(raw["region_code"])
             if duplicate and duplicate["kind"] == "file" and decision == "update":
                 code = duplicate.get("code", "")
-            if not code:
-                code, generated = self.codes.take(region_code), True
-        raw["code"] = code or "X-0"  # a placeholder: the row is left out or in error
+            generated = not code  # numbered once the row is known to be good
+        raw["code"] = code or "X-0"  # a placeholder until then (or for a row left out)
         data: StationData | None = None
         try:
             data = station_data_clean(
@@ -595,7 +593,7 @@ class _Planner:
         entry: dict[str, Any] = {
             "sheet": self.upload.sheet,
             "row": urow.row,
-            "code": code if (station is not None or generated or urow.raw.get("code")) else "",
+            "code": code if (station is not None or urow.raw.get("code")) else "",
             "name": name,
             "status": "",
             "action": ACTION_INVALID,
@@ -624,6 +622,8 @@ class _Planner:
             entry["status"] = STATUS_ERROR
             entry["action"] = ACTION_INVALID
             return entry
+        if generated:
+            data = dataclasses.replace(data, code=self.codes.take(data.region_code))
         if station is None:
             action = ACTION_CREATE
         else:

@@ -181,3 +181,15 @@ def test_amenity_names_follow_the_console_language(admin_client, stations):
     chinese = client.get(change_url("Z1")).content.decode()
     assert "热水" in chinese
     assert station.station_amenities.count() == 2
+
+
+def test_the_region_is_searched_within_the_officers_subtree(client, stations, street_officer):
+    """A searchable box, not a list of every street in the country (45,000 once loaded)."""
+    client.force_login(street_officer)
+    found = client.get(
+        "/console/autocomplete/",
+        {"app_label": "stations", "model_name": "station", "field_name": "region", "term": "街道"},
+    ).json()
+    names = {r["text"] for r in found["results"]}
+    assert any("兆麟街道" in n for n in names)
+    assert not any("通江" in n or "南岗" in n for n in names)
