@@ -83,6 +83,9 @@ STATION_COLUMNS: tuple[Column, ...] = (
         "code", "驿站编号", ("编号", "code", "station_code"), True, "全局唯一；按编号新增或更新"
     ),
     Column("name", "名称", ("驿站名称", "name"), True, "不超过60个字"),
+    Column(
+        "short_name", "上图简称", ("short_name",), False, "名称超过地图平台上限时必填，不超过20个字"
+    ),
     Column("kind", "类型", ("驿站类型", "kind", "type"), True, "固定 / 流动 / 智能"),
     Column("status", "状态", ("status",), False, "规划中 / 运营中 / 暂停 / 已摘牌；空白为运营中"),
     Column("status_reason", "状态说明", ("status_reason",), False, "暂停或摘牌时必填"),
@@ -131,7 +134,6 @@ FIELD_HEADERS: dict[str, str] = {
     "stops": STOPS_SHEET,
     "default_crs": "默认坐标系",
     # Read from officers' own ledgers (not written by the template).
-    "short_name": "上图简称",
     "city": "所属市",
     "district": "所属区县",
     "street": "所属街道",
@@ -312,6 +314,7 @@ def station_cells(station: Station, *, crs: CRS) -> dict[str, Any]:
     cells: dict[str, Any] = {
         "code": station.code,
         "name": station.name,
+        "short_name": station.short_name,
         "kind": KIND_LABELS.get(station.kind, station.kind),
         "status": STATUS_LABELS.get(station.status, station.status),
         "status_reason": station.status_reason,

@@ -923,3 +923,17 @@ def test_an_import_whose_worker_died_can_be_confirmed_again(
     station_import.refresh_from_db()
     assert station_import.status == StationImport.Status.COMMITTED
     assert Station.objects.filter(code="A1").exists()
+
+
+def test_the_short_name_goes_out_with_the_export_and_comes_back(registry):
+    Station.objects.filter(code="HRB-DL-001").update(short_name="工会驿站（中央大街店）")
+    content = export("xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["驿站"]
+    header = [c.value for c in sheet[1]]
+    assert "上图简称" in header
+    Station.objects.filter(code="HRB-DL-001").update(short_name="")
+    report = check(content).report
+    (row,) = [r for r in report["rows"] if r["code"] == "HRB-DL-001"]
+    assert row["action"] == "update" and "上图简称" in row["changes"]
+    commit(check(content))
+    assert Station.objects.get(code="HRB-DL-001").short_name == "工会驿站（中央大街店）"
