@@ -7,11 +7,13 @@ Idempotent: a second run adds nothing (history is written only for stations with
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,11 +27,15 @@ from yizhan.operations.models import (
     InspectionAnswer,
     OpeningLog,
     Rectification,
-    RectificationEvent,
     SeasonalMode,
 )
 from yizhan.operations.selectors import checklist_current, checklist_items_for
-from yizhan.operations.services import mystery_visit_assign, rectification_issue
+from yizhan.operations.services import (
+    mystery_visit_assign,
+    rectification_fix,
+    rectification_issue,
+    rectifications_escalate,
+)
 from yizhan.regions.models import Region
 from yizhan.stations.hours import InvalidOpeningHours, OpeningHours
 from yizhan.stations.models import StaffRole, Station, StationKind, StationStaff, StationStatus
@@ -266,22 +272,55 @@ def _inspections_write(done: list[Inspection]) -> None:
     )
 
 
+def _daily_failed(station: Station, day: dt.date, code: str) -> tuple[Inspection | None, str]:
+    """The station's daily check of ``day`` with item ``code`` answered "no" (the demo's
+    checks are written passed: this one found the problem), and when it was submitted;
+    (None, "") when there was no check that day."""
+    inspection = Inspection.objects.filter(station=station, tier="daily", period_start=day).first()
+    if inspection is None:
+        return None, ""
+    inspection.answers.filter(item__code=code).update(ok=False, value="no")
+    inspection.failed_count = inspection.answers.filter(ok=False).count()
+    inspection.save(update_fields=["failed_count"])
+    return inspection, code
+
+
 def _orders_ensure(
     stations: Sequence[Station], users: Mapping[str, User], officer: User, now: dt.datetime
 ) -> None:
+    """Orders in every state, made the way the services make them (owners, findings,
+    deadlines), at the times they would have happened; the escalated one was moved by
+    the escalation run at the times `manage.py remind` would have moved it, one level at
+    a time and only after its deadline."""
     if Rectification.objects.filter(station__in=stations).exists() or len(stations) < 3:
         return
     demo = Station.objects.get(code=DEMO_STATION)
-    rectification_issue(
-        user=users["guanli"],
-        station=demo,
-        title="药箱药品均在有效期内",
-        severity="high",
-        source="inspection",
-        source_ref="item:medicine_in_date",
-        detail="日巡发现：藿香正气水 2 盒已过期",
-        now=now - dt.timedelta(hours=5),
-    )
+    today = now.astimezone(SHANGHAI).date()
+    # Expired medicine found by the daily check two days ago, and found again yesterday
+    # (再次发现): one order, two findings, the master responsible.
+    for back, detail in ((2, "藿香正气水 2 盒已过期"), (1, "仍有 1 盒过期未下架")):
+        inspection, code = _daily_failed(demo, today - dt.timedelta(days=back), "medicine_in_date")
+        item = (
+            inspection.checklist.items.filter(code=code).first() if inspection is not None else None
+        )
+        at = (
+            inspection.submitted_at
+            if inspection is not None
+            else dt.datetime.combine(today - dt.timedelta(days=back), dt.time(9, 30), SHANGHAI)
+        )
+        rectification_issue(
+            user=users["guanli"],
+            station=demo,
+            title="药箱药品均在有效期内",
+            severity="high",
+            source="inspection",
+            source_ref="item:medicine_in_date",
+            detail=detail,
+            inspection=inspection,
+            item=item,
+            value="no" if inspection is not None else "",
+            now=at,
+        )
     fixed = rectification_issue(
         user=users["ducha"],
         station=demo,
@@ -291,35 +330,36 @@ def _orders_ensure(
         detail="公示牌褪色，电话看不清",
         now=now - dt.timedelta(days=3),
     )
-    fixed.status, fixed.fixed_at, fixed.fixed_by = (
-        "fixed",
-        now - dt.timedelta(hours=20),
-        users["zhanzhang"],
-    )
-    fixed.fix_note = "已更换新公示牌"
-    fixed.save()
-    RectificationEvent.objects.create(
-        rectification=fixed,
-        action="fixed",
-        at=fixed.fixed_at,
+    rectification_fix(
         user=users["zhanzhang"],
-        note=fixed.fix_note,
+        rectification=fixed,
+        note="已更换新公示牌",
+        photo=_demo_photo(),
+        now=now - dt.timedelta(hours=20),
     )
+    # A locked door the inspector found eight days ago at a station whose staff cannot
+    # sign in (the inspector holds the order): three days to fix it, then a street
+    # union's three days, and now the district's.
+    late_station = next((s for s in stations[3:] if s.pk != demo.pk), stations[2])
     late = rectification_issue(
-        user=officer,
-        station=stations[2],
+        user=users["ducha"],
+        station=late_station,
         title="开放时间内门未上锁、可自由进入",
-        severity="critical",
-        source="report",
-        detail="骑手反映：中午 12 点门锁着",
-        now=now - dt.timedelta(days=4),
+        severity="high",
+        source="officer",
+        detail="督查发现：开放时间内门锁着，骑手进不去",
+        now=now - dt.timedelta(days=8),
     )
-    late.level, late.escalated_at = 2, now - dt.timedelta(days=2)
-    late.deadline = now - dt.timedelta(days=1)
-    late.save()
-    RectificationEvent.objects.create(
-        rectification=late,
-        action="escalated",
-        at=late.escalated_at,
-        note="逾期未整改，升级至区级工会督办",
-    )
+    for _level in (1, 2):
+        late.refresh_from_db()
+        rectifications_escalate(now=late.escalates_at + dt.timedelta(minutes=15))
+
+
+def _demo_photo() -> IO[bytes]:
+    """A small JPEG standing in for the photo of the fix."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (40, 120, 60)).save(out, "JPEG")
+    out.seek(0)
+    return out

@@ -152,6 +152,9 @@ def my_day_api(request: HttpRequest):  # type: ignore[no-untyped-def]
             severity=r.severity,
             status=r.status,
             deadline=r.deadline,
+            assignee=r.assignee.display_name if r.assignee else None,
+            assignee_basis=r.assignee_basis,
+            level=r.level,
         )
 
     return MyDayOut(

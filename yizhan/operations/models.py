@@ -5,6 +5,8 @@ Times are the server's: a phone says where it is, never when."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -388,9 +390,26 @@ class EscalationLevel(models.IntegerChoices):
     CITY = 3, pgettext_lazy("escalation level", "市级工会")
 
 
+class AssigneeBasis(models.TextChoices):
+    """Why the responsible person (责任人) holds an order."""
+
+    MASTER = "master", pgettext_lazy("assignee basis", "站长")
+    ADMINISTRATOR = "administrator", pgettext_lazy("assignee basis", "管理员")
+    # The station has no master or administrator who can sign in.
+    ISSUER = "issuer", pgettext_lazy("assignee basis", "下发人代管")
+    # ... and nobody issued it (a worker's report): the nearest union level's officer.
+    OFFICER = "officer", pgettext_lazy("assignee basis", "工会代管")
+    CHOSEN = "chosen", pgettext_lazy("assignee basis", "指定")
+
+
 class Rectification(models.Model):
     """A finding to put right by a deadline, fixed with evidence, checked by its issuer,
-    and escalated one level up each time it runs past its deadline."""
+    and escalated one level up each time it runs past the time its level was given.
+
+    ``deadline`` is the station's and never moves; ``level_deadline`` is when the order,
+    still open, moves up from the union level it was escalated to (None while it is at
+    the station: its ``deadline`` applies). The findings that opened it and that joined
+    it later are its ``findings``."""
 
     station = models.ForeignKey(
         "stations.Station",
@@ -436,6 +455,9 @@ class Rectification(models.Model):
         related_name="rectifications_assigned",
         verbose_name=_("责任人"),
     )
+    assignee_basis = models.CharField(
+        _("责任人依据"), max_length=16, choices=AssigneeBasis.choices, blank=True
+    )
     created_at = models.DateTimeField(_("下发时间"), db_index=True)
     deadline = models.DateTimeField(_("整改期限"))
     status = models.CharField(
@@ -445,6 +467,7 @@ class Rectification(models.Model):
         _("督办层级"), choices=EscalationLevel.choices, default=EscalationLevel.STATION
     )
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    level_deadline = models.DateTimeField(_("本级督办期限"), null=True, blank=True)
     fix_note = models.TextField(_("整改说明"), blank=True)
     fix_photo = models.ImageField(
         _("整改照片"), upload_to="rectifications/%Y/%m/", blank=True, validators=[validate_photo]
@@ -494,6 +517,63 @@ class Rectification(models.Model):
         """The finding's checklist question in the request's language, else the title."""
         return self.item.label if self.item_id and self.item else self.title
 
+    @property
+    def escalates_at(self) -> dt.datetime:
+        """When the order, still open then, moves up a level (or, at the top, is
+        reported again)."""
+        return self.level_deadline or self.deadline
+
+
+class RectificationFinding(models.Model):
+    """One time the thing an order is about was found: the finding that opened the order
+    and every repeat that joined it while it was open (再次发现)."""
+
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, related_name="findings", verbose_name=_("整改单")
+    )
+    at = models.DateTimeField(_("发现时间"))
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发现人"),
+    )
+    source = models.CharField(_("来源"), max_length=10, choices=RectificationSource.choices)
+    inspection = models.ForeignKey(
+        Inspection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+        verbose_name=_("巡查"),
+    )
+    item = models.ForeignKey(
+        ChecklistItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("检查项"),
+    )
+    # The failed answer ("no", "72"), as the inspection recorded it.
+    value = models.CharField(_("结果"), max_length=200, blank=True)
+    detail = models.TextField(_("详情"), blank=True)
+
+    class Meta:
+        verbose_name = _("发现记录")
+        verbose_name_plural = pgettext_lazy("plural", "发现记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.rectification_id} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """What was found, in the request's language."""
+        return self.item.label if self.item_id and self.item else self.rectification.title
+
 
 class RectificationEvent(models.Model):
     class Action(models.TextChoices):
@@ -503,6 +583,7 @@ class RectificationEvent(models.Model):
         CLOSED = "closed", pgettext_lazy("rectification action", "复核销号")
         ESCALATED = "escalated", pgettext_lazy("rectification action", "逾期升级")
         REASSIGNED = "reassigned", pgettext_lazy("rectification action", "改派")
+        AGAIN = "again", pgettext_lazy("rectification action", "再次发现")
 
     rectification = models.ForeignKey(
         Rectification, on_delete=models.CASCADE, related_name="events", verbose_name=_("整改单")
@@ -518,6 +599,15 @@ class RectificationEvent(models.Model):
         verbose_name=_("操作人"),
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)
+    # A repeat finding's event names what was found (shown in the reader's language).
+    finding = models.ForeignKey(
+        RectificationFinding,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发现记录"),
+    )
 
     class Meta:
         verbose_name = _("整改记录")

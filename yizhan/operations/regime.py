@@ -118,3 +118,19 @@ def escalation_region_code(station_region_code: str, level: int) -> str | None:
     if length is None or len(station_region_code) < length:
         return None
     return station_region_code[:length]
+
+
+def level_next(station_region_code: str, level: int) -> int:
+    """The union level an order at ``level`` moves up to: the next one that exists for
+    the station (a station filed directly under a district has no street level); the
+    same level at the top.
+
+    >>> level_next("230102001", 0), level_next("230102001", 2), level_next("230102", 0)
+    (1, 3, 2)
+    >>> level_next("230102001", 3)
+    3
+    """
+    for at in range(level + 1, LEVEL_MAX + 1):
+        if escalation_region_code(station_region_code, at) is not None:
+            return at
+    return level

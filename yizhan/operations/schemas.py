@@ -113,6 +113,11 @@ class OrderOut(Schema):
     severity: str
     status: str
     deadline: dt.datetime
+    # The responsible person's name and why they hold it (master, administrator,
+    # issuer, officer, chosen); None and "" while nobody does.
+    assignee: str | None = None
+    assignee_basis: str = ""
+    level: int = 0
 
 
 class MyDayOut(Schema):

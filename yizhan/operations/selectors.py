@@ -23,7 +23,6 @@ from yizhan.operations.models import (
     Checklist,
     ChecklistItem,
     Inspection,
-    InspectionAnswer,
     InspectionAssignment,
     InspectionRule,
     ItemSeason,
@@ -212,7 +211,9 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         .order_by("code")
     )
     board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
-    open_orders = Rectification.objects.select_related("station", "item").order_by("deadline", "id")
+    open_orders = Rectification.objects.select_related("station", "item", "assignee").order_by(
+        "deadline", "id"
+    )
     return MyDay(
         stations=[
             (
@@ -377,14 +378,36 @@ def station_orders_open(*, station: Station) -> list[Rectification]:
     )
 
 
-def rectification_finding(*, order: Rectification) -> InspectionAnswer | None:
-    """The failed answer an inspection's order came from (None for other sources)."""
-    if order.inspection_id is None or order.item_id is None:
-        return None
-    return (
-        InspectionAnswer.objects.filter(inspection_id=order.inspection_id, item_id=order.item_id)
-        .select_related("item")
-        .first()
+def rectification_assignee_choices(*, order: Rectification) -> list[tuple[User, str]]:
+    """Who may be made responsible for ``order`` (`stations.access.rectification_can_hold`),
+    each with what they are: the station's staff with an account (by role), then the
+    inspectors and officers whose region holds the station."""
+    out: dict[int, tuple[User, str]] = {}
+    for row in (
+        StationStaff.objects.filter(station=order.station, user__is_active=True)
+        .select_related("user")
+        .order_by("role", "id")
+    ):
+        if row.user is not None:
+            out.setdefault(row.user.pk, (row.user, str(row.get_role_display())))
+    code = order.station.region.code
+    above = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    for person in User.objects.filter(
+        is_active=True,
+        role__in=[UserRole.INSPECTOR, UserRole.OFFICER],
+        region__code__in=above,
+    ).order_by("-region__code", "role", "id"):
+        out.setdefault(person.pk, (person, str(person.get_role_display())))
+    return list(out.values())
+
+
+def station_contacts_without_account(*, station: Station) -> list[StationStaff]:
+    """The station's master and administrators the registry knows by name and phone but
+    who cannot sign in: whoever holds an order in their place may call them."""
+    return list(
+        StationStaff.objects.filter(
+            station=station, role__in=["master", "administrator"], user__isnull=True
+        ).order_by("role", "id")
     )
 
 
@@ -421,7 +444,13 @@ def rectification_detail(*, pk: int) -> Rectification:
             "inspection",
             "item",
         )
-        .prefetch_related("events__user")
+        .prefetch_related(
+            "events__user",
+            "events__finding__item",
+            "findings__found_by",
+            "findings__inspection",
+            "findings__item",
+        )
         .filter(pk=pk)
         .first()
     )
@@ -433,7 +462,13 @@ def rectification_detail(*, pk: int) -> Rectification:
 def inspection_detail(*, pk: int) -> Inspection:
     found = (
         Inspection.objects.select_related("station__region", "inspector", "checklist")
-        .prefetch_related("answers__item", "photos__item", "rectifications__item")
+        .prefetch_related(
+            "answers__item",
+            "photos__item",
+            "findings__item",
+            "findings__rectification__item",
+            "findings__rectification__assignee",
+        )
         .filter(pk=pk)
         .first()
     )

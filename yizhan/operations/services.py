@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,9 +35,11 @@ from yizhan.notifications.models import NoticeKind
 from yizhan.notifications.services import notify
 from yizhan.operations import regime
 from yizhan.operations.models import (
+    AssigneeBasis,
     AssignmentStatus,
     ChecklistItem,
     EquipmentLog,
+    EscalationLevel,
     Inspection,
     InspectionAnswer,
     InspectionAssignment,
@@ -45,6 +48,7 @@ from yizhan.operations.models import (
     OpeningLog,
     Rectification,
     RectificationEvent,
+    RectificationFinding,
     RectificationSource,
     RectificationStatus,
     SeasonalMode,
@@ -62,6 +66,8 @@ from yizhan.stations.access import (
     inspection_tiers,
     officer_require,
     rectification_can_check,
+    rectification_can_hold,
+    rectification_can_reassign,
     station_access_require,
     supervises_region,
 )
@@ -158,9 +164,26 @@ def opening_log_record(
 
 @dataclass
 class InspectionResult:
+    """An inspection and the orders its failed items went to, one per finding in the
+    checklist's order: new orders, and open ones a repeat finding joined (``again``)."""
+
     inspection: Inspection
     created: bool
     rectifications: list[Rectification] = field(default_factory=list)
+    again: set[int] = field(default_factory=set)
+
+
+def _inspection_result(inspection: Inspection) -> InspectionResult:
+    """A recorded inspection's result again (a retried submission gets the first's)."""
+    found = list(
+        inspection.findings.select_related("rectification__item").order_by("item__sort_order", "id")
+    )
+    return InspectionResult(
+        inspection,
+        created=False,
+        rectifications=[f.rectification for f in found],
+        again={f.rectification_id for f in found if f.rectification.inspection_id != inspection.pk},
+    )
 
 
 def _check_performer(
@@ -254,7 +277,7 @@ def inspection_submit(
     ``client_id``) records once and returns the first."""
     mine = {"inspector_id": user.pk}
     if (done := replayed(Inspection.objects, client_id, owner=mine)) is not None:
-        return InspectionResult(done, created=False, rectifications=list(done.rectifications.all()))
+        return _inspection_result(done)
     if tier not in Tier.values:
         raise ValidationFailed(errors=[FieldError("tier", _("未知的巡查层级"), value=tier)])
     if station.status != StationStatus.ACTIVE:
@@ -318,7 +341,7 @@ def inspection_submit(
         client_id,
         owner=mine,
         # a retry that raced the first submission gets the first
-        replay=lambda first: InspectionResult(first, created=False),
+        replay=_inspection_result,
     )
     if not outcome.created:
         return outcome
@@ -333,26 +356,30 @@ def inspection_submit(
     if assignment is not None:
         assignment.status = AssignmentStatus.DONE
         assignment.save(update_fields=["status"])
-    orders = []
-    for item, _value, ok in cleaned:
+    result = InspectionResult(inspection, created=True)
+    for item, value, ok in cleaned:
         if ok:
             continue
         # The finding's words come from the checklist item and its answer, shown in the
-        # reader's language; the order stores no composed sentence.
-        orders.append(
-            rectification_issue(
-                user=user,
-                station=station,
-                title=item.text,
-                severity=item.severity,
-                source=RectificationSource.INSPECTION,
-                source_ref=f"item:{item.code}",
-                inspection=inspection,
-                item=item,
-                now=now,
-            )
+        # reader's language; the order stores no composed sentence. One order per
+        # finding: each has its own severity, deadline, fix and check; a finding still
+        # open from before joins its order (再次发现) and is listed here all the same.
+        finding = rectification_find(
+            user=user,
+            station=station,
+            title=item.text,
+            severity=item.severity,
+            source=RectificationSource.INSPECTION,
+            source_ref=f"item:{item.code}",
+            inspection=inspection,
+            item=item,
+            value=value,
+            now=now,
         )
-    return InspectionResult(inspection, created=True, rectifications=orders)
+        result.rectifications.append(finding.rectification)
+        if finding.rectification.inspection_id != inspection.pk:
+            result.again.add(finding.rectification_id)
+    return result
 
 
 # ---------------------------------------------------------------- rectifications
@@ -372,17 +399,39 @@ def _station_people(station: Station, roles: Sequence[str]) -> list[User]:
     return list(seen.values())
 
 
-def default_assignee(station: Station) -> User | None:
-    """Who puts a finding right by default: the station master, else an administrator."""
-    people = _station_people(station, [StaffRole.MASTER, StaffRole.ADMINISTRATOR])
-    return people[0] if people else None
+def assignee_default(*, station: Station, issuer: User | None) -> tuple[User | None, str]:
+    """The responsible person for a new order and why: the station master with an
+    account, else an administrator; at a station where neither can sign in, the person
+    who issued the order keeps it (下发人代管); with no issuer either (a worker's report),
+    the officers of the nearest union level above the station (street, district, city)
+    do. (None, "") only where none of these exists."""
+    for role, basis in (
+        (StaffRole.MASTER, AssigneeBasis.MASTER),
+        (StaffRole.ADMINISTRATOR, AssigneeBasis.ADMINISTRATOR),
+    ):
+        people = _station_people(station, [role])
+        if people:
+            return people[0], basis
+    if issuer is not None and issuer.is_active:
+        return issuer, AssigneeBasis.ISSUER
+    for level in range(1, regime.LEVEL_MAX + 1):
+        officers = _level_officers(station, level)
+        if officers:
+            return officers[0], AssigneeBasis.OFFICER
+    return None, ""
 
 
 def _event(
-    order: Rectification, action: str, user: User | None, now: dt.datetime, note: str = ""
+    order: Rectification,
+    action: str,
+    user: User | None,
+    now: dt.datetime,
+    note: str = "",
+    *,
+    finding: RectificationFinding | None = None,
 ) -> None:
     RectificationEvent.objects.create(
-        rectification=order, action=action, at=now, user=user, note=note[:300]
+        rectification=order, action=action, at=now, user=user, note=note[:300], finding=finding
     )
 
 
@@ -403,12 +452,51 @@ def rectification_issue(
     assignee: User | None = None,
     inspection: Inspection | None = None,
     item: ChecklistItem | None = None,
+    value: str = "",
     deadline: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Rectification:
     """Open a rectification order (or, when one is already open for the same
     ``source_ref`` at the station, add this finding to it). Worker reports and evidence
-    (later issues) call this too."""
+    call this too."""
+    return rectification_find(
+        user=user,
+        station=station,
+        title=title,
+        severity=severity,
+        source=source,
+        detail=detail,
+        source_ref=source_ref,
+        assignee=assignee,
+        inspection=inspection,
+        item=item,
+        value=value,
+        deadline=deadline,
+        now=now,
+    ).rectification
+
+
+@transaction.atomic
+def rectification_find(
+    *,
+    user: User | None,
+    station: Station,
+    title: str,
+    severity: str,
+    source: str,
+    detail: str = "",
+    source_ref: str = "",
+    assignee: User | None = None,
+    inspection: Inspection | None = None,
+    item: ChecklistItem | None = None,
+    value: str = "",
+    deadline: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> RectificationFinding:
+    """Record a finding: it opens an order (its responsible person by `assignee_default`
+    unless ``assignee`` is given), or joins the order still open for the same
+    ``source_ref`` at the station (再次发现: the order keeps its deadline and owner, its
+    history names the finding). Returns the finding; its order is ``.rectification``."""
     errors = []
     if not title.strip() or len(title) > 120:
         errors.append(FieldError("title", _("问题描述不能为空且不超过120字"), value=title[:20]))
@@ -429,9 +517,21 @@ def rectification_issue(
             .first()
         )
         if existing is not None:
-            _event(existing, RectificationEvent.Action.ISSUED, user, now, _("再次发现：") + detail)
-            return existing
-    assignee = assignee or default_assignee(station)
+            finding = RectificationFinding.objects.create(
+                rectification=existing,
+                at=now,
+                found_by=user,
+                source=source,
+                inspection=inspection,
+                item=item,
+                value=value[:200],
+                detail=detail,
+            )
+            _event(existing, RectificationEvent.Action.AGAIN, user, now, detail, finding=finding)
+            return finding
+    basis = AssigneeBasis.CHOSEN if assignee is not None else ""
+    if assignee is None:
+        assignee, basis = assignee_default(station=station, issuer=user)
     order = Rectification.objects.create(
         station=station,
         title=title.strip(),
@@ -443,11 +543,22 @@ def rectification_issue(
         item=item,
         issued_by=user,
         assignee=assignee,
+        assignee_basis=basis,
         created_at=now,
         deadline=deadline or regime.deadline_for(severity, now),
     )
+    finding = RectificationFinding.objects.create(
+        rectification=order,
+        at=now,
+        found_by=user,
+        source=source,
+        inspection=inspection,
+        item=item,
+        value=value[:200],
+        detail=detail,
+    )
     _event(order, RectificationEvent.Action.ISSUED, user, now, detail)
-    if assignee is not None:
+    if assignee is not None and (user is None or assignee.pk != user.pk):
         notify(
             user=assignee,
             kind=NoticeKind.RECTIFICATION_ASSIGNED,
@@ -458,7 +569,7 @@ def rectification_issue(
             url=_rect_url(order),
             key=f"rect:{order.pk}:assigned:{assignee.pk}",
         )
-    return order
+    return finding
 
 
 def _lock(order: Rectification) -> Rectification:
@@ -551,6 +662,61 @@ def rectification_check(
     return order
 
 
+@transaction.atomic
+def rectification_reassign(
+    *,
+    user: User,
+    rectification: Rectification,
+    assignee: User,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """Hand an order to another responsible person (the issuer, or an officer or
+    inspector over the station): one of the station's staff with an account, or an
+    officer or inspector over it. The history keeps who changed it, from whom to whom
+    and why; the new person is told."""
+    order = _lock(rectification)
+    if not rectification_can_reassign(
+        user=user, issuer_id=order.issued_by_id, station=order.station
+    ):
+        raise PermissionDenied(_("只有下发人或上级督查人员可以更换责任人。"))
+    if order.status == RectificationStatus.CLOSED:
+        raise ApplicationError(_("该整改单已销号。"))
+    errors = []
+    if not assignee.is_active or not rectification_can_hold(user=assignee, station=order.station):
+        errors.append(
+            FieldError(
+                "assignee",
+                _("责任人须为本站人员，或该辖区的督查员、工会干部"),
+                value=assignee.username,
+            )
+        )
+    elif assignee.pk == order.assignee_id:
+        errors.append(FieldError("assignee", _("此人已是责任人"), value=assignee.username))
+    if len(note) > 200:
+        errors.append(FieldError("note", _("不超过200字")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    now = now or timezone.now()
+    before = order.assignee.display_name if order.assignee else "—"
+    order.assignee, order.assignee_basis = assignee, AssigneeBasis.CHOSEN
+    order.save(update_fields=["assignee", "assignee_basis", "updated_at"])
+    # Names are data: the note reads the same in every language.
+    text = f"{before} → {assignee.display_name}" + (f" · {note.strip()}" if note.strip() else "")
+    _event(order, RectificationEvent.Action.REASSIGNED, user, now, text)
+    notify(
+        user=assignee,
+        kind=NoticeKind.RECTIFICATION_ASSIGNED,
+        title=_("整改：%(station)s %(title)s")
+        % {"station": order.station.name, "title": order.title},
+        body=_("期限 %(deadline)s")
+        % {"deadline": f"{order.deadline.astimezone(SHANGHAI):%m-%d %H:%M}"},
+        url=_rect_url(order),
+        key=f"rect:{order.pk}:assigned:{assignee.pk}:{now.timestamp():.0f}",
+    )
+    return order
+
+
 def _level_officers(station: Station, level: int) -> list[User]:
     code = regime.escalation_region_code(station.region.code, level)
     if code is None:
@@ -560,16 +726,33 @@ def _level_officers(station: Station, level: int) -> list[User]:
     )
 
 
+def _officers_from(station: Station, level: int) -> tuple[list[User], int]:
+    """The officers of ``level``, else of the nearest level above that has any on the
+    platform (so that somebody hears of the order), and that level."""
+    for at in range(level, regime.LEVEL_MAX + 1):
+        officers = _level_officers(station, at)
+        if officers:
+            return officers, at
+    return [], level
+
+
 def rectifications_escalate(*, now: dt.datetime | None = None) -> int:
-    """Move every open order past its deadline one level up (street → district → city
-    union), with a new deadline by its severity, and tell that level's officers and the
-    assignee. An order at the top level stays there and is reported again each day.
+    """Move every open order whose time at its level has run out one level up (station →
+    street → district → city union), at most one level a run: first after the station's
+    ``deadline`` has passed (never before; the deadline itself never moves), then each
+    time the level's own time by severity (``level_deadline``) has. That level's officers
+    and the responsible person are told; where the level has no officer on the platform,
+    the nearest level above that has some is told instead (the order still waits its
+    turn at the level). At the city level it stays, and the city is reminded once a day.
     Returns how many orders moved or were reported."""
     now = now or timezone.now()
     moved = 0
-    overdue = Rectification.objects.filter(
-        status=RectificationStatus.OPEN, deadline__lt=now
-    ).values_list("pk", flat=True)
+    due = Q(level_deadline__isnull=True, deadline__lt=now) | Q(level_deadline__lt=now)
+    overdue = (
+        Rectification.objects.filter(due, status=RectificationStatus.OPEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for pk in list(overdue):
         with transaction.atomic():
             order = (
@@ -577,26 +760,26 @@ def rectifications_escalate(*, now: dt.datetime | None = None) -> int:
                 .select_related("station__region", "assignee")
                 .get(pk=pk)
             )
-            if order.status != RectificationStatus.OPEN or order.deadline >= now:
+            if order.status != RectificationStatus.OPEN or order.escalates_at >= now:
                 continue
-            level, officers = order.level, list[User]()
-            while level < regime.LEVEL_MAX and not officers:
-                level += 1
-                officers = _level_officers(order.station, level)
+            level = regime.level_next(order.station.region.code, order.level)
+            officers, told = _officers_from(order.station, level)
             if level == order.level:  # already at the top: remind, once a day
-                officers = _level_officers(order.station, level)
                 key = f"rect:{order.pk}:overdue:{_local_today(now)}"
             else:
+                missed = order.escalates_at
                 order.level, order.escalated_at = level, now
-                order.deadline = regime.deadline_for(order.severity, now)
-                order.save(update_fields=["level", "escalated_at", "deadline", "updated_at"])
-                _event(
-                    order,
-                    RectificationEvent.Action.ESCALATED,
-                    None,
-                    now,
-                    _("逾期未整改，升级至%(level)s督办") % {"level": order.get_level_display()},
-                )
+                order.level_deadline = regime.deadline_for(order.severity, now)
+                order.save(update_fields=["level", "escalated_at", "level_deadline", "updated_at"])
+                note = _("%(missed)s 前未整改，升级至%(level)s督办") % {
+                    "missed": f"{missed.astimezone(SHANGHAI):%m-%d %H:%M}",
+                    "level": order.get_level_display(),
+                }
+                if officers and told != level:
+                    note += _("（本级无工会干部在平台，已告知%(told)s）") % {
+                        "told": EscalationLevel(told).label
+                    }
+                _event(order, RectificationEvent.Action.ESCALATED, None, now, note)
                 key = f"rect:{order.pk}:escalated:{level}"
             title = _("逾期整改(%(level)s督办)：%(station)s %(title)s") % {
                 "level": order.get_level_display(),

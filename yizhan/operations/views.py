@@ -22,17 +22,18 @@ from django.views.decorators.http import require_POST
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
-from yizhan.core.errors import ApplicationError, NotFound, ValidationFailed
+from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI, today
-from yizhan.operations import exports, selectors, services
-from yizhan.operations.models import Season, Tier
+from yizhan.operations import exports, regime, selectors, services
+from yizhan.operations.models import EscalationLevel, Season, Tier
 from yizhan.signage.selectors import hours_summary
 from yizhan.stations.access import (
     inspection_tiers,
     is_supervisor,
     officer_for_request,
     rectification_can_check,
+    rectification_can_reassign,
     region_for_request,
     regions_in_scope,
     station_access,
@@ -257,8 +258,16 @@ def inspect(request: HttpRequest, code: str, tier: str) -> HttpResponse:
             i = result.inspection
             text = _("%(tier)s已提交。") % {"tier": i.get_tier_display()}
             if result.rectifications:
-                text += " " + _("发现 %(n)d 项问题，已生成整改单。") % {
-                    "n": len(result.rectifications)
+                # Every finding by name; one found again joined the order still open.
+                found = [
+                    _("%(item)s（再次发现，记入原整改单）") % {"item": r.label}
+                    if r.pk in result.again
+                    else r.label
+                    for r in result.rectifications
+                ]
+                text += " " + _("发现 %(n)d 项问题，已生成整改单：%(items)s。") % {
+                    "n": len(result.rectifications),
+                    "items": "；".join(found),
                 }
             if i.late:
                 text += " " + _("上一周期漏检，本次记为逾期完成。")
@@ -321,6 +330,22 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
                     photo=request.FILES.get("photo"),
                 )
                 messages.success(request, _("整改已提交，等待复核。"))
+            elif action == "reassign":
+                raw = request.POST.get("assignee", "")
+                person = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+                if person is None:
+                    raise ValidationFailed(
+                        errors=[FieldError("assignee", _("请选择责任人"), value=raw[:20])]
+                    )
+                services.rectification_reassign(
+                    user=user,
+                    rectification=order,
+                    assignee=person,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(
+                    request, _("责任人已改为 %(who)s。") % {"who": person.display_name}
+                )
             elif action in ("accept", "reject"):
                 services.rectification_check(
                     user=user,
@@ -342,7 +367,10 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("operations:rectification", pk=order.pk)
         order = selectors.rectification_detail(pk=pk)
     can_fix = order.status == "open" and (order.assignee_id == user.pk or access.runs)
-    finding = selectors.rectification_finding(order=order)
+    can_reassign = order.status != "closed" and rectification_can_reassign(
+        user=user, issuer_id=order.issued_by_id, station=order.station
+    )
+    now = timezone.now()
     return render(
         request,
         "staff/rectification.html",
@@ -350,13 +378,22 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "errors": errors,
             "can_fix": can_fix,
+            "can_reassign": can_reassign,
+            "choices": selectors.rectification_assignee_choices(order=order)
+            if can_reassign
+            else [],
+            "contacts": selectors.station_contacts_without_account(station=order.station)
+            if order.assignee_basis in ("issuer", "officer") or order.assignee_id is None
+            else [],
             "can_check": order.status == "fixed"
             and rectification_can_check(
                 user=user, issuer_id=order.issued_by_id, station=order.station
             ),
             "post": request.POST,
-            "overdue": order.status == "open" and order.deadline < timezone.now(),
-            "finding": finding,
+            "overdue": order.status == "open" and order.deadline < now,
+            "next_level": EscalationLevel(
+                regime.level_next(order.station.region.code, order.level)
+            ),
         },
     )
 

@@ -291,6 +291,18 @@ def rectification_can_check(*, user: User, issuer_id: int | None, station: Stati
     return station_access(user=user, station=station).supervisor
 
 
+def rectification_can_reassign(*, user: User, issuer_id: int | None, station: Station) -> bool:
+    """Who may change an order's responsible person: whoever may check it (its issuer, or
+    an officer or inspector over the station)."""
+    return rectification_can_check(user=user, issuer_id=issuer_id, station=station)
+
+
+def rectification_can_hold(*, user: User, station: Station) -> bool:
+    """Who may be responsible for an order at ``station``: anyone of its staff with an
+    account, or an officer or inspector over it."""
+    return station_access(user=user, station=station).any
+
+
 # ----------------------------------------------------------------------------- console
 
 

@@ -399,6 +399,34 @@ def test_demo_runs_station_operations(city: DemoRun) -> None:
     assert orders.filter(level=2).exists()  # one escalated to the district
     assert Inspection.objects.filter(tier="daily").count() > 100
     assert SeasonalMode.objects.filter(region__code="2301").exists()
+    _assert_orders_have_owners_and_escalate_in_turn()
+    # A repeat finding: the medicine found again, its order listing both findings.
+    medicine = orders.get(source_ref="item:medicine_in_date")
+    assert medicine.findings.count() == 2 and medicine.assignee == master
+    assert medicine.events.filter(action="again", finding__isnull=False).exists()
+    # What `manage.py remind` does next keeps to the same rules.
+    call_command("remind", stdout=io.StringIO())
+    _assert_orders_have_owners_and_escalate_in_turn()
+
+
+def _assert_orders_have_owners_and_escalate_in_turn() -> None:
+    """Every order (operations', the workers' reports', the evidence's) has a responsible
+    person and lists its findings; every escalation came after the order's deadline, one
+    level at a time, each after the previous level's own time had run out."""
+    from yizhan.operations import regime
+    from yizhan.operations.models import Rectification
+
+    for order in Rectification.objects.select_related("station__region"):
+        assert order.assignee_id is not None, f"{order}: nobody responsible"
+        assert order.findings.exists(), f"{order}: no finding"
+        steps = list(order.events.filter(action="escalated").order_by("at"))
+        assert len(steps) == order.level, f"{order}: level {order.level}, {len(steps)} steps"
+        due = order.deadline
+        for step in steps:
+            assert step.at > due, f"{order}: escalated {step.at} before {due}"
+            due = step.at + dt.timedelta(days=regime.DEADLINE_DAYS[order.severity])
+        if steps:
+            assert order.level_deadline == due
 
 
 @pytest.mark.django_db

@@ -192,7 +192,9 @@ def test_overdue_order_escalates_street_district_city(daoli, clock):
     assert Notification.objects.filter(
         user=daoli.street_officer, kind="rectification_overdue"
     ).exists()
-    assert order.deadline == dt.datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI)
+    # The station's deadline stays; the street has a day of its own before the district.
+    assert order.deadline == dt.datetime(2026, 12, 2, 8, 30, tzinfo=SHANGHAI)
+    assert order.level_deadline == dt.datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI)
 
     clock.move_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI))
     services.rectifications_escalate()
