@@ -23,6 +23,7 @@ from yizhan.operations.models import (
     OpeningLog,
     Rectification,
     RectificationEvent,
+    RectificationFinding,
     SeasonalMode,
 )
 from yizhan.stations.access import ScopedAdminMixin
@@ -150,10 +151,17 @@ class InspectionAssignmentAdmin(
     list_filter = ["tier", "status"]
 
 
+class FindingInline(admin.TabularInline[RectificationFinding, Rectification]):
+    model = RectificationFinding
+    extra = 0
+    fields = readonly_fields = ["at", "found_by", "source", "inspection", "item", "value", "detail"]
+    can_delete = False
+
+
 class EventInline(admin.TabularInline[RectificationEvent, Rectification]):
     model = RectificationEvent
     extra = 0
-    readonly_fields = ["at", "action", "user", "note"]
+    readonly_fields = ["at", "action", "user", "note", "finding"]
     can_delete = False
 
 
@@ -169,10 +177,11 @@ class RectificationAdmin(ReadOnlyMixin, ScopedAdminMixin, admin.ModelAdmin[Recti
         "level",
         "deadline",
         "assignee",
+        "assignee_basis",
     ]
-    list_filter = ["status", "severity", "level", "source"]
+    list_filter = ["status", "severity", "level", "source", "assignee_basis"]
     search_fields = ["title", "station__code", "station__name"]
-    inlines = [EventInline]
+    inlines = [FindingInline, EventInline]
 
 
 @admin.register(OpeningLog)

@@ -18,7 +18,7 @@ from yizhan.notifications.models import Notification
 from yizhan.operations import services
 from yizhan.operations.models import Rectification, RectificationEvent
 from yizhan.stations.models import StaffRole, StationStaff
-from yizhan.stations.tests.factories import StationFactory
+from yizhan.stations.tests.factories import StationFactory, UserFactory
 
 from .conftest import jpeg
 
@@ -338,3 +338,13 @@ def test_the_order_page_shows_the_missed_deadline_and_the_next_step(client, daol
     assert "12-02 08:30" in page  # the deadline that was missed
     assert "已逾期" in page
     assert "12-03 09:00" in page  # when it goes to the district if still not fixed
+
+
+def test_the_console_shows_an_orders_findings_and_owner(client, daoli):
+    order = _critical(daoli)
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    page = client.get(f"/console/operations/rectification/{order.pk}/change/")
+    assert page.status_code == 200
+    assert "发现记录" in page.content.decode()
+    listing = client.get("/console/operations/rectification/?assignee_basis=master")
+    assert "门上锁" in listing.content.decode()
