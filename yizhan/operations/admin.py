@@ -154,7 +154,8 @@ class InspectionAssignmentAdmin(
 class FindingInline(admin.TabularInline[RectificationFinding, Rectification]):
     model = RectificationFinding
     extra = 0
-    fields = readonly_fields = ["at", "found_by", "source", "inspection", "item", "value", "detail"]
+    fields = ("at", "found_by", "source", "inspection", "item", "value", "detail")
+    readonly_fields = fields
     can_delete = False
 
 
