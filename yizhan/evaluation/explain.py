@@ -14,9 +14,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from yizhan.evaluation.models import IndicatorCode, SixHaveCode
+from yizhan.evaluation.models import IndicatorCode, ScoreStatus, SixHaveCode
 from yizhan.feedback.models import RatingTag, ReportCategory
-from yizhan.stations.models import Amenity, StaffRole, catalogue_label
+from yizhan.stations.models import (
+    Amenity,
+    AmenityState,
+    StaffRole,
+    StationKind,
+    catalogue_label,
+)
 
 
 def indicator_label(code: str) -> str:
@@ -302,3 +308,126 @@ def six_lines(items: Sequence[Mapping[str, Any]]) -> list[SixLine]:
 
 def star_needs(words: str) -> list[str]:
     return [need_text(w) for w in words.split() if w]
+
+
+# ---------------------------------------------------------------- what a rerun changed
+
+
+def _stars(level: Any) -> str:
+    return f"{level}★" if level else _("无星")
+
+
+def _state(state: Any) -> str:
+    return str(dict(AmenityState.choices).get(state, _("无"))) if state else _("无")
+
+
+def _assessed(ok: Any) -> str:
+    if ok is None:
+        return _("待核定")
+    return _("达标") if ok else _("未达标")
+
+
+def _yes(value: Any) -> str:
+    return _("是") if value else _("否")
+
+
+def _hours(periods: Any) -> str:
+    rules = []
+    for _since, rule, _workday in periods or []:
+        if not rules or rules[-1] != rule:
+            rules.append(rule or "—")
+    return " / ".join(rules) or "—"
+
+
+def change_what_text(item: Mapping[str, Any]) -> str:
+    """One thing a rerun changed: "星级 4★ → 1★", "发黄牌"."""
+    what, before, after = item.get("what"), item.get("before"), item.get("after")
+    if what == "status":
+        labels = dict(ScoreStatus.choices)
+        return _("结论 %(a)s → %(b)s") % {
+            "a": labels.get(before, before),
+            "b": labels.get(after, after),
+        }
+    if what == "score":
+        return _("得分 %(a)s → %(b)s") % {"a": f"{before:g}", "b": f"{after:g}"}
+    if what == "star":
+        return _("星级 %(a)s → %(b)s") % {"a": _stars(before), "b": _stars(after)}
+    if what == "decision":
+        if after == "reopen":
+            return _("恢复本月首次评估撤销的红黄牌")
+        if after == "refresh":
+            return _("更新发牌原因")
+        return decision_text(str(after))
+    return str(what)
+
+
+def change_why_text(item: Mapping[str, Any]) -> str:
+    """One reason a rerun's result differs: an input of the month or its evidence."""
+    why, before, after = item.get("why"), item.get("before"), item.get("after")
+    code = str(item.get("code") or "")
+    pair = {"a": before, "b": after}
+    if why == "model":
+        return _("评估模型 v%(a)s → v%(b)s") % pair
+    if why == "amenity":
+        return _("%(what)s：%(a)s → %(b)s") % {
+            "what": _amenity_names([code]),
+            "a": _state(before),
+            "b": _state(after),
+        }
+    if why == "officer":
+        return _("“%(what)s”核定：%(a)s → %(b)s") % {
+            "what": six_have_label(code),
+            "a": _assessed(before),
+            "b": _assessed(after),
+        }
+    if why == "evidence":
+        return _("%(what)s：%(a)s → %(b)s") % {
+            "what": indicator_label(code),
+            "a": evidence_text({"code": code, "evidence": before or {}}),
+            "b": evidence_text({"code": code, "evidence": after or {}}),
+        }
+    if why == "hours":
+        return _("开放时间 %(a)s → %(b)s") % {"a": _hours(before), "b": _hours(after)}
+    if why == "staff_roles":
+        return _("登记人员 %(a)s → %(b)s") % {
+            "a": _role_names(before or []) or _("无"),
+            "b": _role_names(after or []) or _("无"),
+        }
+    if why == "services":
+        return _("服务项目 %(a)s 项 → %(b)s 项") % {"a": len(before or []), "b": len(after or [])}
+    if why == "listed":
+        return _("已上图 %(a)s → %(b)s") % {"a": _yes(before), "b": _yes(after)}
+    if why == "floor_area_m2":
+        return _("面积 %(a)s㎡ → %(b)s㎡") % {"a": before or 0, "b": after or 0}
+    if why == "capacity":
+        return _("可容纳 %(a)s 人 → %(b)s 人") % {"a": before or 0, "b": after or 0}
+    if why == "kind":
+        kinds = dict(StationKind.choices)
+        return _("类型 %(a)s → %(b)s") % {
+            "a": kinds.get(before, before),
+            "b": kinds.get(after, after),
+        }
+    if why == "name":
+        return _("名称 %(a)s → %(b)s") % pair
+    return str(why)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    code: str
+    name: str
+    what: list[str]
+    why: list[str]
+
+
+def run_changes(outcome: Mapping[str, Any]) -> list[ChangeLine]:
+    """The stations whose month a rerun changed, each with what changed and why."""
+    return [
+        ChangeLine(
+            code=str(c.get("station", "")),
+            name=str(c.get("name", "")),
+            what=[change_what_text(w) for w in c.get("what") or []],
+            why=[change_why_text(w) for w in c.get("why") or []],
+        )
+        for c in outcome.get("changes") or []
+    ]

@@ -419,6 +419,9 @@ class StationScore(models.Model):
     visits = models.PositiveIntegerField(_("到访人次"), default=0)
     night_visits = models.PositiveIntegerField(_("夜间到访"), default=0)
     closed_demand = models.PositiveIntegerField(_("闭站时段需求"), default=0)
+    # The station as it stood in the month: what its facts and hours were read from
+    # (``history.Stood.to_json``), so a rerun can say which of them changed.
+    inputs = models.JSONField(_("评估依据的驿站信息"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("计算时间"))
 
     class Meta:
@@ -432,6 +435,31 @@ class StationScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.month:%Y-%m} {self.score}"
+
+
+class MonthSnapshot(models.Model):
+    """What the registry said of a station when its month was first evaluated (facilities,
+    services, staff, hours, area…). Read wherever the station's history is silent, and
+    reused by every rerun of the month, so that what changed since cannot move a month
+    already judged. The stations with a snapshot are the stations the month grades."""
+
+    station = models.ForeignKey(
+        "stations.Station", on_delete=models.CASCADE, related_name="+", verbose_name=_("驿站")
+    )
+    month = models.DateField(_("评估月份"))
+    taken_at = models.DateTimeField(_("首次评估时间"))
+    registry = models.JSONField(_("登记信息"), default=dict)
+
+    class Meta:
+        verbose_name = _("月度评估快照")
+        verbose_name_plural = pgettext_lazy("plural", "月度评估快照")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "month"], name="snapshot_once_per_month"),
+        ]
+        indexes = [models.Index(fields=["month"], name="snapshot_month")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m}"
 
 
 class CardKind(models.TextChoices):

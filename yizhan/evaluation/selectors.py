@@ -5,9 +5,10 @@ bulletin's tables)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from yizhan.accounts.selectors import Scope
 from yizhan.core.errors import NotFound
 from yizhan.core.time import SHANGHAI
-from yizhan.evaluation import rules
+from yizhan.evaluation import history, rules
 from yizhan.evaluation.models import (
     Card,
     CardStatus,
@@ -25,6 +26,7 @@ from yizhan.evaluation.models import (
     EvaluationModel,
     EvaluationRun,
     ModelStatus,
+    MonthSnapshot,
     ProposalStatus,
     RunStatus,
     SixHaveCheck,
@@ -32,12 +34,12 @@ from yizhan.evaluation.models import (
 )
 from yizhan.evidence import selectors as evidence
 from yizhan.feedback.models import POSITIVE_TAGS, Rating, Report, ReportEcho
-from yizhan.operations.models import Rectification, RectificationStatus
+from yizhan.operations.models import EquipmentLog, Rectification, RectificationStatus
 from yizhan.operations.selectors import inspection_compliance
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.regions.selectors import region_subtree_q
+from yizhan.stations.hours import InvalidOpeningHours, OpeningHours
 from yizhan.stations.models import (
-    AmenityState,
     Station,
     StationAmenity,
     StationChange,
@@ -45,6 +47,7 @@ from yizhan.stations.models import (
     StationStaff,
     StationStatus,
 )
+from yizhan.stations.services import REGISTRY_STAFF_ROLES
 
 Progress = Callable[[int, int], None]
 CHUNK = 25  # stations per evidence pass: progress moves while memory stays small
@@ -162,14 +165,19 @@ def districts_under(region: Region) -> list[Region]:
     return list(Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).order_by("code"))
 
 
-def stations_evaluated(*, district: Region) -> list[Station]:
+def stations_evaluated(*, district: Region, month: dt.date | None = None) -> list[Station]:
     """The stations a district's run scores: those active now (suspended and delisted
-    stations are out of service and not graded)."""
-    return list(
-        Station.objects.filter(region_subtree_q(district), status=StationStatus.ACTIVE)
-        .select_related("region")
-        .order_by("code")
-    )
+    stations are out of service and not graded) and, once ``month`` has been evaluated,
+    only those its first run graded (a station opened or reactivated since is not
+    brought into a month already judged)."""
+    qs = Station.objects.filter(region_subtree_q(district), status=StationStatus.ACTIVE)
+    if month is not None:
+        judged = MonthSnapshot.objects.filter(
+            region_subtree_q(district, field="station__region"), month=month
+        )
+        if judged.exists():
+            qs = qs.filter(pk__in=judged.values("station_id"))
+    return list(qs.select_related("region").order_by("code"))
 
 
 # ---------------------------------------------------------------- a month of evidence
@@ -180,6 +188,11 @@ class StationMonth:
     station: Station
     evidence: rules.StationEvidence
     facts: rules.StationFacts
+    # The station as it stood in the month (what its facts and hours were read from).
+    stood: history.Stood | None = None
+    # The registry as this run found it, to keep when this is the month's first run for
+    # the station (None: a snapshot is kept already).
+    snapshot: dict[str, Any] | None = None
 
 
 def active_days(stations: Sequence[Station], month: dt.date) -> dict[int, set[dt.date]]:
@@ -224,21 +237,28 @@ def active_days(stations: Sequence[Station], month: dt.date) -> dict[int, set[dt
 
 
 def _opening_and_usage(
-    stations: Sequence[Station], month: dt.date, spec: rules.ModelSpec
+    stations: Sequence[Station],
+    month: dt.date,
+    spec: rules.ModelSpec,
+    stood: Mapping[int, history.Stood],
+    running: Mapping[int, set[dt.date]],
 ) -> dict[int, dict[str, Any]]:
     start, end = month_bounds(month)
     kinds = {n.kind: n.required_hours for n in spec.norms}
-    required = evidence.required_open(stations=stations, rules_by_kind=kinds, start=start, end=end)
+    kind_of = {s.pk: stood[s.pk].kind for s in stations}
+    required = evidence.required_open(
+        stations=stations, rules_by_kind=kinds, start=start, end=end, kinds=kind_of
+    )
     days = evidence.station_days(
         stations=stations,
         first=month_first(month),
         last=rules.month_end(month),
         now=end,
         required=required,
+        hours={s.pk: stood[s.pk].hours for s in stations},
     )
     night = spec.night_hours()
     least = {n.kind: round(n.min_daily_hours * 60) for n in spec.norms}
-    running = active_days(stations, month)
     out: dict[int, dict[str, Any]] = {}
     for d in days:
         if d.day not in running.get(d.station.pk, ()):
@@ -246,7 +266,7 @@ def _opening_and_usage(
         acc = out.setdefault(d.station.pk, Counter())
         judged = d.judged or d.compliance
         # A day short of the least daily opening owes the difference, all of it dead.
-        short = max(0, least.get(d.station.kind, 0) - judged.declared_minutes)
+        short = max(0, least.get(kind_of[d.station.pk], 0) - judged.declared_minutes)
         acc["judged"] += judged.declared_minutes + short
         acc["alive"] += judged.alive_minutes
         acc["declared"] += d.compliance.declared_minutes
@@ -259,6 +279,23 @@ def _opening_and_usage(
         acc["closed_demand"] += d.closed_demand
         acc["events"] += d.events
     return out
+
+
+def _opens_on(hours: Sequence[tuple[dt.datetime, str, bool]], day: dt.date) -> bool:
+    """Whether the hours in force on ``day`` (the last set by then) open at all that day."""
+    rule, workday = hours[0][1], hours[0][2]
+    for since, r, w in hours:
+        if since.astimezone(SHANGHAI).date() <= day:
+            rule, workday = r, w
+    return _rule_opens_on(rule, workday, day)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _rule_opens_on(rule: str, workday: bool, day: dt.date) -> bool:
+    try:
+        return bool(OpeningHours.parse(rule, workday=workday).day_intervals(day))
+    except (InvalidOpeningHours, ValueError):
+        return True  # unreadable hours: assume they open
 
 
 def _ratings(ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> dict[int, dict[str, Any]]:
@@ -313,52 +350,125 @@ def _orders(ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> dict[in
     return out
 
 
-def _facts(stations: Sequence[Station], month: dt.date) -> dict[int, rules.StationFacts]:
+def registry_now(stations: Sequence[Station]) -> dict[int, dict[str, Any]]:
+    """What the registry says of each station now, in the shape of its history (the
+    snapshot a month's first run keeps, for the fields whose history is silent)."""
     ids = [s.pk for s in stations]
-    working: dict[int, set[str]] = defaultdict(set)
-    for sid, code in StationAmenity.objects.filter(
-        station_id__in=ids, state=AmenityState.WORKING
-    ).values_list("station_id", "amenity__code"):
-        working[sid].add(code)
+    amenities: dict[int, dict[str, str]] = defaultdict(dict)
+    for sid, code, state in StationAmenity.objects.filter(station_id__in=ids).values_list(
+        "station_id", "amenity__code", "state"
+    ):
+        amenities[sid][code] = state
+    services: dict[int, list[str]] = defaultdict(list)
+    for sid, code in Station.services.through.objects.filter(station_id__in=ids).values_list(
+        "station_id", "service__code"
+    ):
+        services[sid].append(code)
     roles: dict[int, set[str]] = defaultdict(set)
     for sid, role in StationStaff.objects.filter(station_id__in=ids).values_list(
         "station_id", "role"
     ):
         roles[sid].add(role)
-    services = Counter(
-        Station.services.through.objects.filter(station_id__in=ids).values_list(
-            "station_id", flat=True
-        )
-    )
-    listed = set(
-        StationListing.objects.filter(station_id__in=ids).values_list("station_id", flat=True)
-    )
+    return {
+        s.pk: {
+            **{name: getattr(s, name) for name in history.SCALARS},
+            "amenities": dict(sorted(amenities.get(s.pk, {}).items())),
+            "services": sorted(services.get(s.pk, [])),
+            "staff": sorted(r for r in roles.get(s.pk, ()) if r in REGISTRY_STAFF_ROLES),
+            "other_roles": sorted(r for r in roles.get(s.pk, ()) if r not in REGISTRY_STAFF_ROLES),
+        }
+        for s in stations
+    }
+
+
+def month_stood(
+    stations: Sequence[Station],
+    month: dt.date,
+    *,
+    snapshots: Mapping[int, tuple[dt.datetime, Mapping[str, Any]]],
+) -> dict[int, history.Stood]:
+    """Each station as it stood in ``month``: from its change history and the equipment
+    log where they answer, else from the snapshot its month's first run kept
+    (``snapshots``: station id → (taken at, registry), one for every station; at a
+    month's first run, the registry now)."""
+    ids = [s.pk for s in stations]
+    start, end = month_bounds(month)
+    rows: dict[int, list[history.RegistryRow]] = defaultdict(list)
+    listed: dict[int, list[dt.datetime]] = defaultdict(list)
+    for sid, action, at, changes in (
+        StationChange.objects.filter(station_id__in=ids)
+        .order_by("changed_at", "id")
+        .values_list("station_id", "action", "changed_at", "changes")
+    ):
+        if action == StationChange.Action.PUBLISH:
+            listed[sid].append(at)
+        else:
+            rows[sid].append(
+                history.RegistryRow(at, action == StationChange.Action.CREATE, changes or {})
+            )
+    for sid, at in StationListing.objects.filter(station_id__in=ids).values_list(
+        "station_id", "listed_at"
+    ):
+        listed[sid].append(at)
+    marks: dict[int, list[history.Mark]] = defaultdict(list)
+    for sid, code, state, at in (
+        EquipmentLog.objects.filter(station_id__in=ids)
+        .order_by("at", "id")
+        .values_list("station_id", "amenity__code", "state", "at")
+    ):
+        marks[sid].append(history.Mark(at, code, state))
+    cutoff = {s.pk: snapshots[s.pk][0] for s in stations}
     # An officer's assessment counts from when it was made until a year after, and one
-    # made after the month (before the run) counts for it: nobody can assess the past.
-    _start, end = month_bounds(month)
+    # made after the month, up to its first run, counts for it: nobody can assess the past.
     checks: dict[int, dict[str, bool]] = defaultdict(dict)
-    for sid, code, ok in (
+    for sid, code, ok, at in (
         SixHaveCheck.objects.filter(
             station_id__in=ids,
-            checked_at__lte=max(end, timezone.now()),
+            checked_at__lte=max([end, *cutoff.values()]),
             checked_at__gte=end - OFFICER_CHECK_VALID,
         )
         .order_by("station_id", "code", "checked_at", "id")
-        .values_list("station_id", "code", "ok")
+        .values_list("station_id", "code", "ok", "checked_at")
     ):
-        checks[sid][code] = ok  # the latest assessment wins
-    return {
-        s.pk: rules.StationFacts(
-            name=s.name,
-            area_m2=s.floor_area_m2,
-            capacity=s.capacity,
-            working_amenities=frozenset(working.get(s.pk, ())),
-            services=services.get(s.pk, 0),
-            staff_roles=frozenset(roles.get(s.pk, ())),
-            listed=s.pk in listed,
+        if at <= max(end, cutoff[sid]):
+            checks[sid][code] = ok  # the latest assessment wins
+    out = {}
+    for s in stations:
+        out[s.pk] = history.as_it_stood(
+            snapshot=snapshots[s.pk][1],
+            rows=rows.get(s.pk, []),
+            marks=marks.get(s.pk, []),
+            listed_at=listed.get(s.pk, []),
             officer_checks=checks.get(s.pk, {}),
+            start=start,
+            end=end,
+            cutoff=cutoff[s.pk],
         )
-        for s in stations
+    return out
+
+
+def _facts(stood: history.Stood) -> rules.StationFacts:
+    return rules.StationFacts(
+        name=stood.name,
+        area_m2=stood.floor_area_m2,
+        capacity=stood.capacity,
+        working_amenities=stood.working,
+        services=len(stood.services),
+        staff_roles=frozenset(stood.staff_roles),
+        listed=stood.listed,
+        officer_checks=stood.officer_checks,
+    )
+
+
+def month_snapshots(
+    stations: Sequence[Station], month: dt.date
+) -> dict[int, tuple[dt.datetime, dict[str, Any]]]:
+    """Station id → (taken at, registry) of the snapshots ``month``'s first run kept."""
+    return {
+        sid: (at, registry)
+        for sid, at, registry in MonthSnapshot.objects.filter(
+            station__in=[s.pk for s in stations], month=month
+        ).values_list("station_id", "taken_at", "registry")
     }
 
 
@@ -368,15 +478,25 @@ def district_month(
     month: dt.date,
     spec: rules.ModelSpec,
     progress: Progress | None = None,
+    now: dt.datetime | None = None,
 ) -> list[StationMonth]:
-    """Every evaluated station of ``district`` with its month's evidence counted."""
-    stations = stations_evaluated(district=district)
+    """Every evaluated station of ``district`` with its month's evidence counted, and the
+    station as it stood in the month (``now``: the moment of the run, which becomes the
+    month's snapshot when this is its first run)."""
+    now = now or timezone.now()
+    stations = stations_evaluated(district=district, month=month)
     start, end = month_bounds(month)
     last = rules.month_end(month)
+    kept = month_snapshots(stations, month)
+    taken = registry_now([s for s in stations if s.pk not in kept])
+    snapshots = {**kept, **{sid: (now, registry) for sid, registry in taken.items()}}
+    stood = month_stood(stations, month, snapshots=snapshots)
+    running = active_days(stations, month)
     opening: dict[int, dict[str, Any]] = {}
     total = len(stations)
     for i in range(0, total, CHUNK):
-        opening.update(_opening_and_usage(stations[i : i + CHUNK], month, spec))
+        chunk = stations[i : i + CHUNK]
+        opening.update(_opening_and_usage(chunk, month, spec, stood, running))
         if progress:
             progress(min(total, i + CHUNK), total)
     ids = [s.pk for s in stations]
@@ -390,12 +510,18 @@ def district_month(
         start=month_first(month),
         end=last,
         today=last,
+        # Expected as the month stood: from the day it ran (its status history), daily
+        # on the days it ran under hours that open that day.
+        since={sid: min(days) for sid, days in running.items() if days},
+        open_days={
+            sid: {d for d in days if _opens_on(stood[sid].hours, d)}
+            for sid, days in running.items()
+        },
     ):
         c = inspections[row.station.pk]
         c["expected"] += row.expected
         c["done"] += min(row.done, row.expected) if row.expected else 0
         c["late"] += row.late
-    facts = _facts(stations, month)
     daily = [
         o["visits"] / o["open_days"]
         for o in opening.values()
@@ -414,7 +540,7 @@ def district_month(
             StationMonth(
                 station=s,
                 evidence=rules.StationEvidence(
-                    kind=s.kind,
+                    kind=stood[s.pk].kind,
                     has_data=has_data,
                     judged_minutes=o.get("judged", 0),
                     alive_minutes=o.get("alive", 0),
@@ -439,7 +565,9 @@ def district_month(
                     reporters=sum(rep.values()),
                     report_categories=tuple(rep.most_common(3)),
                 ),
-                facts=facts[s.pk],
+                facts=_facts(stood[s.pk]),
+                stood=stood[s.pk],
+                snapshot=taken.get(s.pk),
             )
         )
     return out

@@ -12,11 +12,13 @@ scores alone."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,6 +39,7 @@ from yizhan.evaluation.models import (
     Indicator,
     KindNorm,
     ModelStatus,
+    MonthSnapshot,
     ProposalStatus,
     RunStatus,
     ScoreStatus,
@@ -205,6 +208,7 @@ def evaluation_run_execute(
             month=run.month,
             spec=spec,
             progress=lambda d, t: progress_set(key, done=d, total=t, phase="evidence"),
+            now=now,
         )
         if hook:
             hook("computed")
@@ -293,17 +297,28 @@ def _write(
         Card.objects.filter(station__in=ids, month=run.month).values_list("station_id", "kind")
     )
     tally: Counter[str] = Counter()
+    changes: list[dict[str, object]] = []
+    snapshots: list[MonthSnapshot] = []
     key = progress_key(run)
     for i, r in enumerate(results):
         station = r.month.station
         if station.pk not in still:
             continue  # delisted or suspended while the run computed: not graded
+        if r.month.snapshot is not None:
+            snapshots.append(
+                MonthSnapshot(
+                    station=station, month=run.month, taken_at=now, registry=r.month.snapshot
+                )
+            )
         before_row = previous.get(station.pk)
         if not decides:
             if before_row is not None:
                 # An older month recomputed: its scores follow the evidence, what it
                 # decided at the time stays on record.
                 _scores_update(before_row, run, spec, r, now)
+                change = _change(before_row, r, version=spec.version, star=None, acted="")
+                if change:
+                    changes.append({"station": station.code, "name": station.name, **change})
             else:
                 _score_create(
                     station,
@@ -348,21 +363,38 @@ def _write(
             station, run, spec, r, now, star_before, star_after, decision, "", triggers
         )
         tally[r.score.status] += 1
+        star_was: int | None = None  # the level this run moved the station from
         if scored:
             reason = _("%(m)s 月度评定：%(s)s 分") % {
                 "m": f"{run.month:%Y-%m}",
                 "s": f"{r.score.score:g}",
             }
+            level = station.star_level
             if station_star_level_set(
                 station=station, level=star_after, reason=reason, user=run.started_by, now=now
             ):
                 tally["stars_changed"] += 1
+                star_was = level or 0
+        reopens = card is not None and card.status == CardStatus.LIFTED and decision != "lift"
         held = _decide(decision=decision, row=row, card=card, spec=spec, month=run.month, now=now)
         tally[decision] += held[1]
         StationScore.objects.filter(pk=row.pk).update(card=held[0])
+        if before_row is not None:
+            acted = decision if held[1] else ("reopen" if reopens else "")
+            if decision == "refresh" and list(before_row.triggers) != _plain(triggers):
+                acted = "refresh"
+            change = _change(
+                before_row, r, version=spec.version, star=(star_was, star_after), acted=acted
+            )
+            if change:
+                changes.append({"station": station.code, "name": station.name, **change})
         if i % 20 == 0:
             progress_set(key, done=i, total=len(results), phase="writing")
+    MonthSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
     return {
+        "rerun": bool(previous),
+        "changed": len(changes),
+        "changes": changes[:CHANGES_KEPT],
         "decides": decides,
         "stations": len(results),
         "scored": tally[ScoreStatus.SCORED],
@@ -375,11 +407,104 @@ def _write(
     }
 
 
+CHANGES_KEPT = 200  # a rerun's changes the run's record lists (all are counted)
+# The inputs compared one by one (amenities and officers' assessments: item by item).
+INPUT_FIELDS = (
+    "name",
+    "kind",
+    "floor_area_m2",
+    "capacity",
+    "services",
+    "staff_roles",
+    "listed",
+    "hours",
+)
+
+
+def _plain(value: object) -> object:
+    """A value as the database gives it back (JSON: tuples become lists)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _change(
+    old: StationScore,
+    r: _Result,
+    *,
+    version: int,
+    star: tuple[int | None, int | None] | None,
+    acted: str,
+) -> dict[str, list[dict[str, object]]] | None:
+    """What a rerun changed in a station's month and why: the result's numbers, the star
+    and the card decisions it took (``what``), and the inputs and evidence that differ from
+    the month's last computation (``why``). None when it changed nothing."""
+    what: list[dict[str, object]] = []
+    if old.status != r.score.status:
+        what.append({"what": "status", "before": old.status, "after": r.score.status})
+    elif old.score != r.score.score:
+        what.append({"what": "score", "before": old.score, "after": r.score.score})
+    if star is not None:
+        moved_from, after = star
+        if old.star_after != after:
+            what.append({"what": "star", "before": old.star_after, "after": after})
+        elif moved_from is not None:  # set back to the month's level (changed by hand since)
+            what.append({"what": "star", "before": moved_from or None, "after": after})
+    if acted:
+        what.append({"what": "decision", "after": acted})
+    if not what:
+        return None
+    why: list[dict[str, object]] = []
+    if old.model_version != version:
+        why.append({"why": "model", "before": old.model_version, "after": version})
+    before = old.inputs or {}
+    after_in = _plain(r.month.stood.to_json()) if r.month.stood else {}
+    assert isinstance(after_in, dict)
+    if before:
+        for name in INPUT_FIELDS:
+            if before.get(name) != after_in.get(name):
+                why.append({"why": name, "before": before.get(name), "after": after_in.get(name)})
+        was_a, now_a = before.get("amenities") or {}, after_in.get("amenities") or {}
+        for code in sorted(set(was_a) | set(now_a)):
+            if was_a.get(code) != now_a.get(code):
+                why.append(
+                    {
+                        "why": "amenity",
+                        "code": code,
+                        "before": was_a.get(code),
+                        "after": now_a.get(code),
+                    }
+                )
+        was_c, now_c = before.get("officer_checks") or {}, after_in.get("officer_checks") or {}
+        for code in sorted(set(was_c) | set(now_c)):
+            if was_c.get(code) != now_c.get(code):
+                why.append(
+                    {
+                        "why": "officer",
+                        "code": code,
+                        "before": was_c.get(code),
+                        "after": now_c.get(code),
+                    }
+                )
+    old_evidence = {i.get("code"): i.get("evidence") for i in old.indicators or []}
+    for ind in r.indicators:
+        now_e = _plain(ind.evidence)
+        if ind.code in old_evidence and old_evidence[ind.code] != now_e:
+            why.append(
+                {
+                    "why": "evidence",
+                    "code": ind.code,
+                    "before": old_evidence[ind.code],
+                    "after": now_e,
+                }
+            )
+    return {"what": what, "why": why}
+
+
 def _score_fields(
     run: EvaluationRun, spec: rules.ModelSpec, r: _Result, now: dt.datetime
 ) -> dict[str, object]:
     """What a result holds whatever was decided: the numbers and their evidence."""
     return {
+        "inputs": r.month.stood.to_json() if r.month.stood else {},
         "run": run,
         "model_version": spec.version,
         "status": r.score.status,

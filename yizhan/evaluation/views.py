@@ -82,10 +82,13 @@ def _months(scope_months: list[dt.date]) -> list[dt.date]:
 
 def _run_row(run: EvaluationRun) -> dict[str, Any]:
     p = progress_get(services.progress_key(run)) if run.status == RunStatus.RUNNING else None
+    changes = explain.run_changes(run.outcome or {}) if run.status == RunStatus.DONE else []
     return {
         "run": run,
         "percent": p.percent if p else (100 if run.status == RunStatus.DONE else 0),
         "phase": p.phase if p else run.status,
+        "changes": changes,
+        "unlisted": max(0, int((run.outcome or {}).get("changed") or 0) - len(changes)),
     }
 
 
@@ -234,7 +237,9 @@ def six_have(request: HttpRequest, code: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, _("已记录核定结果，下次评估起生效。"))
+        messages.success(
+            request, _("已记录核定结果：计入还没有评估的月份；已评估过的月份重算时按当时的核定。")
+        )
     return redirect("evaluation:station", code=obj.code)
 
 

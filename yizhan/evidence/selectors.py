@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -49,11 +49,20 @@ def _hours(rule: str, workday: bool, start: dt.datetime, end: dt.datetime) -> tu
         return ()
 
 
+HoursPeriods = Sequence[tuple[dt.datetime, str, bool]]
+
+
 def declared_open(
-    *, stations: Sequence[Station], start: dt.datetime, end: dt.datetime
+    *,
+    stations: Sequence[Station],
+    start: dt.datetime,
+    end: dt.datetime,
+    hours: Mapping[int, HoursPeriods] | None = None,
 ) -> dict[int, list[Interval]]:
     """Station id → when it declared itself open in [start, end): its published hours and
-    volunteer-staffed spans, less temporary closures (a declared closure is not a lie)."""
+    volunteer-staffed spans, less temporary closures (a declared closure is not a lie).
+    ``hours`` (station id → (since, rule, keeps workday hours) in time order) gives the
+    hours as they ran, each rule until the next one; without it, the station's hours now."""
     ids = [s.pk for s in stations]
     closures: dict[int, list[Interval]] = defaultdict(list)
     for sid, a, b in (
@@ -72,8 +81,14 @@ def declared_open(
         pass
     out = {}
     for s in stations:
-        spans = list(_hours(s.opening_hours, s.keeps_workday_hours, start, end))
-        spans = [(max(a, start), min(b, end)) for a, b in spans if b > start and a < end]
+        periods = (hours or {}).get(s.pk) or [(start, s.opening_hours, s.keeps_workday_hours)]
+        spans = []
+        for i, (since, rule, workday) in enumerate(periods):
+            until = periods[i + 1][0] if i + 1 < len(periods) else end
+            a0, b0 = max(since, start), min(until, end)
+            if a0 < b0:
+                spans += [(max(a, a0), min(b, b0)) for a, b in _hours(rule, workday, start, end)]
+        spans = [(a, b) for a, b in spans if b > a]
         if extra.get(s.pk):
             spans = union_intervals(spans, extra[s.pk])
         out[s.pk] = subtract_intervals(spans, closures.get(s.pk, []))
@@ -109,12 +124,14 @@ def required_open(
     rules_by_kind: dict[str, str],
     start: dt.datetime,
     end: dt.datetime,
+    kinds: Mapping[int, str] | None = None,
 ) -> dict[int, list[Interval]]:
     """Station id → the time its kind must be open in [start, end) (an OSM rule per kind;
-    public holidays follow the rule's own ``PH`` terms)."""
+    public holidays follow the rule's own ``PH`` terms). ``kinds`` (station id → kind)
+    gives the kind a station was then, in place of its kind now."""
     out: dict[int, list[Interval]] = {}
     for s in stations:
-        rule = rules_by_kind.get(s.kind, "")
+        rule = rules_by_kind.get((kinds or {}).get(s.pk, s.kind), "")
         if rule:
             out[s.pk] = list(_hours(rule, False, start, end))
     return out
@@ -127,15 +144,17 @@ def station_days(
     last: dt.date,
     now: dt.datetime | None = None,
     required: dict[int, list[Interval]] | None = None,
+    hours: Mapping[int, HoursPeriods] | None = None,
 ) -> list[StationDay]:
     """Usage and opening compliance for each station and local day from ``first`` to
     ``last`` inclusive: one query per source, whatever the number of stations. Declared
     time still to come (the rest of today) is not judged. ``required`` (station id → the
-    time it must be open whatever it declares) adds a judgement over both."""
+    time it must be open whatever it declares) adds a judgement over both. ``hours``: the
+    hours as they ran (see `declared_open`)."""
     start, _ = _day_bounds(first)
     _, end = _day_bounds(last)
     end = max(start, min(end, now or timezone.now()))
-    declared = declared_open(stations=stations, start=start, end=end)
+    declared = declared_open(stations=stations, start=start, end=end, hours=hours)
     events = life_events(station_ids=[s.pk for s in stations], start=start, end=end)
     per: dict[tuple[int, dt.date], list[LifeEvent]] = defaultdict(list)
     for e in events:

@@ -258,23 +258,38 @@ class ComplianceRow:
 
 
 def _expected_periods(
-    station: Station, period: str, start: dt.date, end: dt.date, since: dt.date
+    station: Station,
+    period: str,
+    start: dt.date,
+    end: dt.date,
+    since: dt.date,
+    open_days: set[dt.date] | None = None,
 ) -> list[dt.date]:
     out = []
     p = regime.period_start(period, max(start, since))
     while p <= end:
-        if period != "day" or _opens_on(station, p):
+        if period != "day" or (_opens_on(station, p) if open_days is None else p in open_days):
             out.append(p)
         p = regime.period_next(period, p)
     return out
 
 
 def inspection_compliance(
-    *, scope: Scope, region: Region | None, start: dt.date, end: dt.date, today: dt.date
+    *,
+    scope: Scope,
+    region: Region | None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    since: dict[int, dt.date] | None = None,
+    open_days: dict[int, set[dt.date]] | None = None,
 ) -> list[ComplianceRow]:
     """Per station in scope (under ``region`` when given) and periodic tier: periods
     expected from ``start`` to ``end``, periods with an inspection, late and away ones,
-    and the state today."""
+    and the state today. Periods are expected from the station's last status change and
+    daily ones on the days its hours now open, unless the caller knows better: ``since``
+    (station id → the day it began running) and ``open_days`` (station id → the days it
+    was running and open), e.g. a past month as it stood."""
     stations_qs = Station.objects.filter(scope.q("region"), status=StationStatus.ACTIVE)
     if region is not None:
         stations_qs = stations_qs.filter(region_subtree_q(region, field="region"))
@@ -297,9 +312,12 @@ def inspection_compliance(
     rows = []
     for station in stations:
         since_at = station.status_changed_at or station.created_at
-        since = since_at.astimezone(SHANGHAI).date() if since_at else start
+        began = since_at.astimezone(SHANGHAI).date() if since_at else start
+        if since is not None:
+            began = since.get(station.pk, end + dt.timedelta(days=1))
+        days = open_days.get(station.pk, set()) if open_days is not None else None
         for tier, rule in rules.items():
-            expected = _expected_periods(station, rule.period, start, end, since)
+            expected = _expected_periods(station, rule.period, start, end, began, days)
             periods, n_late, n_away = counts.get((station.pk, tier), (set(), 0, 0))
             rows.append(
                 ComplianceRow(

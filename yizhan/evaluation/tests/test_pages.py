@@ -112,14 +112,22 @@ def test_an_officer_lifts_a_card_by_hand_with_a_reason(evaluated, client):
     assert card.status == "lifted" and card.closed_by == evaluated.district_officer
 
 
-def test_an_officer_assesses_the_location_and_the_next_run_counts_it(evaluated, client):
+def test_an_officer_assesses_the_location_and_the_next_run_counts_it(evaluated, client, clock):
+    """Made after November was judged, the assessment counts from December on: a rerun of
+    November keeps the assessments its first run had (issue 17)."""
+    clock.move_to(dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC))
     client.force_login(evaluated.inspector)
     client.post("/staff/evaluation/s/HRB-DL-001/six/", {"code": "location", "ok": "yes"})
+
+    def location(month: dt.date) -> bool | None:
+        score = StationScore.objects.get(station=evaluated.station, month=month)
+        return {h["code"]: h["ok"] for h in score.six_haves}["location"]
+
     evaluate(evaluated.district, NOVEMBER, evaluated.district_officer)
-    six = {
-        h["code"]: h["ok"] for h in StationScore.objects.get(station=evaluated.station).six_haves
-    }
-    assert six["location"] is True
+    assert location(NOVEMBER) is None
+    clock.move_to(dt.datetime(2027, 1, 2, 9, tzinfo=dt.UTC))
+    evaluate(evaluated.district, dt.date(2026, 12, 1), evaluated.district_officer)
+    assert location(dt.date(2026, 12, 1)) is True
     client.force_login(evaluated.master)  # a station master cannot assess their own station
     response = client.post("/staff/evaluation/s/HRB-DL-001/six/", {"code": "location", "ok": "no"})
     assert response.status_code == 403
