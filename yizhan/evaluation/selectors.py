@@ -393,10 +393,12 @@ def month_stood(
     month's first run, the registry now)."""
     ids = [s.pk for s in stations]
     start, end = month_bounds(month)
+    cutoff = {s.pk: snapshots[s.pk][0] for s in stations}
+    latest = max([end, *cutoff.values()])  # nothing written since can answer
     rows: dict[int, list[history.RegistryRow]] = defaultdict(list)
     listed: dict[int, list[dt.datetime]] = defaultdict(list)
     for sid, action, at, changes in (
-        StationChange.objects.filter(station_id__in=ids)
+        StationChange.objects.filter(station_id__in=ids, changed_at__lte=latest)
         .order_by("changed_at", "id")
         .values_list("station_id", "action", "changed_at", "changes")
     ):
@@ -412,19 +414,18 @@ def month_stood(
         listed[sid].append(at)
     marks: dict[int, list[history.Mark]] = defaultdict(list)
     for sid, code, state, at in (
-        EquipmentLog.objects.filter(station_id__in=ids)
+        EquipmentLog.objects.filter(station_id__in=ids, at__lte=latest)
         .order_by("at", "id")
         .values_list("station_id", "amenity__code", "state", "at")
     ):
         marks[sid].append(history.Mark(at, code, state))
-    cutoff = {s.pk: snapshots[s.pk][0] for s in stations}
     # An officer's assessment counts from when it was made until a year after, and one
     # made after the month, up to its first run, counts for it: nobody can assess the past.
     checks: dict[int, dict[str, bool]] = defaultdict(dict)
     for sid, code, ok, at in (
         SixHaveCheck.objects.filter(
             station_id__in=ids,
-            checked_at__lte=max([end, *cutoff.values()]),
+            checked_at__lte=latest,
             checked_at__gte=end - OFFICER_CHECK_VALID,
         )
         .order_by("station_id", "code", "checked_at", "id")
