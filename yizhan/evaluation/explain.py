@@ -332,7 +332,7 @@ def _yes(value: Any) -> str:
 
 
 def _hours(periods: Any) -> str:
-    rules = []
+    rules: list[str] = []
     for _since, rule, _workday in periods or []:
         if not rules or rules[-1] != rule:
             rules.append(rule or "—")
@@ -345,8 +345,8 @@ def change_what_text(item: Mapping[str, Any]) -> str:
     if what == "status":
         labels = dict(ScoreStatus.choices)
         return _("结论 %(a)s → %(b)s") % {
-            "a": labels.get(before, before),
-            "b": labels.get(after, after),
+            "a": labels.get(str(before), before),
+            "b": labels.get(str(after), after),
         }
     if what == "score":
         return _("得分 %(a)s → %(b)s") % {"a": f"{before:g}", "b": f"{after:g}"}
@@ -404,8 +404,8 @@ def change_why_text(item: Mapping[str, Any]) -> str:
     if why == "kind":
         kinds = dict(StationKind.choices)
         return _("类型 %(a)s → %(b)s") % {
-            "a": kinds.get(before, before),
-            "b": kinds.get(after, after),
+            "a": kinds.get(str(before), before),
+            "b": kinds.get(str(after), after),
         }
     if why == "name":
         return _("名称 %(a)s → %(b)s") % pair

@@ -312,12 +312,16 @@ def inspection_compliance(
     rows = []
     for station in stations:
         since_at = station.status_changed_at or station.created_at
-        began = since_at.astimezone(SHANGHAI).date() if since_at else start
+        began: dt.date | None = since_at.astimezone(SHANGHAI).date() if since_at else start
         if since is not None:
-            began = since.get(station.pk, end + dt.timedelta(days=1))
+            began = since.get(station.pk)  # absent: not running in the window at all
         days = open_days.get(station.pk, set()) if open_days is not None else None
         for tier, rule in rules.items():
-            expected = _expected_periods(station, rule.period, start, end, began, days)
+            expected = (
+                _expected_periods(station, rule.period, start, end, began, days)
+                if began is not None
+                else []
+            )
             periods, n_late, n_away = counts.get((station.pk, tier), (set(), 0, 0))
             rows.append(
                 ComplianceRow(
