@@ -122,7 +122,7 @@ def report(
     reply: Form[bool] = False,
     occupation: Form[str] = "",
     client_id: Form[uuid.UUID | None] = None,
-    photo: File[UploadedFile] | None = None,
+    photo: File[UploadedFile | None] = None,
 ) -> FollowOut:
     """Multipart form (the photo is optional). The answer carries this worker's own follow
     path (a report merged into an earlier one still gets its own). A phone number is kept
