@@ -238,7 +238,8 @@ def reports_of(
         .order_by("-at", "-id")
         .values_list("report_id", "follow_token", "at")
     ):
-        echoes[report_id] = (token, at)  # the earliest wins (ordered latest first)
+        if token:  # (never None here: excluded above)
+            echoes[report_id] = (token, at)  # the earliest wins (ordered latest first)
     out = []
     for r in reports:
         own = r.visitor.key_hash == digest or r.pk not in echoes
@@ -362,7 +363,7 @@ def reports_for(
         )
     elif status in (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED, ReportStatus.CLOSED):
         qs = qs.filter(rectification=None, status=status)
-    rows = list(
+    rows: list[Report] = list(
         qs.select_related("station__region", "rectification")
         .annotate(
             echo_yes=Count("echoes", filter=Q(echoes__fixed_confirmed=FixedAnswer.YES)),
@@ -372,8 +373,9 @@ def reports_for(
     )
     for r in rows:
         # The reporters' "fixed?" answers: the first reporter's and each later one's.
-        r.fixed_yes = r.echo_yes + (r.fixed_confirmed == FixedAnswer.YES)  # type: ignore[attr-defined]
-        r.fixed_no = r.echo_no + (r.fixed_confirmed == FixedAnswer.NO)  # type: ignore[attr-defined]
+        yes, no = r.echo_yes, r.echo_no  # type: ignore[attr-defined]
+        r.fixed_yes = yes + (r.fixed_confirmed == FixedAnswer.YES)  # type: ignore[attr-defined]
+        r.fixed_no = no + (r.fixed_confirmed == FixedAnswer.NO)  # type: ignore[attr-defined]
     return rows
 
 
