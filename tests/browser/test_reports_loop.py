@@ -124,6 +124,7 @@ def _serve_media(page: Page) -> None:
 
 def _fits(page: Page) -> None:
     """Nothing sideways at 360 px."""
+    page.wait_for_load_state("load")  # the stylesheet applied (tables scroll inside)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
