@@ -74,6 +74,10 @@ SITE_URL = env_str("YIZHAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The union's complaint line printed on every responsibility board (12351: ACFTU hotline).
 COMPLAINT_LINE = env_str("YIZHAN_COMPLAINT_LINE", "12351")
 
+# Hours a worker's problem report may wait for the station to acknowledge it (受理) before
+# it is overdue and goes to the inspector and the street officer.
+REPORT_ACK_HOURS = env_int("YIZHAN_REPORT_ACK_HOURS", 24)
+
 # Signed event batches each smart-station device may post per minute.
 DEVICE_BATCHES_PER_MINUTE = env_int("YIZHAN_DEVICE_BATCHES_PER_MINUTE", 120)
 

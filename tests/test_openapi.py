@@ -470,6 +470,24 @@ def test_every_operation_answers_as_documented(smart, caller, clock) -> None:  #
     token = re.fullmatch(r"/f/(.+)/", followed["follow_path"])[1]  # type: ignore[index]
     call(anon, "get", "/feedback/follow/{token}", expect=200, token=token)
     call(anon, "get", "/feedback/follow/{token}", expect=404, token="nope")
+    call(anon, "get", "/feedback/mine", expect=200, headers=me)
+    call(anon, "get", "/feedback/mine", expect=422)
+    # The master answers a report from their day: it is listed there, then acknowledged.
+    dirty = {**qr("report"), "category": "dirty", "text": "厕所没人打扫", "photo": jpeg()}
+    call(anon, "post", "/feedback/report", expect=200, data=dirty, multipart=True, headers=me)
+    day = call(staff, "get", "/operations/my-day", expect=200)
+    waiting = next(r for r in day["reports"] if r["category"] == "dirty")
+    ordered = next(r for r in day["reports"] if r["order"] is not None)
+    ack = {"status": "acknowledged"}
+    path = "/feedback/reports/{report_id}/status"
+    call(staff, "post", path, expect=200, data=ack, report_id=waiting["id"])
+    call(staff, "post", path, expect=422, data={"status": "open"}, report_id=waiting["id"])
+    call(staff, "post", path, expect=422, data=ack, report_id=ordered["id"])
+    call(staff, "post", path, expect=404, data=ack, report_id=0)
+    call(other, "post", path, expect=404, data=ack, report_id=waiting["id"])
+    call(anon, "post", path, expect=401, data=ack, report_id=waiting["id"])
+    progress = {"status": "in_progress"}
+    call(officer, "post", path, expect=200, data=progress, report_id=waiting["id"])
 
     # A door controller's upload, signed.
     door, secret = device_register(

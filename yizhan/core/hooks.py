@@ -18,7 +18,10 @@ yizhan.core.hooks.HookNotRegistered: Nothing registered the hook 'double' (it is
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class HookNotRegistered(RuntimeError):
@@ -73,3 +76,44 @@ def _nearby_station_codes(*, lat: float, lon: float, limit: int = 30) -> list[st
 
 
 nearby_station_codes = Hook("nearby_station_codes", _nearby_station_codes, provider="yizhan.finder")
+
+
+@dataclass(frozen=True)
+class DayReport:
+    """A worker's problem report as a person's day shows it (the shape the feedback app
+    hands the operations app's day, which cannot import it)."""
+
+    id: int
+    station_code: str
+    station_name: str
+    category: str
+    category_label: str
+    text: str
+    photo_url: str  # "" when no reporter sent one
+    count: int  # reporters merged into it
+    created_at: dt.datetime
+    age_hours: float
+    status: str
+    status_label: str
+    overdue: bool  # still 待受理 past the hours allowed
+    phone: str = ""  # a call-back number, when a reporter asked for one
+    order_id: int | None = None  # the rectification order it is handled by
+    # The statuses this person may set it to now (empty: not theirs, or handled by an order).
+    may_set: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DayReports:
+    # Unresolved reports at the stations the person runs (master, administrator).
+    to_answer: list[DayReport] = field(default_factory=list)
+    # Reports past the hours allowed to acknowledge, at stations the person supervises
+    # (an inspector, a street officer).
+    overdue: list[DayReport] = field(default_factory=list)
+
+
+def _reports_for_day(*, user: Any, now: dt.datetime) -> DayReports:
+    """The worker reports waiting for ``user`` (an `accounts.User`) as of ``now``."""
+    raise NotImplementedError
+
+
+reports_for_day = Hook("reports_for_day", _reports_for_day, provider="yizhan.feedback")

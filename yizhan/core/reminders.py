@@ -7,6 +7,8 @@ run one after another in ascending ``order``; the registered ones are, in that o
 
 ==  ==============================  ===========================================
 10  rectifications escalated        operations: overdue orders move up a level
+15  reports overdue                 feedback: reports not acknowledged in time reach the
+                                    inspector and the street officer
 20  inspection reminders            operations: due and overdue inspections
 30  stock reminders                 supplies: expired, expiring and low stock
 40  shift reminders                 volunteers: shifts starting within 24 hours

@@ -1,7 +1,8 @@
 """Workers' feedback in the demo city: 30 days of QR check-ins and ratings at 道里区's
 active stations from a pool of pseudonymous riders, couriers, drivers and sanitation
-workers; a handful of problem reports, among them one merged from three workers and a
-locked door that opened a rectification order by itself.
+workers; a handful of problem reports, among them one merged from three workers, a
+locked door that opened a rectification order by itself, and a broken charger at the
+demo master's station waiting in their day.
 
 Seeded (the same data every run) and idempotent: nothing is added when the demo visitors
 already exist."""
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from yizhan.core.time import SHANGHAI
+from yizhan.demo.operations import DEMO_STATION
 from yizhan.demo.stations import history_days
 from yizhan.feedback.models import CheckIn, Rating
 from yizhan.feedback.services import report_submit
@@ -146,4 +148,18 @@ def demo_ensure(*, now: dt.datetime) -> DemoFeedback:
                 now=now - dt.timedelta(hours=hours_ago),
             )
             reports += 1
+    # The station whose master and administrator sign in to the demo: a rider reported a
+    # broken charger this morning and asked to be called back; it waits in their day (and,
+    # like the older reports above, would reach the inspector's if left a day).
+    own = next((s for s in stations if s.code == DEMO_STATION), None)
+    if own is not None:
+        report_submit(
+            station=own,
+            visitor_key=demo_key(15),
+            category="broken_equipment",
+            text="充电柜坏了，插上没反应",
+            phone="13912345678",
+            now=now - dt.timedelta(hours=3),
+        )
+        reports += 1
     return DemoFeedback(len(checkins), len(ratings), reports)

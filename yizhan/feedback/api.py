@@ -10,15 +10,28 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
+from ninja.security import django_auth
 
+from yizhan.accounts.models import User
 from yizhan.core.errors import NotFound, TooManyRequests
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.schemas import ErrorOut
 from yizhan.feedback import selectors, services
-from yizhan.feedback.schemas import CheckInOut, FollowOut, QrIn, RatingIn, RatingOut
+from yizhan.feedback.schemas import (
+    CheckInOut,
+    FollowOut,
+    FollowStepOut,
+    MyReportOut,
+    QrIn,
+    RatingIn,
+    RatingOut,
+    ReportStatusIn,
+    ReportStatusOut,
+)
 from yizhan.signage.selectors import qr_verify
 from yizhan.stations.models import Station
 from yizhan.visitors.services import WRITES_PER_MINUTE, visitor_key_required
@@ -71,9 +84,10 @@ def rating(request: HttpRequest, data: RatingIn) -> RatingOut:
 
 
 def _follow(report_token: str) -> FollowOut:
-    report = selectors.report_by_token(token=report_token)
-    if report is None:
+    found = selectors.report_follow(token=report_token)
+    if found is None:
         raise NotFound(_("没有找到这条反映"))
+    report = found.report
     order = report.rectification
     return FollowOut(
         station=report.station.code,
@@ -86,8 +100,13 @@ def _follow(report_token: str) -> FollowOut:
         last_reported_at=report.last_reported_at,
         order_status=order.status if order else None,
         order_deadline=order.deadline if order else None,
-        fixed_confirmed=report.fixed_confirmed,
-        follow_path=f"/f/{report.follow_token}/",
+        fixed_confirmed=found.fixed_confirmed,
+        follow_path=f"/f/{found.token}/",
+        submitted_at=found.submitted_at,
+        timeline=[
+            FollowStepOut(at=step.at, label=step.label)
+            for step in selectors.report_progress(report=report, submitted_at=found.submitted_at)
+        ],
     )
 
 
@@ -103,14 +122,16 @@ def report(
     reply: Form[bool] = False,
     occupation: Form[str] = "",
     client_id: Form[uuid.UUID | None] = None,
-    photo: File[UploadedFile] | None = None,
+    photo: File[UploadedFile | None] = None,
 ) -> FollowOut:
-    """Multipart form (the photo is optional). The answer carries the follow path. A
-    phone number is kept only with ``reply=true`` (the worker asked to be called back)."""
+    """Multipart form (the photo is optional). The answer carries this worker's own follow
+    path (a report merged into an earlier one still gets its own). A phone number is kept
+    only with ``reply=true`` (the worker asked to be called back)."""
     station = _station(request, purpose, code, sig)
+    key = visitor_key_required(request)
     row = services.report_submit(
         station=station,
-        visitor_key=visitor_key_required(request),
+        visitor_key=key,
         category=category,
         text=text,
         photo=photo,
@@ -118,9 +139,49 @@ def report(
         occupation=occupation,
         client_id=client_id,
     )
-    return _follow(row.follow_token)
+    return _follow(selectors.report_follow_token(report=row, visitor_key=key))
 
 
 @router.get("/follow/{token}", response={200: FollowOut, 404: ErrorOut}, auth=None)
 def follow(request: HttpRequest, token: str) -> FollowOut:
     return _follow(token)
+
+
+@router.get("/mine", response={200: list[MyReportOut], 422: ErrorOut}, auth=None)
+def mine(request: HttpRequest) -> list[MyReportOut]:
+    """The reports this worker (``X-Visitor``) made or joined, latest first, each with
+    their own follow path and its status."""
+    return [
+        MyReportOut(
+            follow_path=f"/f/{r.token}/",
+            station=r.station_code,
+            station_name=r.station_name,
+            category_label=r.category_label,
+            status=r.status,
+            status_label=r.status_label,
+            submitted_at=r.submitted_at,
+            count=r.count,
+        )
+        for r in selectors.reports_of(visitor_key=visitor_key_required(request))
+    ]
+
+
+@router.post(
+    "/reports/{report_id}/status",
+    response={200: ReportStatusOut, (401, 403, 404, 422): ErrorOut},
+    auth=django_auth,
+)
+def report_status(request: HttpRequest, report_id: int, body: ReportStatusIn) -> ReportStatusOut:
+    """Station staff (master, administrator; or a supervising officer or inspector)
+    acknowledge a report (受理) or mark it in progress, fixed or closed; recorded with the
+    time and who, and shown on the reporters' follow pages (without the name). A report
+    handled by a rectification order moves with the order (422 here)."""
+    assert isinstance(request.user, User)
+    report = selectors.report_for_staff(user=request.user, pk=report_id)
+    if report is None:
+        raise NotFound(_("没有找到这条反映"))
+    now = timezone.now()
+    done = services.report_status_set(user=request.user, report=report, status=body.status, now=now)
+    return ReportStatusOut(
+        id=done.pk, status=done.status, status_label=done.get_status_display(), at=now
+    )

@@ -12,3 +12,12 @@ class FeedbackConfig(AppConfig):
 
         # Signs of life for the evidence app (check-ins, ratings, reports).
         evidence.source_register("feedback", life_events, order=20)
+
+        from yizhan.core import hooks, reminders
+        from yizhan.feedback.selectors import reports_for_day
+        from yizhan.feedback.services import reports_overdue_notify
+
+        # Operations' day shows the reports waiting for a person (it cannot import us:
+        # we issue its rectification orders).
+        hooks.reports_for_day.register(reports_for_day)
+        reminders.register("reports overdue", lambda now: reports_overdue_notify(now=now), order=15)

@@ -129,10 +129,21 @@ AUTO_ORDER_SEVERITY = {
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", pgettext_lazy("report status", "已受理")
+    """A report's way: 待受理 (no one at the station has acknowledged it yet) → 已受理 →
+    处理中 → 已解决 (or 已关闭, nothing to do). Past `settings.YIZHAN["REPORT_ACK_HOURS"]`
+    still 待受理, it is overdue."""
+
+    OPEN = "open", pgettext_lazy("report status", "待受理")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("report status", "已受理")
     IN_PROGRESS = "in_progress", pgettext_lazy("report status", "处理中")
     FIXED = "fixed", pgettext_lazy("report status", "已解决")
     CLOSED = "closed", pgettext_lazy("report status", "已关闭")
+
+
+# Still to be dealt with: a new report of the same kind merges into one of these.
+REPORT_UNRESOLVED = ("open", "acknowledged", "in_progress")
+# What station staff may set a report to (待受理 is where a report starts, not a choice).
+REPORT_STAFF_STATUSES = ("acknowledged", "in_progress", "fixed", "closed")
 
 
 class FixedAnswer(models.TextChoices):
@@ -218,6 +229,21 @@ class ReportEcho(models.Model):
     occupation = models.CharField(_("职业"), max_length=12, choices=Occupation.choices, blank=True)
     phone = models.CharField(_("回复电话"), max_length=20, blank=True)
     client_id = models.UUIDField(_("提交编号"), null=True, blank=True, unique=True)
+    # Each later reporter follows the report by their own link and answers "修好了吗？"
+    # for themselves (empty only on echoes made before links were per person).
+    follow_token = models.CharField(
+        _("跟进码"),
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        default=follow_token,
+        editable=False,
+    )
+    fixed_confirmed = models.CharField(
+        _("反映人确认"), max_length=3, choices=FixedAnswer.choices, blank=True, default=""
+    )
+    fixed_confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = pgettext_lazy("model", "重复反映")
@@ -226,6 +252,33 @@ class ReportEcho(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReportEvent(models.Model):
+    """A status change of a report, when and by whom (the worker's timeline, without the
+    name; ``user`` is empty for a change the system made)."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="events", verbose_name=_("问题反映")
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=ReportStatus.choices)
+    at = models.DateTimeField(_("时间"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "反映处理记录")
+        verbose_name_plural = pgettext_lazy("plural", "反映处理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.status} {self.at:%Y-%m-%d %H:%M}"
 
 
 class QuestionKind(models.TextChoices):

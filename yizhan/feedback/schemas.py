@@ -37,6 +37,11 @@ class RatingOut(Schema):
     weight: float
 
 
+class FollowStepOut(Schema):
+    at: dt.datetime
+    label: str
+
+
 class FollowOut(Schema):
     station: str
     category: str
@@ -48,5 +53,34 @@ class FollowOut(Schema):
     last_reported_at: dt.datetime
     order_status: str | None
     order_deadline: dt.datetime | None
-    fixed_confirmed: str
+    fixed_confirmed: str = Field(description='This reporter\'s "fixed?" answer: "yes", "no" or ""')
+    follow_path: str = Field(description="This reporter's own follow page")
+    submitted_at: dt.datetime = Field(description="When this reporter reported it")
+    timeline: list[FollowStepOut] = Field(
+        description="Their report, then every status change and order step, oldest first"
+    )
+
+
+class MyReportOut(Schema):
     follow_path: str
+    station: str
+    station_name: str
+    category_label: str
+    status: str
+    status_label: str
+    submitted_at: dt.datetime
+    count: int
+
+
+class ReportStatusIn(Schema):
+    status: str = Field(
+        description='"acknowledged" (受理), "in_progress", "fixed" or "closed"',
+        examples=["acknowledged"],
+    )
+
+
+class ReportStatusOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    at: dt.datetime

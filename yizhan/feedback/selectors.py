@@ -10,28 +10,40 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.evidence import LifeEvent
+from yizhan.core.hooks import DayReport, DayReports
 from yizhan.core.occupation import Occupation
 from yizhan.core.sql import epoch
 from yizhan.core.time import SHANGHAI
 from yizhan.feedback.models import (
+    REPORT_STAFF_STATUSES,
+    REPORT_UNRESOLVED,
     CheckIn,
+    FixedAnswer,
     Rating,
     RatingTag,
     Report,
     ReportCategory,
+    ReportEcho,
+    ReportEvent,
     ReportStatus,
     Survey,
     SurveyAnswer,
 )
 from yizhan.operations.models import RectificationEvent
-from yizhan.stations.access import is_supervisor, staff_station_ids
-from yizhan.stations.models import Station
+from yizhan.stations.access import (
+    STATION_RUNNERS,
+    chases_overdue_reports,
+    is_supervisor,
+    staff_station_ids,
+)
+from yizhan.stations.models import Station, StationStaff
 from yizhan.visitors.selectors import visitor_hash
 
 
@@ -89,29 +101,244 @@ class FollowStep:
     label: str
 
 
+@dataclass(frozen=True)
+class Follow:
+    """One reporter's view of a report: the shared report, and their own part of it (the
+    first reporter's row, or their `ReportEcho` when they joined a merged report)."""
+
+    report: Report
+    echo: ReportEcho | None
+    token: str
+    submitted_at: dt.datetime
+    fixed_confirmed: str
+
+    @property
+    def ask_fixed(self) -> bool:
+        """Whether to ask this reporter "修好了吗？" (the report is done, they have not said)."""
+        done = self.report.shown_status in (ReportStatus.FIXED, ReportStatus.CLOSED)
+        return done and not self.fixed_confirmed
+
+    def get_fixed_confirmed_display(self) -> str:
+        return str(dict(FixedAnswer.choices).get(self.fixed_confirmed, ""))
+
+
 def report_by_token(*, token: str) -> Report | None:
     return (
         Report.objects.select_related("station", "rectification").filter(follow_token=token).first()
     )
 
 
-def report_progress(*, report: Report) -> list[FollowStep]:
-    """What happened to the report and its order, oldest first, with no names."""
-    steps = [FollowStep(report.created_at, str(ReportStatus.OPEN.label))]
+def report_follow(*, token: str) -> Follow | None:
+    """The report behind a follow link, the first reporter's or a later one's."""
+    report = report_by_token(token=token)
+    if report is not None:
+        return Follow(report, None, token, report.created_at, report.fixed_confirmed)
+    echo = (
+        ReportEcho.objects.select_related("report__station", "report__rectification")
+        .filter(follow_token=token)
+        .first()
+    )
+    if echo is None or not token:
+        return None
+    return Follow(echo.report, echo, token, echo.at, echo.fixed_confirmed)
+
+
+def report_follow_token(*, report: Report, visitor_key: str) -> str:
+    """The follow link's token of the worker ``visitor_key`` for ``report``: theirs as its
+    first reporter, else that of their first later report merged into it."""
+    digest = visitor_hash(visitor_key)
+    if report.visitor.key_hash == digest:
+        return report.follow_token
+    token = (
+        ReportEcho.objects.filter(report=report, visitor__key_hash=digest)
+        .exclude(follow_token=None)
+        .order_by("at", "id")
+        .values_list("follow_token", flat=True)
+        .first()
+    )
+    return token or report.follow_token
+
+
+def _status_words() -> dict[str, str]:
+    return {
+        ReportStatus.ACKNOWLEDGED: _("驿站已受理"),
+        ReportStatus.IN_PROGRESS: _("处理中"),
+        ReportStatus.FIXED: _("已解决"),
+        ReportStatus.CLOSED: _("已关闭"),
+    }
+
+
+def report_progress(*, report: Report, submitted_at: dt.datetime | None = None) -> list[FollowStep]:
+    """What happened to the report and its order, oldest first, with no names: the
+    reporter's own submission (at ``submitted_at``, theirs when they joined a merged
+    report), every status change the station made, and its order's steps."""
+    steps = [FollowStep(submitted_at or report.created_at, _("已提交"))]
+    words = _status_words()
+    for status, at in ReportEvent.objects.filter(report=report).values_list("status", "at"):
+        steps.append(FollowStep(at, words.get(status, status)))
     if report.rectification_id:
-        words = {
+        order_words = {
             "issued": _("已转为整改单"),
             "fixed": _("驿站已整改，等待复核"),
             "rejected": _("复核未通过，继续整改"),
             "closed": _("复核通过，已销号"),
             "escalated": _("逾期，已升级督办"),
         }
-        for ev in RectificationEvent.objects.filter(
-            rectification_id=report.rectification_id
-        ).order_by("at", "id"):
-            if ev.action in words:
-                steps.append(FollowStep(ev.at, words[ev.action]))
-    return steps
+        for action, at in (
+            RectificationEvent.objects.filter(rectification_id=report.rectification_id)
+            .order_by("at", "id")
+            .values_list("action", "at")
+        ):
+            if action in order_words:
+                steps.append(FollowStep(at, order_words[action]))
+    # Stable: a step recorded at the same moment as the submission stays after it.
+    return sorted(steps, key=lambda step: step.at)
+
+
+@dataclass(frozen=True)
+class MyReport:
+    """A report as the worker who made it (or joined it) sees it on their phone."""
+
+    token: str
+    station_code: str
+    station_name: str
+    category_label: str
+    status: str
+    status_label: str
+    submitted_at: dt.datetime
+    count: int
+
+    @property
+    def unresolved(self) -> bool:
+        return self.status in REPORT_UNRESOLVED
+
+
+def reports_of(
+    *, visitor_key: str, station: Station | None = None, unresolved: bool = False, limit: int = 50
+) -> list[MyReport]:
+    """The reports the worker ``visitor_key`` made or joined (at ``station`` when given;
+    only those still being dealt with when ``unresolved``), latest first, each with the
+    worker's own follow link."""
+    digest = visitor_hash(visitor_key)
+    mine = Q(visitor__key_hash=digest) | Q(echoes__visitor__key_hash=digest)
+    qs = Report.objects.filter(mine)
+    if station is not None:
+        qs = qs.filter(station=station)
+    if unresolved:
+        qs = qs.filter(status__in=REPORT_UNRESOLVED).exclude(rectification__status="closed")
+    reports = list(
+        qs.distinct()
+        .select_related("station", "rectification", "visitor")
+        .order_by("-last_reported_at", "-id")[:limit]
+    )
+    echoes: dict[int, tuple[str, dt.datetime]] = {}
+    for report_id, token, at in (
+        ReportEcho.objects.filter(report__in=reports, visitor__key_hash=digest)
+        .exclude(follow_token=None)
+        .order_by("-at", "-id")
+        .values_list("report_id", "follow_token", "at")
+    ):
+        if token:  # (never None here: excluded above)
+            echoes[report_id] = (token, at)  # the earliest wins (ordered latest first)
+    out = []
+    for r in reports:
+        own = r.visitor.key_hash == digest or r.pk not in echoes
+        token, at = (r.follow_token, r.created_at) if own else echoes[r.pk]
+        out.append(
+            MyReport(
+                token=token,
+                station_code=r.station.code,
+                station_name=r.station.name,
+                category_label=r.get_category_display(),
+                status=r.shown_status,
+                status_label=r.get_shown_status_display(),
+                submitted_at=at,
+                count=r.count,
+            )
+        )
+    return out
+
+
+# A person's day (through `yizhan.core.hooks.reports_for_day`) ------------------------
+
+
+def report_ack_cutoff(now: dt.datetime) -> dt.datetime:
+    """Reports made before this and still 待受理 are overdue."""
+    return now - dt.timedelta(hours=int(settings.YIZHAN["REPORT_ACK_HOURS"]))
+
+
+def reports_overdue(*, now: dt.datetime) -> QuerySet[Report]:
+    """Every report still 待受理 past the hours allowed, the oldest first."""
+    return Report.objects.filter(
+        status=ReportStatus.OPEN, created_at__lt=report_ack_cutoff(now)
+    ).order_by("created_at", "id")
+
+
+def _next_statuses(report: Report) -> tuple[str, ...]:
+    """The statuses staff may move a report to from the day: onwards from where it is."""
+    if report.rectification_id is not None:
+        return ()
+    order = [ReportStatus.OPEN.value, *REPORT_STAFF_STATUSES]
+    return tuple(order[order.index(report.status) + 1 :]) if report.status in order else ()
+
+
+def _day_report(report: Report, now: dt.datetime, cutoff: dt.datetime, *, acts: bool) -> DayReport:
+    echoes = list(report.echoes.all())
+    photo = report.photo or next((e.photo for e in echoes if e.photo), None)
+    phone = report.phone or next((e.phone for e in echoes if e.phone), "")
+    return DayReport(
+        id=report.pk,
+        station_code=report.station.code,
+        station_name=report.station.name,
+        category=report.category,
+        category_label=report.get_category_display(),
+        text=report.text or next((e.text for e in echoes if e.text), ""),
+        photo_url=photo.url if photo else "",
+        count=report.count,
+        created_at=report.created_at,
+        age_hours=round(max(0.0, (now - report.created_at).total_seconds() / 3600), 1),
+        status=report.shown_status,
+        status_label=report.get_shown_status_display(),
+        overdue=report.status == ReportStatus.OPEN and report.created_at < cutoff,
+        phone=phone,
+        order_id=report.rectification_id,
+        may_set=_next_statuses(report) if acts else (),
+    )
+
+
+def reports_for_day(*, user: User, now: dt.datetime) -> DayReports:
+    """The reports waiting for ``user``: every unresolved one at the stations they run
+    (master, administrator), oldest first; and, for an inspector or a street officer,
+    those in their region still 待受理 past the hours allowed."""
+    if not user.is_active:
+        return DayReports()
+    runs = list(
+        StationStaff.objects.filter(user=user, role__in=sorted(STATION_RUNNERS)).values_list(
+            "station_id", flat=True
+        )
+    )
+    cutoff = report_ack_cutoff(now)
+    shape = Report.objects.select_related("station", "rectification").prefetch_related("echoes")
+    to_answer = (
+        shape.filter(station_id__in=runs, status__in=REPORT_UNRESOLVED)
+        .exclude(rectification__status="closed")
+        .order_by("created_at", "id")
+    )
+    overdue: list[Report] = []
+    if chases_overdue_reports(user):
+        overdue = list(
+            shape.filter(
+                user_scope(user=user).q("station__region"),
+                status=ReportStatus.OPEN,
+                created_at__lt=cutoff,
+            )
+            .exclude(station_id__in=runs)
+            .order_by("created_at", "id")[:200]
+        )
+    return DayReports(
+        to_answer=[_day_report(r, now, cutoff, acts=True) for r in to_answer[:200]],
+        overdue=[_day_report(r, now, cutoff, acts=False) for r in overdue],
+    )
 
 
 # Staff side ---------------------------------------------------------------------------
@@ -134,12 +361,33 @@ def reports_for(
             Q(rectification__isnull=False) & ~Q(rectification__status="closed")
             | Q(rectification=None, status=ReportStatus.IN_PROGRESS)
         )
-    elif status in (ReportStatus.OPEN, ReportStatus.CLOSED):
+    elif status in (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED, ReportStatus.CLOSED):
         qs = qs.filter(rectification=None, status=status)
-    return list(
-        qs.select_related("station__region", "rectification").order_by("-last_reported_at", "-id")[
-            :limit
-        ]
+    rows: list[Report] = list(
+        qs.select_related("station__region", "rectification")
+        .annotate(
+            echo_yes=Count("echoes", filter=Q(echoes__fixed_confirmed=FixedAnswer.YES)),
+            echo_no=Count("echoes", filter=Q(echoes__fixed_confirmed=FixedAnswer.NO)),
+        )
+        .order_by("-last_reported_at", "-id")[:limit]
+    )
+    for r in rows:
+        # The reporters' "fixed?" answers: the first reporter's and each later one's.
+        yes, no = r.echo_yes, r.echo_no  # type: ignore[attr-defined]
+        r.fixed_yes = yes + (r.fixed_confirmed == FixedAnswer.YES)  # type: ignore[attr-defined]
+        r.fixed_no = no + (r.fixed_confirmed == FixedAnswer.NO)  # type: ignore[attr-defined]
+    return rows
+
+
+def report_for_staff(*, user: User, pk: int) -> Report | None:
+    """A report at a station the staff pages show ``user`` (None otherwise: its existence
+    is not confirmed)."""
+    return (
+        Report.objects.filter(
+            pk=pk, station__in=Station.objects.filter(stations_visible_q(user=user))
+        )
+        .select_related("station__region", "rectification")
+        .first()
     )
 
 
@@ -239,9 +487,23 @@ class CategoryRow:
 def reports_by_category(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[CategoryRow]:
     """Reports made in [start, end) in ``scope`` per category, with the time to fix
     (report created → linked order closed)."""
-    qs = Report.objects.filter(
-        scope.q("station__region"), created_at__gte=start, created_at__lt=end
+    return _by_category(
+        Report.objects.filter(scope.q("station__region"), created_at__gte=start, created_at__lt=end)
     )
+
+
+def reports_by_category_for(
+    *, user: User, start: dt.datetime, end: dt.datetime
+) -> list[CategoryRow]:
+    """`reports_by_category` over the stations the staff list shows ``user`` (their own;
+    their region's for officers and inspectors), so the two never disagree."""
+    visible = Station.objects.filter(stations_visible_q(user=user))
+    return _by_category(
+        Report.objects.filter(station__in=visible, created_at__gte=start, created_at__lt=end)
+    )
+
+
+def _by_category(qs: QuerySet[Report]) -> list[CategoryRow]:
     totals = {
         r["category"]: r for r in qs.values("category").annotate(n=Count("id"), people=Sum("count"))
     }
@@ -283,7 +545,6 @@ def life_events(
     """Check-ins, ratings and reports (and merged reporters) in [start, end), as signs
     of life: the person is the visitor's key hash, with their occupation. Times come as
     epoch seconds from the database (a city-month holds hundreds of thousands)."""
-    from yizhan.feedback.models import ReportEcho
 
     def within(qs: QuerySet[Any], at: str, station: str = "station_id") -> QuerySet[Any]:
         qs = qs.filter(**{f"{at}__gte": start, f"{at}__lt": end})

@@ -14,8 +14,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -35,7 +37,9 @@ from yizhan.feedback.models import (
     CHECKED_IN_HOURS,
     MERGE_WINDOW,
     RATING_COMMENT_MAX,
+    REPORT_STAFF_STATUSES,
     REPORT_TEXT_MAX,
+    REPORT_UNRESOLVED,
     CheckIn,
     FixedAnswer,
     QuestionKind,
@@ -44,14 +48,23 @@ from yizhan.feedback.models import (
     Report,
     ReportCategory,
     ReportEcho,
+    ReportEvent,
     ReportStatus,
     Survey,
     SurveyAnswer,
 )
+from yizhan.feedback.selectors import report_follow, reports_overdue
+from yizhan.notifications.models import NoticeKind, Notification
+from yizhan.notifications.services import notify
 from yizhan.operations.services import rectification_issue
 from yizhan.regions.models import Region
-from yizhan.stations.access import is_officer, station_access_require
-from yizhan.stations.models import Station
+from yizhan.stations.access import (
+    STATION_RUNNERS,
+    is_officer,
+    overdue_report_chasers,
+    station_access_require,
+)
+from yizhan.stations.models import Station, StationStaff
 from yizhan.visitors.models import Visitor
 from yizhan.visitors.services import visitor_lock
 
@@ -267,7 +280,7 @@ def report_submit(
             station=station,
             category=category,
             created_at__gte=now - MERGE_WINDOW,
-            status__in=[ReportStatus.OPEN, ReportStatus.IN_PROGRESS],
+            status__in=REPORT_UNRESOLVED,
         )
         .exclude(rectification__status="closed")
         .order_by("-created_at", "-id")
@@ -305,50 +318,143 @@ def report_submit(
         client_id=client_id,
     )
     _open_order(report, now)
+    _report_notice(report)
     return report
+
+
+def _runners(station: Station) -> list[User]:
+    """The station's master and administrators with an active account."""
+    return [
+        row.user
+        for row in StationStaff.objects.filter(
+            station=station, role__in=sorted(STATION_RUNNERS), user__is_active=True
+        )
+        .select_related("user")
+        .order_by("role", "id")
+        if row.user is not None
+    ]
+
+
+def _day_url() -> str:
+    return reverse("operations:home") + "#reports"
+
+
+def _report_notice(report: Report) -> None:
+    """Tell the station's master and administrators of a new report (in the app; by SMS
+    where configured). A later reporter joining it tells no one again."""
+    # Stored text: in the site's language, whatever page the worker wrote from.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("劳动者反映：%(station)s %(category)s") % {
+            "station": report.station.name,
+            "category": report.get_category_display(),
+        }
+        lines = [report.text[:200]] if report.text else []
+        if report.photo:
+            lines.append(_("附照片"))
+        if report.phone:
+            lines.append(_("反映人希望回复：%(phone)s") % {"phone": report.phone})
+        if report.rectification_id:
+            lines.append(_("已自动生成整改单"))
+    for person in _runners(report.station):
+        notify(
+            user=person,
+            kind=NoticeKind.REPORT_NEW,
+            title=title,
+            body="\n".join(lines),
+            url=_day_url(),
+            key=f"report:{report.pk}:new",
+        )
 
 
 @transaction.atomic
 def report_fixed_confirm(*, token: str, answer: str, now: dt.datetime | None = None) -> Report:
-    """The reporter's "修好了吗？" answer, once the order is closed (recorded once)."""
+    """A reporter's "修好了吗？" answer, once the report is done (recorded once per
+    reporter: each worker merged into a report answers by their own follow link)."""
     now = now or timezone.now()
-    report = (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("rectification")
-        .filter(follow_token=token)
-        .first()
-    )
-    if report is None:
+    follow = report_follow(token=token)
+    if follow is None:
         raise NotFound(_("没有找到这条反映"))
     if answer not in FixedAnswer.values:
         raise ValidationFailed(errors=[FieldError("answer", _("请选择修好了或没修好"))])
-    if report.shown_status not in (ReportStatus.FIXED, ReportStatus.CLOSED):
+    row: Report | ReportEcho
+    if follow.echo is None:
+        row = Report.objects.select_for_update(of=("self",)).get(pk=follow.report.pk)
+    else:
+        row = ReportEcho.objects.select_for_update().get(pk=follow.echo.pk)
+    if follow.report.shown_status not in (ReportStatus.FIXED, ReportStatus.CLOSED):
         raise ValidationFailed(errors=[FieldError("answer", _("问题还在处理中，处理完再问您"))])
-    if report.fixed_confirmed:
+    if row.fixed_confirmed:
         raise ValidationFailed(errors=[FieldError("answer", _("您已经回答过了，谢谢"))])
-    report.fixed_confirmed = answer
-    report.fixed_confirmed_at = now
-    report.phone = ""  # the worker has answered: no call-back is needed any more
-    report.save(update_fields=["fixed_confirmed", "fixed_confirmed_at", "phone"])
-    return report
+    row.fixed_confirmed = answer
+    row.fixed_confirmed_at = now
+    row.phone = ""  # the worker has answered: no call-back is needed any more
+    row.save(update_fields=["fixed_confirmed", "fixed_confirmed_at", "phone"])
+    return follow.report
 
 
 @transaction.atomic
-def report_status_set(*, user: User, report: Report, status: str) -> Report:
-    """Station staff mark a report without an order as in progress, fixed or closed."""
+def report_status_set(
+    *, user: User, report: Report, status: str, now: dt.datetime | None = None
+) -> Report:
+    """Station staff acknowledge a report without an order (受理), or mark it in progress,
+    fixed or closed. Each change is recorded with its time and who made it (the reporters'
+    timeline shows the time, not the name); setting the status it already has records
+    nothing."""
+    now = now or timezone.now()
     station_access_require(user=user, station=report.station, need="run")
-    if status not in ReportStatus.values:
+    if status not in REPORT_STAFF_STATUSES:
         raise ValidationFailed(errors=[FieldError("status", _("未知的状态"), value=status[:20])])
     if report.rectification_id is not None:
         raise ValidationFailed(
             errors=[FieldError("status", _("该反映按整改单处理，请在整改单中操作"))]
         )
     locked = Report.objects.select_for_update().get(pk=report.pk)
+    if locked.status == status:
+        return locked
     locked.status = status
     if status == ReportStatus.CLOSED:
-        locked.phone = ""  # kept only while someone may still need to call back
+        # Kept only while someone may still need to call back.
+        locked.phone = ""
+        ReportEcho.objects.filter(report=locked).exclude(phone="").update(phone="")
     locked.save(update_fields=["status", "phone"])
+    ReportEvent.objects.create(report=locked, status=status, at=now, user=user)
     return locked
+
+
+def reports_overdue_notify(*, now: dt.datetime | None = None) -> int:
+    """Tell the inspectors over the station and its street's officers (and, again, its
+    master and administrators) about each report still 待受理 past the hours allowed,
+    once per report. Returns how many reports were told about."""
+    now = now or timezone.now()
+    told = 0
+    hours = int(settings.YIZHAN["REPORT_ACK_HOURS"])
+    overdue = reports_overdue(now=now).select_related("station__region")
+    for start in range(0, overdue.count(), 500):
+        batch = list(overdue[start : start + 500])
+        keys = {r.pk: f"report:{r.pk}:overdue" for r in batch}
+        done = set(Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+        for report in batch:
+            if keys[report.pk] in done:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("反映超过%(hours)s小时未受理：%(station)s %(category)s") % {
+                    "hours": hours,
+                    "station": report.station.name,
+                    "category": report.get_category_display(),
+                }
+            people = {u.pk: u for u in overdue_report_chasers(report.station)}
+            people |= {u.pk: u for u in _runners(report.station) if u.pk not in people}
+            for person in people.values():
+                notify(
+                    user=person,
+                    kind=NoticeKind.REPORT_OVERDUE,
+                    title=title,
+                    body=report.text[:200],
+                    url=_day_url(),
+                    key=keys[report.pk],
+                )
+            told += 1
+    return told
 
 
 # Surveys ------------------------------------------------------------------------------

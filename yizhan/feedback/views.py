@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,7 +35,13 @@ from yizhan.core.occupation import Occupation
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI
 from yizhan.feedback import exports, selectors, services
-from yizhan.feedback.models import RatingTag, Report, ReportCategory, ReportStatus
+from yizhan.feedback.models import (
+    REPORT_STAFF_STATUSES,
+    RatingTag,
+    Report,
+    ReportCategory,
+    ReportStatus,
+)
 from yizhan.regions.models import Region
 from yizhan.signage.selectors import qr_verify
 from yizhan.stations.access import is_officer, officer_for_request
@@ -143,6 +150,8 @@ def qr_page(request: HttpRequest, *, purpose: str, code: str, sig: str) -> HttpR
         else []
     )
     order = [purpose] + [p for p in ("checkin", "rate", "report") if p != purpose]
+    # Scanning the station again: the worker's reports here still being dealt with.
+    mine = [] if new else selectors.reports_of(visitor_key=key, station=station, unresolved=True)
     response = render(
         request,
         "feedback/qr.html",
@@ -161,6 +170,7 @@ def qr_page(request: HttpRequest, *, purpose: str, code: str, sig: str) -> HttpR
                 "rated": rated,
                 "done": done,
                 "surveys": surveys[:1],
+                "my_reports": mine[:5],
                 "errors": errors,
                 "error_fields": {e.field for e in errors},
                 "action": action,
@@ -223,7 +233,8 @@ def _act(
             client_id=_client_id(request),
             now=now,
         )
-        return redirect("worker_feedback:follow", token=report.follow_token)
+        token = selectors.report_follow_token(report=report, visitor_key=key)
+        return redirect("worker_feedback:follow", token=token)
     survey_id = post.get("survey", "")
     survey = next(
         (
@@ -251,10 +262,11 @@ def _act(
 
 
 def follow(request: HttpRequest, token: str) -> HttpResponse:
-    """A reporter follows their report: status, the order's progress (no names), and
-    "修好了吗？" once the order is closed."""
-    report = selectors.report_by_token(token=token)
-    if report is None:
+    """A reporter follows their report: its status, every change with its time (no
+    names), the order's progress, and "修好了吗？" once it is done. Each reporter of a
+    merged report has their own link and answer; the page offers to copy or share it."""
+    found = selectors.report_follow(token=token)
+    if found is None:
         raise Http404(token)
     errors: list[Any] = []
     if request.method == "POST":
@@ -272,10 +284,12 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
         _page(
             request,
             {
-                "report": report,
-                "steps": selectors.report_progress(report=report),
-                "ask_fixed": report.shown_status in (ReportStatus.FIXED, ReportStatus.CLOSED)
-                and not report.fixed_confirmed,
+                "follow": found,
+                "report": found.report,
+                "steps": selectors.report_progress(
+                    report=found.report, submitted_at=found.submitted_at
+                ),
+                "link": request.build_absolute_uri(request.path),
                 "errors": errors,
             },
         ),
@@ -312,8 +326,8 @@ def index(request: HttpRequest) -> HttpResponse:
         return response
     now = timezone.now()
     ratings = selectors.ratings_by_station(user=user, start=now - dt.timedelta(days=30), end=now)
-    by_category = selectors.reports_by_category(
-        user_scope(user=user), now - dt.timedelta(days=30), now
+    by_category = selectors.reports_by_category_for(
+        user=user, start=now - dt.timedelta(days=30), end=now
     )
     return render(
         request,
@@ -323,9 +337,11 @@ def index(request: HttpRequest) -> HttpResponse:
             "reports": reports,
             "ratings": ratings,
             "by_category": by_category,
+            "overdue_before": selectors.report_ack_cutoff(now),
             "status": status,
             "category": category,
             "statuses": ReportStatus.choices,
+            "staff_statuses": [c for c in ReportStatus.choices if c[0] in REPORT_STAFF_STATUSES],
             "categories": ReportCategory.choices,
             "query": request.GET.urlencode(),
         },
@@ -341,11 +357,22 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not visible.filter(pk=report.station_id).exists():
         raise Http404(pk)
     try:
-        services.report_status_set(user=user, report=report, status=request.POST.get("status", ""))
+        done = services.report_status_set(
+            user=user, report=report, status=request.POST.get("status", "")
+        )
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("已更新反映状态。"))
+        messages.success(
+            request,
+            _("%(category)s：%(status)s。")
+            % {"category": done.get_category_display(), "status": done.get_status_display()},
+        )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("feedback:index")
 
 

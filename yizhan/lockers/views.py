@@ -29,6 +29,7 @@ from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI
 from yizhan.core.xlsx import Book
 from yizhan.devices.models import Device, DeviceKind
+from yizhan.feedback.selectors import reports_of
 from yizhan.lockers import selectors, services
 from yizhan.lockers.models import (
     REFUSED_CATEGORIES,
@@ -170,10 +171,18 @@ def mine(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     reservations = [] if new else selectors.reservations_of(visitor_key=key)
     claims = [] if new else selectors.claims_of(visitor_key=key)
+    # The worker's problem reports sit next to their codes: all they keep on this phone.
+    reports = [] if new else reports_of(visitor_key=key)
     return _worker(
         request,
         "lockers/mine.html",
-        {"reservations": reservations, "claims": claims, "now": now},
+        {
+            "reservations": reservations,
+            "claims": claims,
+            "reports": reports,
+            "now": now,
+            "nav": "mine",
+        },
     )
 
 

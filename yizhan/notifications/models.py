@@ -17,6 +17,8 @@ class NoticeKind(models.TextChoices):
     STOCK_EXPIRING = "stock_expiring", pgettext_lazy("notice kind", "物资临期")
     STOCK_LOW = "stock_low", pgettext_lazy("notice kind", "物资不足")
     SHIFT_REMINDER = "shift_reminder", pgettext_lazy("notice kind", "值班提醒")
+    REPORT_NEW = "report_new", pgettext_lazy("notice kind", "劳动者反映")
+    REPORT_OVERDUE = "report_overdue", pgettext_lazy("notice kind", "反映超时未受理")
     EVALUATION_CARD = "evaluation_card", pgettext_lazy("notice kind", "红黄牌")
     EVALUATION_DELISTING = "evaluation_delisting", pgettext_lazy("notice kind", "摘牌建议")
     OTHER = "other", pgettext_lazy("notice kind", "其他")

@@ -23,6 +23,8 @@ SMS_KINDS = frozenset(
         NoticeKind.RECTIFICATION_OVERDUE,
         NoticeKind.SHIFT_REMINDER,
         NoticeKind.INSPECTION_ASSIGNED,
+        NoticeKind.REPORT_NEW,
+        NoticeKind.REPORT_OVERDUE,
     }
 )
 

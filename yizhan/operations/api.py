@@ -20,6 +20,7 @@ from yizhan.operations.schemas import (
     AmenityStateOut,
     CellOut,
     ChecklistOut,
+    DayReportOut,
     InspectionIn,
     InspectionOut,
     ItemOut,
@@ -141,7 +142,9 @@ def amenity_api(request: HttpRequest, code: str, amenity: str, body: AmenityIn):
 
 @router.get("/my-day", response={200: MyDayOut, 401: ErrorOut})
 def my_day_api(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """What waits for the signed-in person today: checks due, tasks, orders to fix or check."""
+    """What waits for the signed-in person today: checks due, tasks, orders to fix or
+    check, and workers' reports to answer (at the stations they run) or chase (overdue,
+    for an inspector or a street officer)."""
     day = selectors.my_day(user=_user(request), today=timezone.now().astimezone(SHANGHAI).date())
 
     def order(r):  # type: ignore[no-untyped-def]
@@ -155,6 +158,26 @@ def my_day_api(request: HttpRequest):  # type: ignore[no-untyped-def]
             assignee=r.assignee.display_name if r.assignee else None,
             assignee_basis=r.assignee_basis,
             level=r.level,
+        )
+
+    def report(r):  # type: ignore[no-untyped-def]
+        return DayReportOut(
+            id=r.id,
+            station=r.station_code,
+            station_name=r.station_name,
+            category=r.category,
+            category_label=r.category_label,
+            text=r.text,
+            photo_url=request.build_absolute_uri(r.photo_url) if r.photo_url else "",
+            count=r.count,
+            created_at=r.created_at.astimezone(SHANGHAI),
+            age_hours=r.age_hours,
+            status=r.status,
+            status_label=r.status_label,
+            overdue=r.overdue,
+            phone=r.phone,
+            order=r.order_id,
+            may_set=list(r.may_set),
         )
 
     return MyDayOut(
@@ -181,4 +204,6 @@ def my_day_api(request: HttpRequest):  # type: ignore[no-untyped-def]
         ],
         to_fix=[order(r) for r in day.to_fix],
         to_check=[order(r) for r in day.to_check],
+        reports=[report(r) for r in day.reports],
+        reports_overdue=[report(r) for r in day.reports_overdue],
     )

@@ -120,8 +120,33 @@ class OrderOut(Schema):
     level: int = 0
 
 
+class DayReportOut(Schema):
+    id: int
+    station: str
+    station_name: str
+    category: str
+    category_label: str
+    text: str
+    photo_url: str = Field(description='The photo a reporter sent ("" when none)')
+    count: int = Field(description="Workers who reported it (merged)")
+    created_at: dt.datetime
+    age_hours: float
+    status: str
+    status_label: str
+    overdue: bool = Field(description="Still 待受理 past the hours allowed (REPORT_ACK_HOURS)")
+    phone: str = Field(description='A call-back number a reporter asked for ("" when none)')
+    order: int | None = Field(description="The rectification order it is handled by")
+    may_set: list[str] = Field(
+        description="Statuses to offer (POST /api/v1/feedback/reports/{id}/status)"
+    )
+
+
 class MyDayOut(Schema):
     stations: list[MyStationOut]
     assignments: list[TaskOut]
     to_fix: list[OrderOut]
     to_check: list[OrderOut]
+    reports: list[DayReportOut] = Field(description="Unresolved at the stations you run")
+    reports_overdue: list[DayReportOut] = Field(
+        description="Not acknowledged in time, in the region an inspector or street officer chases"
+    )

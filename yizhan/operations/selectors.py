@@ -6,15 +6,17 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yizhan.accounts.models import User, UserRole
 from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
 from yizhan.core.evidence import LifeEvent
+from yizhan.core.hooks import DayReport, DayReports, reports_for_day
 from yizhan.core.sql import epoch
 from yizhan.core.time import SHANGHAI
 from yizhan.operations import regime
@@ -197,11 +199,17 @@ class MyDay:
     assignments: list[InspectionAssignment]
     to_fix: list[Rectification]
     to_check: list[Rectification]
+    # Workers' reports (from feedback, through `core.hooks.reports_for_day`): unresolved
+    # at the stations they run; overdue ones in the region an inspector or street officer
+    # chases.
+    reports: list[DayReport] = field(default_factory=list)
+    reports_overdue: list[DayReport] = field(default_factory=list)
 
 
-def my_day(*, user: User, today: dt.date) -> MyDay:
+def my_day(*, user: User, today: dt.date, now: dt.datetime | None = None) -> MyDay:
     """What is waiting for ``user``: their stations' checks, their assignments, the
-    orders they must fix and the fixes they must check."""
+    orders they must fix and the fixes they must check, and workers' reports to answer
+    or chase (as of ``now``)."""
     roles: dict[int, set[str]] = defaultdict(set)
     for sid, role in StationStaff.objects.filter(user=user).values_list("station_id", "role"):
         roles[sid].add(role)
@@ -213,6 +221,12 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     board = {r.station.pk: r for r in inspection_board(stations=stations, today=today)}
     open_orders = Rectification.objects.select_related("station", "item", "assignee").order_by(
         "deadline", "id"
+    )
+    # Feedback may be left out of a deployment: then there are no reports to show.
+    reports = (
+        reports_for_day(user=user, now=now or timezone.now())
+        if reports_for_day.registered
+        else DayReports()
     )
     return MyDay(
         stations=[
@@ -236,6 +250,8 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
             )
         ),
         to_check=list(open_orders.filter(status=RectificationStatus.FIXED, issued_by=user)),
+        reports=reports.to_answer,
+        reports_overdue=reports.overdue,
     )
 
 

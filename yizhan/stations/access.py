@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -377,3 +377,37 @@ class ScopedAdminMixin:
         if db_field.related_model is Region:
             kwargs["queryset"] = Region.objects.filter(user_scope(user=request.user).q(""))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+# Worker reports: a station's master and administrator answer them (``"run"``). One still
+# not acknowledged (待受理) after `settings.YIZHAN["REPORT_ACK_HOURS"]` is chased by the
+# inspectors over the station and the officers of its street.
+
+
+def _chases_reports_q() -> Q:
+    return Q(role=UserRole.INSPECTOR) | Q(role=UserRole.OFFICER, region__level=RegionLevel.STREET)
+
+
+def chases_overdue_reports(user: AnyUser | None) -> bool:
+    """An inspector, or an officer of a street: overdue worker reports in their scope
+    appear in their day."""
+    if not _active(user):
+        return False
+    assert isinstance(user, User)
+    # The same rule as `_chases_reports_q`, on the user at hand.
+    if user.role == UserRole.INSPECTOR:
+        return True
+    region = user.region
+    street = region is not None and region.level == RegionLevel.STREET
+    return user.role == UserRole.OFFICER and street
+
+
+def overdue_report_chasers(station: Station) -> list[User]:
+    """The active inspectors whose region holds ``station`` and the officers of its street."""
+    code = station.region.code
+    above = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    return list(
+        User.objects.filter(_chases_reports_q(), is_active=True, region__code__in=above)
+        .select_related("region")
+        .order_by("role", "id")
+    )

@@ -17,6 +17,7 @@ from yizhan.core import reminders
 
 EXPECTED = [
     ("rectifications escalated", "yizhan.operations"),
+    ("reports overdue", "yizhan.feedback"),
     ("inspection reminders", "yizhan.operations"),
     ("stock reminders", "yizhan.supplies"),
     ("shift reminders", "yizhan.volunteers"),

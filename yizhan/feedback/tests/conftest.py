@@ -15,6 +15,10 @@ from PIL import Image
 
 from yizhan.accounts.models import User
 from yizhan.core.time import SHANGHAI
+
+# The operations tests' district (a station with its master and administrator, officers
+# of street, district and city, an inspector): where a worker's report must reach people.
+from yizhan.operations.tests.conftest import daoli  # noqa: F401
 from yizhan.signage.selectors import qr_path
 from yizhan.stations.models import StaffRole, Station, StationStaff
 from yizhan.stations.tests.factories import RegionFactory, StationFactory, UserFactory

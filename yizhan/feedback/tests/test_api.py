@@ -74,6 +74,7 @@ def test_report_with_photo_and_follow(client, place, clock):
     assert body["status"] == "in_progress" and body["order_status"] == "open"
     token = Report.objects.get().follow_token
     assert body["follow_path"] == f"/f/{token}/"
+    assert Report.objects.get().photo.name.endswith(".jpg")  # the photo is kept
     follow = client.get(f"{BASE}/follow/{token}").json()
     assert follow["category_label"] == "药品过期" and follow["count"] == 1
     assert client.get(f"{BASE}/follow/nope").status_code == 404
