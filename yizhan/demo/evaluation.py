@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 
 from yizhan.accounts.models import User
 from yizhan.core.time import SHANGHAI
@@ -46,6 +47,14 @@ def _listings_backdate(stations: list[Station], *, now: dt.datetime) -> None:
         when = now - dt.timedelta(days=rng.randint(40, 150))
         if s.created_at is not None:
             when = max(when, s.created_at + dt.timedelta(days=3))
+        # After the station's other history, so that its record reads in order.
+        last = (
+            StationChange.objects.filter(station=s)
+            .exclude(action=StationChange.Action.PUBLISH)
+            .aggregate(last=Max("changed_at"))["last"]
+        )
+        if last is not None:
+            when = max(when, last + dt.timedelta(minutes=1))
         when = min(when, now)
         StationListing.objects.filter(station=s).update(listed_at=when)
         StationChange.objects.filter(station=s, action=StationChange.Action.PUBLISH).update(
