@@ -289,7 +289,7 @@ def test_another_regions_officer_cannot_set_a_short_name(client, make_station, s
         {"platform": "amap", "short_name_for": other.pk, "short_name": "工会驿站（通江店）"},
     )
     assert response.status_code == 404
-    assert "T1" not in client.get(reverse(LISTING_URL)).content.decode()
+    assert LONG not in client.get(reverse(LISTING_URL)).content.decode()
     other.refresh_from_db()
     assert other.short_name == ""
     # The service refuses too, whoever calls it.
