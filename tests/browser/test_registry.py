@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def log_in(page: Page, user: User) -> None:
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Signed in only once the console answers: a goto before that cancels the login.
+    expect(page).to_have_url(re.compile(r"/console/stations/station/$"))
 
 
 def test_street_officer_sees_own_stations_on_list_and_map(
