@@ -37,9 +37,12 @@ from yizhan.stations.hours import OpeningHours
 from yizhan.stations.io import exports
 from yizhan.stations.models import (
     Amenity,
+    AmenityState,
     LedgerWord,
+    MapPlatform,
     MobileStop,
     Service,
+    StaffRole,
     Station,
     StationAmenity,
     StationChange,
@@ -50,6 +53,7 @@ from yizhan.stations.models import (
     StationPhoto,
     StationStaff,
     StationStatus,
+    catalogue_label,
 )
 from yizhan.stations.rules import RuleError, coordinates_to_wgs84
 from yizhan.stations.selectors import stations_base
@@ -228,14 +232,76 @@ class StationChangeInline(admin.TabularInline):
 
     @admin.display(description=_("变更内容"))
     def what_changed(self, obj: StationChange) -> str:
-        return format_html_join(
-            "",
-            "<div><b>{}</b>：{} → {}</div>",
+        words = _HistoryWords()
+        rows = [
             (
-                (_field_label(name), _short(values[0]), _short(values[1]))
-                for name, values in sorted(obj.changes.items())
-            ),
+                _field_label(name),
+                _short(words.value(name, values[0])),
+                _short(words.value(name, values[1])),
+            )
+            for name, values in sorted(obj.changes.items())
+        ]
+        # "— → —" (nothing became empty) says nothing.
+        return format_html_join(
+            "", "<div><b>{}</b>：{} → {}</div>", (r for r in rows if r[1] != r[2])
         )
+
+
+class _HistoryWords:
+    """A history value in the words of the page's language: 固定 not ``fixed``, 是 not
+    ``False``, 空调（故障：…） not ``ac out_of_order …``, 每天 08:00-20:00 not the rule."""
+
+    def __init__(self) -> None:
+        self._amenities: dict[str, str] | None = None
+        self._services: dict[str, str] | None = None
+
+    def _names(self, model: type[Amenity] | type[Service]) -> dict[str, str]:
+        return {
+            code: catalogue_label(name, name_en)
+            for code, name, name_en in model.objects.values_list("code", "name", "name_en")
+        }
+
+    def value(self, name: str, value: Any) -> Any:
+        if value in (None, "", []):
+            return value
+        if isinstance(value, bool):
+            return str(_("是") if value else _("否"))
+        if name == "platform":
+            return str(dict(MapPlatform.choices).get(value, value))
+        if name in ("kind", "status"):
+            return str(dict(Station._meta.get_field(name).choices or ()).get(value, value))
+        if name == "opening_hours":
+            return exports.hours_text(str(value))
+        if name == "region_code":
+            region = Region.objects.filter(code=value).only("name").first()
+            return f"{region.name}（{value}）" if region else value
+        if name == "amenities" and isinstance(value, list):
+            if self._amenities is None:
+                self._amenities = self._names(Amenity)
+            return "、".join(self._amenity(item) for item in value)
+        if name == "services" and isinstance(value, list):
+            if self._services is None:
+                self._services = self._names(Service)
+            return "、".join(self._services.get(code, code) for code in value)
+        if name == "staff" and isinstance(value, list):
+            roles = dict(StaffRole.choices)
+            return "、".join(
+                f"{person[1]}（{roles.get(person[0], person[0])}）" for person in value
+            )
+        if name == "stops" and isinstance(value, list):
+            return "、".join(
+                f"{stop[0]} {exports.hours_text(str(stop[3]))}" for stop in value if stop
+            )
+        return value
+
+    def _amenity(self, item: Any) -> str:
+        if not isinstance(item, list) or not item:
+            return str(item)
+        code, state, reason = (list(item) + ["", ""])[:3]
+        label = (self._amenities or {}).get(code, code)
+        if state == AmenityState.OUT_OF_ORDER:
+            return f"{label}（{_('故障')}：{reason}）" if reason else f"{label}（{_('故障')}）"
+        return label
 
 
 _EXTRA_LABELS = {"region_code": _("区划代码"), "stops": _("停靠点"), "staff": _("驿站人员")}

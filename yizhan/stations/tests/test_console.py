@@ -193,3 +193,38 @@ def test_the_region_is_searched_within_the_officers_subtree(client, stations, st
     names = {r["text"] for r in found["results"]}
     assert any("兆麟街道" in n for n in names)
     assert not any("通江" in n or "南岗" in n for n in names)
+
+
+def test_the_history_says_what_changed_in_words(client, make_station, officer):
+    """固定驿站 → 智能驿站, 否 → 是, 手机充电（故障：线缆损坏）, 每天 08:00-20:00, 高德地图 — not
+    ``fixed``, ``False``, ``charging out_of_order``, the OSM rule or ``amap``."""
+    from yizhan.stations.services import station_listings_mark
+
+    make_station("Z1", name="兆麟驿站")
+    make_station(
+        "Z1",
+        name="兆麟驿站",
+        kind="smart",
+        keeps_workday_hours=True,
+        opening_hours="Mo-Fr 08:00-18:00",
+        amenities=[
+            {"code": "hot_water"},
+            {"code": "charging", "state": "out_of_order", "reason": "线缆损坏"},
+        ],
+    )
+    station = Station.objects.get(code="Z1")
+    station_listings_mark(
+        stations=[station], platform="amap", fingerprints={station.pk: "x"}, user=None
+    )
+    client.force_login(officer)
+    page = client.get(change_url("Z1")).content.decode()
+    assert "固定驿站 → 智能驿站" in page
+    assert "— → —" not in page
+    assert "否 → 是" in page
+    assert "手机充电（故障：线缆损坏）" in page
+    assert "周一至周五 08:00-18:00" in page
+    assert "高德地图" in page
+    for raw in ("fixed", "smart", "False", "out_of_order", "amap", "Mo-Fr"):
+        assert f"{raw} →" not in page and f"→ {raw}" not in page, raw
+    english = client.get("/en" + change_url("Z1")).content.decode()
+    assert "Yes" in english and "Phone charging" in english
