@@ -70,7 +70,8 @@ EMAIL_BACKEND = env_str("YIZHAN_EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = env_str("YIZHAN_FROM_EMAIL", "yizhan@localhost")
 SMS_BACKEND = env_str("YIZHAN_SMS_BACKEND", "yizhan.notifications.sms.ConsoleSmsBackend")
 # The address printed on QR codes and in notifications (no trailing slash).
-SITE_URL = env_str("YIZHAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, it is the local server `make run` starts (on PORT, 8000 by default).
+SITE_URL = env_str("YIZHAN_SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
 # The union's complaint line printed on every responsibility board (12351: ACFTU hotline).
 COMPLAINT_LINE = env_str("YIZHAN_COMPLAINT_LINE", "12351")
 
