@@ -343,6 +343,7 @@ def station_detail(
         **card,
         "feature": station.feature,
         "phone": station.phone,
+        "keeps_workday_hours": station.keeps_workday_hours,
         "floor_area_m2": station.floor_area_m2,
         "capacity": station.capacity,
         "photos": [p.image.url for p in station.photos.all()],

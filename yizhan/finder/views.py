@@ -27,6 +27,7 @@ from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
 from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
 from yizhan.lockers.selectors import lockers_offer_public
+from yizhan.stations.hours import rule_words
 from yizhan.volunteers.selectors import station_shifts_public
 
 # One tap each, in this order (the "common ones").
@@ -327,6 +328,15 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
     lon, lat = float(detail["lon"]), float(detail["lat"])  # type: ignore[arg-type]
     detail["_lon"], detail["_lat"] = lon, lat
     detail.update(_page_labels(detail))
+    # The registered rule in words (每天 18:00–次日 08:00), for people, not the OSM text.
+    detail["opening_hours_words"] = rule_words(
+        str(detail.get("opening_hours") or ""),
+        workday=bool(detail.get("keeps_workday_hours")),
+        english=_english(),
+    )
+    for stop in detail.get("stops") or []:  # type: ignore[union-attr]
+        if isinstance(stop, dict):
+            stop["hours_words"] = rule_words(str(stop.get("hours", "")), english=_english())
     return render(
         request,
         "finder/station.html",

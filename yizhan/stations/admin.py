@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geoplan.crs import CRS, from_wgs84
@@ -33,7 +34,7 @@ from yizhan.stations.admin_views import (
     station_import_view,
     station_listing_view,
 )
-from yizhan.stations.hours import OpeningHours
+from yizhan.stations.hours import OpeningHours, rule_words
 from yizhan.stations.io import exports
 from yizhan.stations.models import (
     Amenity,
@@ -270,8 +271,9 @@ class _HistoryWords:
             return str(dict(MapPlatform.choices).get(value, value))
         if name in ("kind", "status"):
             return str(dict(Station._meta.get_field(name).choices or ()).get(value, value))
+        english = (get_language() or "").startswith("en")
         if name == "opening_hours":
-            return exports.hours_text(str(value))
+            return rule_words(str(value), english=english)
         if name == "region_code":
             region = Region.objects.filter(code=value).only("name").first()
             return f"{region.name}（{value}）" if region else value
@@ -290,7 +292,7 @@ class _HistoryWords:
             )
         if name == "stops" and isinstance(value, list):
             return "、".join(
-                f"{stop[0]} {exports.hours_text(str(stop[3]))}" for stop in value if stop
+                f"{stop[0]} {rule_words(str(stop[3]), english=english)}" for stop in value if stop
             )
         return value
 

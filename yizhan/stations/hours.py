@@ -346,3 +346,104 @@ def union_intervals(spans: Sequence[Interval], more: Sequence[Interval]) -> list
         else:
             out.append((a, b))
     return out
+
+
+_DAY_WORDS = {
+    "zh": {
+        "Mo": "周一",
+        "Tu": "周二",
+        "We": "周三",
+        "Th": "周四",
+        "Fr": "周五",
+        "Sa": "周六",
+        "Su": "周日",
+    },
+    "en": {
+        "Mo": "Mon",
+        "Tu": "Tue",
+        "We": "Wed",
+        "Th": "Thu",
+        "Fr": "Fri",
+        "Sa": "Sat",
+        "Su": "Sun",
+    },
+}
+_MONTH_NUMBERS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        start=1,
+    )
+}
+
+
+def rule_words(rule: str, *, workday: bool = False, english: bool = False) -> str:
+    """An opening_hours rule as a person reads it: ``Mo-Su 18:00-08:00`` → "每天
+    18:00–次日 08:00" ("Daily 18:00–08:00 next day"); a rule it cannot word is returned
+    as it is.
+
+    >>> rule_words("Mo-Fr 08:00-12:00,13:00-17:30; PH off")
+    '周一至周五 08:00–12:00、13:00–17:30；法定节假日休息'
+    >>> rule_words("Mo-Su 18:00-08:00", english=True)
+    'Daily 18:00–08:00 next day'
+    >>> rule_words("24/7"), rule_words("May-Sep 05:30-19:00; Oct-Apr 06:30-17:00")
+    ('全天24小时', '5–9月 05:30–19:00；10–4月 06:30–17:00')
+    """
+    lang = "en" if english else "zh"
+    days_of = _DAY_WORDS[lang]
+    parts: list[str] = []
+    for clause in (c.strip() for c in rule.split(";")):
+        if not clause:
+            continue
+        if clause == "24/7":
+            parts.append("Open 24 hours" if english else "全天24小时")
+            continue
+        words: list[str] = []
+        for token in clause.split():
+            if m := re.fullmatch(r"(Mo|Tu|We|Th|Fr|Sa|Su)-(Mo|Tu|We|Th|Fr|Sa|Su)", token):
+                if (m[1], m[2]) == ("Mo", "Su"):
+                    words.append("Daily" if english else "每天")
+                else:
+                    joiner = "–" if english else "至"
+                    words.append(f"{days_of[m[1]]}{joiner}{days_of[m[2]]}")
+            elif re.fullmatch(r"(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:,(?:Mo|Tu|We|Th|Fr|Sa|Su))+", token):
+                words.append(("," if english else "、").join(days_of[d] for d in token.split(",")))
+            elif token in days_of:
+                words.append(days_of[token])
+            elif token == "PH":
+                words.append("public holidays" if english else "法定节假日")
+            elif token in ("off", "closed"):
+                words.append("closed" if english else "休息")
+            elif m := re.fullmatch(r"([A-Z][a-z]{2})-([A-Z][a-z]{2})", token):
+                if m[1] not in _MONTH_NUMBERS or m[2] not in _MONTH_NUMBERS:
+                    return rule
+                words.append(
+                    f"{m[1]}–{m[2]}"
+                    if english
+                    else f"{_MONTH_NUMBERS[m[1]]}–{_MONTH_NUMBERS[m[2]]}月"
+                )
+            elif re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}(?:,\d{2}:\d{2}-\d{2}:\d{2})*", token):
+                spans = []
+                for span in token.split(","):
+                    start, end = span.split("-")
+                    if end <= start and end != "24:00":
+                        spans.append(
+                            f"{start}–{end} next day" if english else f"{start}–次日 {end}"
+                        )
+                    else:
+                        spans.append(f"{start}–{end}")
+                words.append(("," if english else "、").join(spans))
+            else:
+                return rule
+        if english:
+            parts.append(" ".join(words))
+        else:
+            parts.append(re.sub(r"(?<=[日期天假])\s+(?=休息)", "", " ".join(words)))
+    text = ("; " if english else "；").join(parts)
+    if workday:
+        text += (
+            " (closed on days off, open on make-up working days)"
+            if english
+            else "（按法定工作日：放假日闭站，调休上班日开放）"
+        )
+    return text or rule

@@ -392,3 +392,19 @@ def test_unknown_hours_are_said_plainly(client, tuesday):
     assert cards(page(client, "/", {**HERE, "open_now": "1"})) == []
     station = page(client, "/s/ODD/")
     assert "开放时间未知，请先电话确认。" in station
+
+
+def test_station_page_words_its_hours_and_leaves_out_the_console(client, street):
+    StationFactory(
+        code="OWL",
+        name="夜班驿站",
+        lat=north(700),
+        lon=ORIGIN_LON,
+        opening_hours="Mo-Su 18:00-08:00; PH off",
+    )
+    html = page(client, "/s/OWL/")
+    assert "每天 18:00–次日 08:00；法定节假日休息" in html
+    assert "Mo-Su" not in html and "PH off" not in html
+    assert "管理后台" not in html and "驿站工作人员入口" in html
+    english = page(client, "/en/s/OWL/")
+    assert "Daily 18:00–08:00 next day; public holidays closed" in english

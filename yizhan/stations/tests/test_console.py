@@ -222,7 +222,7 @@ def test_the_history_says_what_changed_in_words(client, make_station, officer):
     assert "— → —" not in page
     assert "否 → 是" in page
     assert "手机充电（故障：线缆损坏）" in page
-    assert "周一至周五 08:00-18:00" in page
+    assert "周一至周五 08:00–18:00" in page
     assert "高德地图" in page
     for raw in ("fixed", "smart", "False", "out_of_order", "amap", "Mo-Fr"):
         assert f"{raw} →" not in page and f"→ {raw}" not in page, raw
