@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.lock
 	@touch $@
 
 # Compiled translations are build output (never committed); msgfmt comes from gettext.
-locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(wildcard locale/zh_Hans/LC_MESSAGES/*.po)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 node_modules/.installed: package.json package-lock.json

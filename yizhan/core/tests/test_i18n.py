@@ -261,3 +261,16 @@ def test_switching_language_stays_on_the_page(
     assert superuser_client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
     page = superuser_client.get(there).content.decode()
     assert f'<html lang="{language}"' in page
+
+
+def test_django_strings_its_chinese_catalogue_lacks_are_chinese_on_chinese_pages():
+    """Django 6.1's "- Select an option -" and a few more have no zh_Hans entry in Django
+    itself; our locale/zh_Hans adds them, so Chinese pages do not show English."""
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert str(BLANK_CHOICE_LABEL) == "- 请选择 -"
+        assert translation.gettext("Logout") == "注销"
+    with translation.override("en"):
+        assert str(BLANK_CHOICE_LABEL) == "- Select an option -"
