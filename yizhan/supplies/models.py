@@ -51,6 +51,30 @@ def in_season(season: str, day: dt.date) -> bool:
     return True
 
 
+# Units officers write in the catalogue, in English.
+UNIT_WORDS_EN = {
+    "瓶": "bottles",
+    "盒": "boxes",
+    "件": "items",
+    "包": "packs",
+    "袋": "bags",
+    "个": "pcs",
+    "支": "pcs",
+    "把": "pcs",
+    "片": "pcs",
+    "双": "pairs",
+    "副": "pairs",
+    "套": "sets",
+    "条": "pcs",
+    "份": "servings",
+    "箱": "cases",
+    "卷": "rolls",
+    "桶": "barrels",
+    "听": "cans",
+    "罐": "cans",
+}
+
+
 class SupplyItem(models.Model):
     """One kind of supply in the catalogue (the same list for every station)."""
 
@@ -78,6 +102,12 @@ class SupplyItem(models.Model):
     @property
     def label(self) -> str:
         return catalogue_label(self.name, self.name_en)
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the page's language: 瓶 on Chinese pages, "bottles" on English ones
+        (a unit nobody listed is shown as written)."""
+        return catalogue_label(self.unit, UNIT_WORDS_EN.get(self.unit, ""))
 
 
 class StationSupply(models.Model):

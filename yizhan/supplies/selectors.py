@@ -202,7 +202,7 @@ def region_expiring(
                 station_name=station.name,
                 region_name=station.region.name,
                 item=item.label,
-                unit=item.unit,
+                unit=item.unit_label,
                 batch_id=b.pk,
                 batch_no=b.batch_no,
                 expires_on=b.expires_on,

@@ -242,11 +242,14 @@ def stock_use(
             if supply is not None
             else 0
         )
-        message = _("可用库存只有 %(n)d%(unit)s，不够领用。") % {"n": usable, "unit": item.unit}
+        message = _("可用库存只有 %(n)d%(unit)s，不够领用。") % {
+            "n": usable,
+            "unit": item.unit_label,
+        }
         if expired:
             message += _("另有 %(n)d%(unit)s 已过期，不能领用。") % {
                 "n": expired,
-                "unit": item.unit,
+                "unit": item.unit_label,
             }
         raise ValidationFailed(errors=[FieldError("quantity", message, value=str(quantity))])
     movements = []
@@ -298,7 +301,8 @@ def stock_discard(
         errors.append(
             FieldError(
                 "quantity",
-                _("该批次只剩 %(n)d%(unit)s。") % {"n": batch.quantity, "unit": supply.item.unit},
+                _("该批次只剩 %(n)d%(unit)s。")
+                % {"n": batch.quantity, "unit": supply.item.unit_label},
                 value=str(quantity),
             )
         )
@@ -368,7 +372,7 @@ def _alert_text(alert: StockAlert) -> tuple[str, str]:
         "station": alert.station.name,
         "item": alert.item.label,
         "n": alert.quantity,
-        "unit": alert.item.unit,
+        "unit": alert.item.unit_label,
         "batch": alert.batch_no or "-",
         "date": alert.expires_on.isoformat() if alert.expires_on else "",
     }

@@ -38,8 +38,11 @@ def busy(smart):
 def test_worker_and_staff_pages_speak_english(busy, client):
     smart, _r, donation = busy
     d = smart.district
-    # Data: names, addresses, what staff typed, and the catalogue's units (包, 件).
-    allowed = data_words(d) | set(CHINESE.findall("1号爱心柜 羽绒服 包 件"))
+    # Data: names, addresses, what staff typed (a supply unit such as 包 is in English now).
+    allowed = data_words(d) | set(CHINESE.findall("1号爱心柜 羽绒服 件"))
+    assert "4 packs left" in client.get("/en/s/HRB-DL-001/free/").content.decode().replace(
+        "\n", " "
+    )
     for path in (
         "/en/s/HRB-DL-001/free/",
         "/en/exchange/",
