@@ -32,7 +32,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
             [_("需求记录"), summ.get("records")],
             [_("候选点"), summ.get("candidates")],
             [_("出行"), summ.get("travel")],
-            [_("15 分钟可达(米)"), summ.get("limit_m")],
+            [_("可达距离(米)"), summ.get("limit_m")],
             [_("覆盖率"), summ.get("share")],
             [_("夜间覆盖率"), summ.get("night_share")],
             [

@@ -367,7 +367,7 @@ def _compare_rows(ra: dict[str, Any], rb: dict[str, Any]) -> list[tuple[str, str
         (_("驿站数"), str(get(ra, "summary", "stations")), str(get(rb, "summary", "stations"))),
         (_("出行"), travel(ra), travel(rb)),
         (
-            _("15 分钟可达(米)"),
+            _("可达距离(米)"),
             str(get(ra, "summary", "limit_m")),
             str(get(rb, "summary", "limit_m")),
         ),

@@ -238,6 +238,7 @@ def test_pages_export_and_scope(daoli, client):  # noqa: F811
     services.scenario_execute(scenario_id=s.pk)  # what the worker does with the queued run
     html = client.get(f"/staff/planning/{s.pk}/").content.decode()
     assert "50.0%" in html and "下一批 1 个站点建在哪里" in html and "pl-data" in html
+    assert "步行 15 分钟覆盖率" in html  # the minutes and mode asked, not a fixed "15 分钟"
     wb = load_workbook(io.BytesIO(client.get(f"/staff/planning/{s.pk}/export.xlsx").content))
     assert "新址推荐" in wb.sheetnames and wb["新址推荐"].max_row == 2
     geo = json.loads(client.get(f"/staff/planning/{s.pk}/export.geojson").content)
@@ -340,3 +341,35 @@ def test_a_segment_drawn_by_two_ways_is_one_edge(tmp_path):
     net = load_osm(path)
     assert net.edge_count == 1 and round(float(net.length_m[0])) == 786
     assert net.graph("ebike").nnz == 2  # the residential way lets e-bikes on
+
+
+def test_a_scenario_is_titled_by_the_minutes_and_mode_asked(daoli, client):  # noqa: F811
+    client.force_login(daoli.district_officer)
+    layer = services.demand_layer_upload(
+        user=daoli.district_officer,
+        region=daoli.district,
+        name="卡口人流",
+        kind="people_flow",
+        file=io.BytesIO(FLOW.encode()),
+        file_name="flow.csv",
+    )
+    client.post(
+        "/staff/planning/",
+        {
+            "action": "scenario",
+            "region": daoli.district.code,
+            "name": "电动车十分钟",
+            "layers": [layer.pk],
+            f"weight_{layer.pk}": "1",
+            "mode": "ebike",
+            "minutes": "10",
+            "new_sites": "1",
+            "target_share": "70",
+        },
+    )
+    s = Scenario.objects.get()
+    services.scenario_execute(scenario_id=s.pk)
+    html = client.get(f"/staff/planning/{s.pk}/").content.decode()
+    assert "电动车 10 分钟覆盖率" in html and "15 分钟覆盖率" not in html
+    english = client.get(f"/en/staff/planning/{s.pk}/").content.decode()
+    assert "Coverage within 10 min by e-bike" in english
