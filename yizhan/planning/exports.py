@@ -66,7 +66,10 @@ def scenario_xlsx(s: Scenario) -> bytes:
     book.sheet(
         _("分街道"),
         [_("区划代码"), _("名称"), _("需求占比"), _("覆盖率")],
-        [[x["code"], x["name"], x["demand"], x["share"]] for x in r.get("by_region", [])],
+        [
+            [x["code"], x["name"], x.get("demand_share", x["demand"]), x["share"]]
+            for x in r.get("by_region", [])
+        ],
     )
     book.sheet(
         _("缺口网格"),

@@ -192,6 +192,8 @@ def scenario_answer(
                     "code": code,
                     "name": data.region_names.get(code, code),
                     "demand": round(d, 6),
+                    # The street's part of all the demand: the column sums to 100 %.
+                    "demand_share": _share(d, total),
                     "share": _share(c, d),
                 }
             )

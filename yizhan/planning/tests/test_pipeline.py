@@ -101,8 +101,14 @@ def test_coverage_and_streets(answer):
     assert (s["travel"], s["limit_m"], s["radius_m"]) == ("straight", 1250, 1000)
     assert s["share"] == 0.65  # (100 + 30) / 200
     assert answer["by_region"] == [
-        {"code": "R1", "name": "一街", "demand": 120.0, "share": round(100 / 120, 6)},
-        {"code": "R2", "name": "二街", "demand": 80.0, "share": 0.375},
+        {
+            "code": "R1",
+            "name": "一街",
+            "demand": 120.0,
+            "demand_share": 0.6,  # of the 200: the column sums to 100 %
+            "share": round(100 / 120, 6),
+        },
+        {"code": "R2", "name": "二街", "demand": 80.0, "demand_share": 0.4, "share": 0.375},
     ]
     # Monday 02:00: p1's and p4's even share of the hour and all of p2; only p1 covered
     spread = 120 / 168

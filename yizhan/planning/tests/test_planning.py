@@ -371,5 +371,8 @@ def test_a_scenario_is_titled_by_the_minutes_and_mode_asked(daoli, client):  # n
     services.scenario_execute(scenario_id=s.pk)
     html = client.get(f"/staff/planning/{s.pk}/").content.decode()
     assert "电动车 10 分钟覆盖率" in html and "15 分钟覆盖率" not in html
+    s.refresh_from_db()
+    parts = [x["demand_share"] for x in s.result["by_region"]]
+    assert parts and abs(sum(parts) - 1) < 1e-4  # 需求占比 sums to 100 %, street by street
     english = client.get(f"/en/staff/planning/{s.pk}/").content.decode()
     assert "Coverage within 10 min by e-bike" in english
