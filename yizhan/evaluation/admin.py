@@ -103,6 +103,7 @@ class EvaluationModelAdmin(admin.ModelAdmin[EvaluationModel]):
             {
                 "fields": [
                     "top_share",
+                    "top_min_stars",
                     "upgrade_share",
                     "night_from_hour",
                     "night_to_hour",

@@ -73,6 +73,12 @@ class EvaluationModel(models.Model):
     top_share = models.FloatField(
         _("最美驿站比例"), default=0.15, validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
+    top_min_stars = models.PositiveSmallIntegerField(
+        _("最美驿站最低星级"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("当月评定星级低于此级的驿站不进入最美驿站候选。"),
+    )
     upgrade_share = models.FloatField(
         _("智能化升级比例"), default=0.15, validators=[MinValueValidator(0), MaxValueValidator(1)]
     )

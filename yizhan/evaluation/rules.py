@@ -133,6 +133,7 @@ class ModelSpec:
     response_days: int = 7
     star_step: int = 1
     top_share: float = 0.15
+    top_min_stars: int = 3
     upgrade_share: float = 0.15
     night_from_hour: int = 20
     night_to_hour: int = 6

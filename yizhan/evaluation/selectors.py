@@ -124,6 +124,7 @@ def model_spec(model: EvaluationModel) -> rules.ModelSpec:
         response_days=model.response_days,
         star_step=model.star_step,
         top_share=model.top_share,
+        top_min_stars=model.top_min_stars,
         upgrade_share=model.upgrade_share,
         night_from_hour=model.night_from_hour,
         night_to_hour=model.night_to_hour,
@@ -682,15 +683,22 @@ class Rankings:
 
 
 def rankings(*, scope: Scope, region: Region | None, month: dt.date) -> Rankings:
-    """The best ``top_share`` of the region's scored stations without an active card
-    ("最美驿站" candidates), and the non-smart stations with the strongest case for a
-    24-hour smart upgrade."""
+    """The best ``top_share`` of the region's scored stations without an active card and
+    with at least ``top_min_stars`` ("最美驿站" candidates), and the non-smart stations
+    with the strongest case for a 24-hour smart upgrade."""
     spec = spec_for_month(region=region, month=month)
     scored = [s for s in scores_in(scope=scope, region=region, month=month) if s.status == "scored"]
     # The cards as the month left them, whatever happened since.
     carded = {s.station_id for s in scored if s.card}
     by_id = {s.station_id: s for s in scored}
-    eligible = [(s.station_id, s.score or 0.0) for s in scored if s.station_id not in carded]
+    # No card, and at least the model's least star level as the month left it: a 1★
+    # station is nobody's best station (one the month left unrated is judged by its score).
+    eligible = [
+        (s.station_id, s.score or 0.0)
+        for s in scored
+        if s.station_id not in carded
+        and (s.star_after is None or s.star_after >= spec.top_min_stars)
+    ]
     top = [
         RankRow(by_id[r.station_id], r.value)
         for r in rules.top_share(eligible, spec.top_share, of=len(scored))

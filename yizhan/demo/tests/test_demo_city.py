@@ -432,7 +432,8 @@ def _assert_orders_have_owners_and_escalate_in_turn() -> None:
 @pytest.mark.django_db
 def test_demo_evaluates_last_month(city: DemoRun, client: Any) -> None:
     """Every active station of the district has last month's result; the top-15 % list
-    is the best scores among stations without a card; the bulletin prints them."""
+    is the best scores among stations without a card rated 3★ or more; the bulletin prints
+    them."""
     from yizhan.evaluation import selectors as evaluation
     from yizhan.evaluation.models import Card, StationScore
 
@@ -445,8 +446,14 @@ def test_demo_evaluates_last_month(city: DemoRun, client: Any) -> None:
     carded = set(Card.objects.filter(status="active").values_list("station_id", flat=True))
     assert carded  # the demo's weekday-only and careless stations get warned
     expected = sorted(
-        (s for s in scored if s.station_id not in carded), key=lambda s: -(s.score or 0)
+        (
+            s
+            for s in scored
+            if s.station_id not in carded and (s.star_after is None or s.star_after >= 3)
+        ),
+        key=lambda s: -(s.score or 0),
     )[: math.ceil(0.15 * len(scored))]
+    assert all(s.star_after != 1 for s in expected)  # no 1★ "best station"
     daoli = User.objects.get(username="daoli")
     district = Region.objects.get(code="230102")
     ranking = evaluation.rankings(scope=user_scope(user=daoli), region=district, month=month)

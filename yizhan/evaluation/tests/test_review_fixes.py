@@ -216,3 +216,25 @@ def test_rankings_use_the_cards_the_month_left(daoli, model):
         scope=Scope(national=True, region=None), region=daoli.district, month=NOVEMBER
     )
     assert [r.score.station.code for r in ranking.top] == []
+
+
+def test_a_one_star_station_is_nobodys_best_station(daoli, model):
+    """最美驿站候选 need the model's least star level (3★ by default) as the month left
+    them, whatever their score."""
+    from yizhan.evaluation import selectors
+
+    model.top_share = 1.0  # every eligible station is a candidate: only the stars decide
+    model.save()
+    staffed(daoli.station, NOVEMBER, daoli.administrator)
+    visited(daoli.station, NOVEMBER, per_day=10, stars=5)
+    evaluate(daoli.district, NOVEMBER, daoli.district_officer)
+    score = StationScore.objects.get(station=daoli.station, month=NOVEMBER)
+    scope = Scope(national=True, region=None)
+
+    StationScore.objects.filter(pk=score.pk).update(star_after=1, card="")
+    low = selectors.rankings(scope=scope, region=daoli.district, month=NOVEMBER)
+    assert daoli.station.code not in [r.score.station.code for r in low.top]
+
+    StationScore.objects.filter(pk=score.pk).update(star_after=4, card="")
+    high = selectors.rankings(scope=scope, region=daoli.district, month=NOVEMBER)
+    assert daoli.station.code in [r.score.station.code for r in high.top]
