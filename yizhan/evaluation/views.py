@@ -104,6 +104,9 @@ def month(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return _xlsx(exports.scores_xlsx(scores, cards), f"evaluation-{chosen:%Y-%m}.xlsx")
     scores.sort(key=lambda s: (s.score is None, s.score if s.score is not None else 0))
+    for s in scores:  # the main reason beside a star that moved, in words
+        moved = s.star_before != s.star_after and s.star_why
+        s.star_reason = "；".join(explain.star_needs(s.star_why)[:2]) if moved else ""  # type: ignore[attr-defined]
     runs = [_run_row(r) for r in selectors.runs_for(scope=scope, region=region, month=chosen)]
     return render(
         request,

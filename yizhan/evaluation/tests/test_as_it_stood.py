@@ -147,6 +147,9 @@ def test_a_fault_recorded_inside_the_month_is_listed_with_its_reason(daoli, mode
     assert "这次重算改变了 1 个驿站的结果" in page
     assert "星级 4★ → 1★" in page
     assert "手机充电：正常 → 故障" in page
+    # The station's row says why beside its stars, in words (not "amenity:charging").
+    row = page[page.index('star-why"') :][:200]
+    assert "手机充电" in row and "amenity:" not in row
     assert "满意度：" in page
     english = client.get("/en/staff/evaluation/?month=2026-11").content.decode()
     assert "Phone charging: Working → Broken" in english
