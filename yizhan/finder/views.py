@@ -334,7 +334,8 @@ def station(request: HttpRequest, code: str) -> HttpResponse:
         workday=bool(detail.get("keeps_workday_hours")),
         english=_english(),
     )
-    for stop in detail.get("stops") or []:  # type: ignore[union-attr]
+    stops = detail.get("stops")
+    for stop in stops if isinstance(stops, list) else []:
         if isinstance(stop, dict):
             stop["hours_words"] = rule_words(str(stop.get("hours", "")), english=_english())
     return render(

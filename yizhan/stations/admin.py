@@ -269,8 +269,10 @@ class _HistoryWords:
             return str(_("是") if value else _("否"))
         if name == "platform":
             return str(dict(MapPlatform.choices).get(value, value))
-        if name in ("kind", "status"):
-            return str(dict(Station._meta.get_field(name).choices or ()).get(value, value))
+        if name == "kind":
+            return str(dict(StationKind.choices).get(value, value))
+        if name == "status":
+            return str(dict(StationStatus.choices).get(value, value))
         english = (get_language() or "").startswith("en")
         if name == "opening_hours":
             return rule_words(str(value), english=english)
@@ -284,7 +286,7 @@ class _HistoryWords:
         if name == "services" and isinstance(value, list):
             if self._services is None:
                 self._services = self._names(Service)
-            return "、".join(self._services.get(code, code) for code in value)
+            return "、".join(str(self._services.get(code, code)) for code in value)
         if name == "staff" and isinstance(value, list):
             roles = dict(StaffRole.choices)
             return "、".join(
