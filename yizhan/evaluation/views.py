@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,6 +44,7 @@ from yizhan.stations.access import (
     regions_in_scope,
     station_for_request,
 )
+from yizhan.stations.hours import rule_words
 from yizhan.stations.models import StaffRole
 
 
@@ -340,6 +342,12 @@ def rankings(request: HttpRequest) -> HttpResponse:
     result = selectors.rankings(scope=user_scope(user=user), region=region, month=chosen)
     if request.GET.get("format") == "xlsx":
         return _xlsx(exports.rankings_xlsx(result), f"rankings-{chosen:%Y-%m}.xlsx")
+    english = (get_language() or "").startswith("en")
+    for row in [*result.top, *result.upgrade]:  # the hours in words, not the OSM rule
+        station = row.score.station
+        station.hours_words = rule_words(  # type: ignore[attr-defined]
+            station.opening_hours, workday=station.keeps_workday_hours, english=english
+        )
     return render(
         request,
         "evaluation/rankings.html",

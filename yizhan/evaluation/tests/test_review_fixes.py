@@ -238,3 +238,19 @@ def test_a_one_star_station_is_nobodys_best_station(daoli, model):
     StationScore.objects.filter(pk=score.pk).update(star_after=4, card="")
     high = selectors.rankings(scope=scope, region=daoli.district, month=NOVEMBER)
     assert daoli.station.code in [r.score.station.code for r in high.top]
+
+
+def test_the_rankings_page_words_each_stations_hours(daoli, model, client):
+    model.top_share = 1.0
+    model.save()
+    staffed(daoli.station, NOVEMBER, daoli.administrator)
+    visited(daoli.station, NOVEMBER, per_day=10, stars=5)
+    evaluate(daoli.district, NOVEMBER, daoli.district_officer)
+    StationScore.objects.filter(station=daoli.station).update(star_after=4, card="")
+    client.force_login(daoli.district_officer)
+    page = client.get(
+        f"/staff/evaluation/rankings/?region={daoli.district.code}&month=2026-11"
+    ).content.decode()
+    assert daoli.station.code in page
+    rule = daoli.station.opening_hours
+    assert rule not in page  # the OSM rule is not what an officer reads
