@@ -748,6 +748,24 @@ def station_short_name_set(
         raise ValidationFailed(
             errors=[FieldError(exc.field, exc.message, None, str(short_name))]
         ) from exc
+    return _station_field_set(
+        station=station, field="short_name", value=short_name, user=user, reason=reason,
+        now=now, scope=scope,
+    )  # fmt: skip
+
+
+def _station_field_set(
+    *,
+    station: Station,
+    field: str,
+    value: Any,
+    user: User | None,
+    reason: str,
+    now: dt.datetime | None,
+    scope: Scope | None = None,
+) -> bool:
+    """Set one registry field under a row lock with a history row naming why (the
+    station must lie in ``scope`` when one is given). False when it already was that."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
@@ -755,22 +773,22 @@ def station_short_name_set(
             .select_related("region")
             .get(pk=station.pk)
         )
-        if not scope.contains(locked.region):
+        if scope is not None and not scope.contains(locked.region):
             raise PermissionDenied("该驿站不在您的管辖范围内")
-        old = locked.short_name
-        if old == short_name:
+        old = getattr(locked, field)
+        if old == value:
             return False
-        locked.short_name = short_name
-        locked.save(update_fields=["short_name", "updated_at"])
+        setattr(locked, field, value)
+        locked.save(update_fields=[field, "updated_at"])
         StationChange.objects.create(
             station=locked,
             action=StationChange.Action.UPDATE,
-            changes={"short_name": [old, short_name]},
+            changes={field: [old, value]},
             reason=reason[:200],
             changed_by=user,
             changed_at=now,
         )
-    station.short_name = short_name
+    setattr(station, field, value)
     return True
 
 
@@ -818,24 +836,9 @@ def station_star_level_set(
     naming why. False when it already had that level."""
     if level is not None and not 1 <= level <= 5:
         raise ValidationFailed(errors=[FieldError("star_level", "星级应为 1–5")])
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = Station.objects.select_for_update(of=("self",)).get(pk=station.pk)
-        old = locked.star_level
-        if old == level:
-            return False
-        locked.star_level = level
-        locked.save(update_fields=["star_level", "updated_at"])
-        StationChange.objects.create(
-            station=locked,
-            action=StationChange.Action.UPDATE,
-            changes={"star_level": [old, level]},
-            reason=reason[:200],
-            changed_by=user,
-            changed_at=now,
-        )
-    station.star_level = level
-    return True
+    return _station_field_set(
+        station=station, field="star_level", value=level, user=user, reason=reason, now=now
+    )
 
 
 def ledger_mapping_remember(*, user: User, mapping: Mapping[str, str]) -> None:
