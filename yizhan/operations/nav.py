@@ -167,9 +167,7 @@ ENTRIES: tuple[Entry, ...] = (
             ),
         ),
     ),
-    Entry(
-        "compliance", "operations:compliance", _("巡查完成情况"), "supervisor", "menu", "checks"
-    ),
+    Entry("compliance", "operations:compliance", _("巡查完成情况"), "supervisor", "menu", "checks"),
     Entry("spot", "operations:spot", _("抽检与暗访"), "supervisor", "menu", "checks"),
     Entry("seasons", "operations:seasons", _("季节模式"), "supervisor", "menu", "checks"),
     Entry("supplies", "supplies:region", _("临期物资"), "supervisor", "menu", "services"),
@@ -255,12 +253,8 @@ class Navigation:
         found = [(e, _url(e.url_name)) for e in ENTRIES if self.may(e)]
         found = [(e, u) for e, u in found if u is not None]
         # The page is under the entry whose address is the longest start of its path.
-        here = max(
-            (u for _e, u in found if self.path.startswith(u)), key=len, default=None
-        )
-        return {
-            e.key: Link(e.key, u, e.label, e.title or e.label, u == here) for e, u in found
-        }
+        here = max((u for _e, u in found if self.path.startswith(u)), key=len, default=None)
+        return {e.key: Link(e.key, u, e.label, e.title or e.label, u == here) for e, u in found}
 
     def _placed(self, place: Place) -> list[Link]:
         return [self.links[e.key] for e in ENTRIES if e.place == place and e.key in self.links]
