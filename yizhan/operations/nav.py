@@ -250,8 +250,8 @@ class Navigation:
     @cached_property
     def links(self) -> dict[str, Link]:
         """Entry key → its link, for the entries this person may open, in `ENTRIES` order."""
-        found = [(e, _url(e.url_name)) for e in ENTRIES if self.may(e)]
-        found = [(e, u) for e, u in found if u is not None]
+        urls = [(e, _url(e.url_name)) for e in ENTRIES if self.may(e)]
+        found = [(e, u) for e, u in urls if u is not None]
         # The page is under the entry whose address is the longest start of its path.
         here = max((u for _e, u in found if self.path.startswith(u)), key=len, default=None)
         return {e.key: Link(e.key, u, e.label, e.title or e.label, u == here) for e, u in found}
