@@ -74,7 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yizhan.notifications.context.notices",
-                "yizhan.feedback.context.staff_nav",
+                "yizhan.operations.nav.staff_nav",
             ],
         },
     },

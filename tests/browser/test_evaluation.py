@@ -73,7 +73,7 @@ def test_officer_runs_the_month_and_prints_the_bulletin(
 ) -> None:
     month = f"{district:%Y-%m}"
     _sign_in(page, live_server.url, "daoli")
-    page.get_by_role("link", name="月度评估").click()
+    page.get_by_role("link", name="月度评估", exact=True).click()
     page.get_by_label("评估月份").select_option(month)
     page.get_by_role("button", name="查看").click()
     expect(page.get_by_text("这个月还没有评估。")).to_be_visible()

@@ -117,3 +117,39 @@ def _reports_for_day(*, user: Any, now: dt.datetime) -> DayReports:
 
 
 reports_for_day = Hook("reports_for_day", _reports_for_day, provider="yizhan.feedback")
+
+
+# Figures for an officer's day ---------------------------------------------------------------
+#
+# The officer's day (operations) shows how many of each thing wait in the officer's region:
+# open and overdue orders (its own), workers' reports (feedback), cards and delisting
+# proposals (evaluation), stations flagged by the evidence. Operations may not import the
+# apps above it or beside it that import it, so each app registers a function here in its
+# `AppConfig.ready()` and the day reads the union: an app left out of a deployment adds no
+# figure (its link shows without a number).
+#
+# A provider is called as ``provider(user=…, now=…)`` and returns ``{key: count}``, keys
+# prefixed with the app's name ("feedback.reports_open"), counted in the user's scope.
+# Which figure goes beside which link, in what words, is the day's business
+# (`yizhan/operations/nav.py`).
+
+DayFigureProvider = Callable[..., dict[str, int]]
+_DAY_FIGURES: dict[str, tuple[int, DayFigureProvider]] = {}
+
+
+def day_figures_register(name: str, provider: DayFigureProvider, *, order: int) -> None:
+    """Register ``provider`` under the app's ``name`` (again: replaced, since an app's
+    `ready()` may run twice); providers are asked in ``order``."""
+    _DAY_FIGURES[name] = (order, provider)
+
+
+def day_figure_providers() -> list[tuple[str, DayFigureProvider]]:
+    return [(n, fn) for n, (_o, fn) in sorted(_DAY_FIGURES.items(), key=lambda i: i[1][0])]
+
+
+def day_figures(*, user: Any, now: dt.datetime) -> dict[str, int]:
+    """Every registered app's figures for ``user`` (an `accounts.User`) as of ``now``."""
+    out: dict[str, int] = {}
+    for _name, provider in day_figure_providers():
+        out.update(provider(user=user, now=now))
+    return out

@@ -12,15 +12,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from yizhan.accounts.selectors import Scope
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.errors import NotFound
 from yizhan.core.time import SHANGHAI
 from yizhan.evaluation import history, rules
 from yizhan.evaluation.models import (
     Card,
+    CardKind,
     CardStatus,
     DelistingProposal,
     EvaluationModel,
@@ -642,6 +644,21 @@ def proposals_pending_count(*, scope: Scope) -> int:
     return DelistingProposal.objects.filter(
         scope.q("station__region"), status=ProposalStatus.PENDING
     ).count()
+
+
+def card_figures(*, user: User, now: dt.datetime) -> dict[str, int]:
+    """For the officer's day (`yizhan.core.hooks.day_figures`): yellow and red cards still
+    in force in ``user``'s region, and delisting proposals waiting for a decision there."""
+    scope = user_scope(user=user)
+    cards = Card.objects.filter(scope.q("station__region"), status=CardStatus.ACTIVE).aggregate(
+        yellow=Count("pk", filter=Q(kind=CardKind.YELLOW)),
+        red=Count("pk", filter=Q(kind=CardKind.RED)),
+    )
+    return {
+        "evaluation.cards_yellow": cards["yellow"],
+        "evaluation.cards_red": cards["red"],
+        "evaluation.proposals_pending": proposals_pending_count(scope=scope),
+    }
 
 
 def station_scores(*, station: Station, limit: int = 12) -> list[StationScore]:

@@ -16,7 +16,8 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from yizhan.accounts.selectors import Scope
+from yizhan.accounts.models import User
+from yizhan.accounts.selectors import Scope, user_scope
 from yizhan.core.evidence import LifeEvent, events_from_sources
 from yizhan.core.time import SHANGHAI
 from yizhan.evidence import rules
@@ -266,3 +267,14 @@ def as_row(s: StationSummary) -> dict[str, Any]:
         "dead_hours": round(s.dead_hours, 1),
         "flagged_days": len(s.flagged_days),
     }
+
+
+def flag_figures(*, user: User, now: dt.datetime) -> dict[str, int]:
+    """For the officer's day (`yizhan.core.hooks.day_figures`): the stations of ``user``'s
+    region flagged yesterday (declared open, no sign of life for `rules.DEAD_FLAG` or
+    longer): the 被标记的驿站 the dashboard shows for that one day. One local day is
+    read (a few queries, one per source), not the dashboard's month."""
+    yesterday = now.astimezone(SHANGHAI).date() - dt.timedelta(days=1)
+    stations = stations_in(scope=user_scope(user=user), region=user.region)
+    days = station_days(stations=stations, first=yesterday, last=yesterday, now=now)
+    return {"evidence.flagged_yesterday": sum(1 for d in days if d.compliance.flagged)}

@@ -20,4 +20,8 @@ class FeedbackConfig(AppConfig):
         # Operations' day shows the reports waiting for a person (it cannot import us:
         # we issue its rectification orders).
         hooks.reports_for_day.register(reports_for_day)
+        from yizhan.feedback.selectors import report_figures
+
+        # The officer's day counts the reports waiting and overdue in the region.
+        hooks.day_figures_register("feedback", report_figures, order=20)
         reminders.register("reports overdue", lambda now: reports_overdue_notify(now=now), order=15)

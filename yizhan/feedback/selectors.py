@@ -52,7 +52,10 @@ def stations_visible_q(*, user: User) -> Q:
     are an officer or inspector (everything for a superuser)."""
     own = Q(pk__in=staff_station_ids(user=user))
     if is_supervisor(user):
-        return own | user_scope(user=user).q("region")
+        scope = user_scope(user=user)
+        # A national scope's filter is the empty Q, and `own | Q()` is `own` alone: a
+        # superuser would see only the stations they staff.
+        return Q() if scope.national else own | scope.q("region")
     return own
 
 
@@ -345,13 +348,21 @@ def reports_for_day(*, user: User, now: dt.datetime) -> DayReports:
 
 
 def reports_for(
-    *, user: User, status: str = "", category: str = "", limit: int = 500
+    *,
+    user: User,
+    status: str = "",
+    category: str = "",
+    limit: int = 500,
+    overdue_before: dt.datetime | None = None,
 ) -> list[Report]:
     """Reports at the stations ``user`` may see, latest first. ``status`` filters by the
-    status a reader sees (an order's progress counts)."""
+    status a reader sees (an order's progress counts); ``overdue_before`` (a
+    `report_ack_cutoff`) keeps only those still 待受理 made before it."""
     qs = Report.objects.filter(station__in=Station.objects.filter(stations_visible_q(user=user)))
     if category:
         qs = qs.filter(category=category)
+    if overdue_before is not None:
+        qs = qs.filter(rectification=None, status=ReportStatus.OPEN, created_at__lt=overdue_before)
     if status == ReportStatus.FIXED:
         qs = qs.filter(
             Q(rectification__status="closed") | Q(rectification=None, status=ReportStatus.FIXED)
@@ -377,6 +388,20 @@ def reports_for(
         r.fixed_yes = yes + (r.fixed_confirmed == FixedAnswer.YES)  # type: ignore[attr-defined]
         r.fixed_no = no + (r.fixed_confirmed == FixedAnswer.NO)  # type: ignore[attr-defined]
     return rows
+
+
+def report_figures(*, user: User, now: dt.datetime) -> dict[str, int]:
+    """For the officer's day (`yizhan.core.hooks.day_figures`): reports 待受理 at the
+    stations the staff pages show ``user``, and those of them past the hours allowed: the
+    rows `reports_for` lists with ``status="open"``, and with ``overdue_before`` too."""
+    got = Report.objects.filter(
+        station__in=Station.objects.filter(stations_visible_q(user=user)),
+        rectification=None,
+        status=ReportStatus.OPEN,
+    ).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=report_ack_cutoff(now)))
+    )
+    return {"feedback.reports_open": got["open"], "feedback.reports_overdue": got["overdue"]}
 
 
 def report_for_staff(*, user: User, pk: int) -> Report | None:

@@ -319,12 +319,18 @@ def index(request: HttpRequest) -> HttpResponse:
     status = status if status in ReportStatus.values else ""
     category = request.GET.get("category", "")
     category = category if category in ReportCategory.values else ""
-    reports = selectors.reports_for(user=user, status=status, category=category)
+    now = timezone.now()
+    only_overdue = request.GET.get("overdue") == "1"
+    reports = selectors.reports_for(
+        user=user,
+        status=status,
+        category=category,
+        overdue_before=selectors.report_ack_cutoff(now) if only_overdue else None,
+    )
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(exports.reports_xlsx(reports), content_type=exports.XLSX)
         response["Content-Disposition"] = 'attachment; filename="worker-reports.xlsx"'
         return response
-    now = timezone.now()
     ratings = selectors.ratings_by_station(user=user, start=now - dt.timedelta(days=30), end=now)
     by_category = selectors.reports_by_category_for(
         user=user, start=now - dt.timedelta(days=30), end=now
@@ -340,6 +346,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "overdue_before": selectors.report_ack_cutoff(now),
             "status": status,
             "category": category,
+            "only_overdue": only_overdue,
             "statuses": ReportStatus.choices,
             "staff_statuses": [c for c in ReportStatus.choices if c[0] in REPORT_STAFF_STATUSES],
             "categories": ReportCategory.choices,

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -404,6 +404,24 @@ def rectifications_open(
         r.age_days = (now - r.created_at).days  # type: ignore[attr-defined]
         r.overdue = r.status == RectificationStatus.OPEN and r.deadline < now  # type: ignore[attr-defined]
     return rows
+
+
+def rectification_figures(*, scope: Scope, now: dt.datetime) -> dict[str, int]:
+    """For the officer's day: orders not yet closed in ``scope``, and those still 待整改
+    past their deadline (the rows `rectifications_open` lists and marks overdue), in one
+    query."""
+    got = (
+        Rectification.objects.filter(scope.q("station__region"))
+        .exclude(status=RectificationStatus.CLOSED)
+        .aggregate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(status=RectificationStatus.OPEN, deadline__lt=now)),
+        )
+    )
+    return {
+        "operations.rectifications_open": got["open"],
+        "operations.rectifications_overdue": got["overdue"],
+    }
 
 
 def station_orders_open(*, station: Station) -> list[Rectification]:

@@ -25,7 +25,7 @@ from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI, today
-from yizhan.operations import exports, regime, selectors, services
+from yizhan.operations import exports, nav, regime, selectors, services
 from yizhan.operations.models import EscalationLevel, Season, Tier
 from yizhan.signage.selectors import hours_summary
 from yizhan.stations.access import (
@@ -113,10 +113,12 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     day = selectors.my_day(user=user, today=today())
     officer = is_supervisor(user)
+    # An officer's pages by group, with what waits in the region (operations/nav.py).
+    groups = nav.officer_day(user=user, now=timezone.now()) if officer else []
     return render(
         request,
         "staff/home.html",
-        {"day": day, "officer": officer, "nav": "home", "new_id": uuid.uuid4},
+        {"day": day, "officer": officer, "groups": groups, "nav": "home", "new_id": uuid.uuid4},
     )
 
 
@@ -455,6 +457,9 @@ def rectifications(request: HttpRequest) -> HttpResponse:
     rows = selectors.rectifications_open(
         scope=user_scope(user=user), region=region, now=timezone.now()
     )
+    only_overdue = request.GET.get("overdue") == "1"
+    if only_overdue:  # the officer's day links here with its count of overdue orders
+        rows = [r for r in rows if getattr(r, "overdue", False)]
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(exports.rectifications_xlsx(rows), content_type=exports.XLSX)
         response["Content-Disposition"] = 'attachment; filename="open-rectifications.xlsx"'
@@ -474,6 +479,8 @@ def rectifications(request: HttpRequest) -> HttpResponse:
             "buckets": buckets,
             "region": region,
             "regions": regions_in_scope(user),
+            "only_overdue": only_overdue,
+            "overdue_choice": _("只看已逾期的整改单"),
             "nav": "region",
             "query": request.GET.urlencode(),
         },

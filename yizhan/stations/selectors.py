@@ -29,8 +29,13 @@ from yizhan.stations.models import (
     MobileStop,
     Station,
     StationAmenity,
+    StationImport,
     StationStatus,
 )
+
+# A commit still "committing" after this long lost its worker (20,000 rows take minutes):
+# the officer may confirm it again (`io.imports.import_is_stale`).
+IMPORT_STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def stations_base() -> QuerySet[Station]:
@@ -203,3 +208,14 @@ def ledger_mapping(*, user: User) -> dict[str, str]:
     """What this officer said their ledger's column headers mean: {folded header: raw key,
     or "" for "not imported"}."""
     return dict(LedgerColumn.objects.filter(user=user).values_list("header", "key"))
+
+
+def imports_committing_count(*, user: User, now: dt.datetime) -> int:
+    """Spreadsheet imports queued or being written now (not lost to a dead worker), as the
+    console lists them for ``user``: their own, or everyone's for a superuser."""
+    qs = StationImport.objects.filter(
+        status=StationImport.Status.COMMITTING, queued_at__gte=now - IMPORT_STALE_AFTER
+    )
+    if not user.is_superuser:
+        qs = qs.filter(uploaded_by=user)
+    return qs.count()

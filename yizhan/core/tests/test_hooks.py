@@ -39,3 +39,18 @@ def test_the_finder_provides_nearby_station_codes():
 
     assert nearby_station_codes.registered
     assert nearby_station_codes._impl is stations_nearby_codes
+
+
+def test_the_officers_day_figures_come_from_every_app_that_keeps_the_rows():
+    """Feedback, evaluation and evidence each register their figures once (operations
+    reads the union: it may not import them), in their order."""
+    from yizhan.core.hooks import day_figure_providers
+    from yizhan.evaluation.selectors import card_figures
+    from yizhan.evidence.selectors import flag_figures
+    from yizhan.feedback.selectors import report_figures
+
+    assert day_figure_providers() == [
+        ("feedback", report_figures),
+        ("evaluation", card_figures),
+        ("evidence", flag_figures),
+    ]

@@ -63,7 +63,7 @@ from yizhan.stations.io.streets import StreetIndex
 from yizhan.stations.io.vocabulary import Vocabulary, norm
 from yizhan.stations.models import LedgerWord, Station, StationChange, StationImport
 from yizhan.stations.rules import RuleError, parse_crs
-from yizhan.stations.selectors import stations_base
+from yizhan.stations.selectors import IMPORT_STALE_AFTER, stations_base
 from yizhan.stations.services import (
     Catalogue,
     StationData,
@@ -79,8 +79,9 @@ COORD_NOISE_DEG = 1e-6
 DUPLICATE_METRES = 30.0
 # Names at least this alike (after the words every station shares are dropped) are similar.
 SIMILAR_NAMES = 0.6
-# A commit still "committing" after this long lost its worker (20,000 rows take minutes).
-STALE_AFTER = dt.timedelta(minutes=30)
+# A commit still "committing" after this long lost its worker (one rule with the console's
+# and the officer's day's count of imports in progress).
+STALE_AFTER = IMPORT_STALE_AFTER
 # Rows between two progress reports during a commit.
 PROGRESS_EVERY = 25
 ACTION_CREATE, ACTION_UPDATE, ACTION_UNCHANGED, ACTION_INVALID = (
