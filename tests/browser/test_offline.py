@@ -51,7 +51,7 @@ WORDS = {
         "submit": "Submit problem",
         "saved": "Offline · this page was saved",
         "queued": "Saved on this phone; it will be sent when you are online.",
-        "waiting": "Waiting to be sent: 1. They go as soon as you are online.",
+        "waiting": "Waiting to be sent: 1 — sent automatically when you are online.",
         "sent": "Sent: 1",
         "follow": "Follow it",
         "sent_note": "Sent.",
@@ -66,6 +66,24 @@ def station(transactional_db: None):
     seed = importlib.import_module("yizhan.stations.migrations.0002_amenity_service_catalogue")
     seed.seed(django_apps, None)
     return StationFactory(code="HRB-DL-F001", name=NAME)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_problems(page: Page) -> list[str]:
+    """axe-core (WCAG 2 A and AA): the serious and critical findings on the page as it is
+    now (evaluated, not injected as a script tag: the page's CSP stays on)."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def no_tiles(page: Page) -> None:
@@ -123,6 +141,7 @@ def test_a_report_made_in_a_basement_arrives_once_when_the_phone_is_back_online(
     expect(page.locator("#offline-status")).to_contain_text(w["waiting"])
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, f"offline-{lang}-2-waiting")
+    assert not axe_problems(page)
     assert not Report.objects.exists()
 
     # Back online, the first answer is lost on the way (a lift door closing): the report
@@ -145,6 +164,7 @@ def test_a_report_made_in_a_basement_arrives_once_when_the_phone_is_back_online(
     expect(page.locator(".offline-note")).to_have_text(w["sent_note"])
     expect(page.locator("#offline-status").get_by_role("link", name=w["follow"])).to_be_visible()
     screenshot(page, f"offline-{lang}-3-sent")
+    assert not axe_problems(page)
     assert lost, "the first answer was not lost: the retry was not exercised"
 
     report = Report.objects.get()
@@ -188,6 +208,7 @@ def test_the_last_results_open_offline_and_a_page_never_saved_says_offline(
     expect(saved.get_by_role("link", name=NAME)).to_be_visible()
     expect(saved.locator('a[href^="/?lat="]')).to_be_visible()  # the last results
     screenshot(page, "offline-zh-5-never-saved")
+    assert not axe_problems(page)
     # Only worker pages are kept.
     kept = page.evaluate(
         """() => caches.open("yizhan-pages").then(c => c.keys())

@@ -29,6 +29,9 @@ from django.views.decorators.http import require_GET
 # A page answer slower than this is replaced by its saved copy (the answer, when it comes,
 # still refreshes the copy).
 NETWORK_TIMEOUT_MS = 4000
+# A feedback form's post unanswered this long waits in the phone's outbox instead (sent
+# again later with the same client id: recorded once, whichever arrives).
+POST_TIMEOUT_MS = 30_000
 STATIC_KEEP = 80
 # Kept from the first visit on: what every worker page needs to draw itself.
 PRECACHE = (
@@ -108,6 +111,7 @@ def _config() -> dict[str, Any]:
         "static_prefix": settings.STATIC_URL,
         "static_keep": STATIC_KEEP,
         "timeout_ms": NETWORK_TIMEOUT_MS,
+        "post_timeout_ms": POST_TIMEOUT_MS,
     }
 
 

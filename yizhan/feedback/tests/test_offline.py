@@ -5,6 +5,7 @@ client id however often the queue sends it (issue 18, point 6)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -173,13 +174,21 @@ def test_the_qr_form_sent_twice_from_the_queue_records_once_at_the_phones_time(c
     assert ReportEcho.objects.get().late_minutes is None
 
 
-def test_staff_see_that_a_report_came_late(client, place):
+def test_staff_see_that_a_report_came_late(client, place, clock):
     services.report_submit(
         station=place.station, visitor_key=VISITOR, category="dirty", client_at=START - 9 * MIN
     )
+    services.checkin_record(station=place.station, visitor_key=VISITOR, client_at=START - 9 * MIN)
+    services.rating_submit(station=place.station, visitor_key="w" * 24, stars=4)
+    clock.shift(MIN)
     client.force_login(place.admin)
     page = client.get("/staff/feedback/").content.decode()
     assert "离线提交，晚到 9 分钟" in page
+    # Ratings per station: one check-in and one rating, the check-in sent late.
+    row = re.search(r"<tr><td>兆麟驿站</td>(.*?)</tr>", page, re.DOTALL)
+    assert row is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert cells[0] == "1" and cells[1] == "1" and cells[4] == "1", cells
     day = client.get("/staff/").content.decode()
     assert "离线提交，晚到 9 分钟" in day
     english = client.get("/en/staff/feedback/").content.decode()

@@ -73,4 +73,4 @@ def test_every_worker_page_registers_it_by_one_script_and_no_inline_code(client)
     assert 'id="offline-js"' in body and 'data-sw="/sw.js"' in body
     assert re.search(r'<script src="/static/finder/offline.js" nonce="[^"]+" defer', body)
     english = client.get("/en/").content.decode()
-    assert 'data-w-waiting="Waiting to be sent: {n}.' in english
+    assert 'data-w-waiting="Waiting to be sent: {n} — sent automatically' in english

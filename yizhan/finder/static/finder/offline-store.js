@@ -48,8 +48,9 @@
   }
 
   /* A new waiting item from a form's fields; its client id is the form's (a fresh one
-     when the form has none). Resolves to the item. */
-  function add(url, fields, title, madeAt) {
+     when the form has none); not sent before ``notBefore`` (ms) when given. Resolves to
+     the item. */
+  function add(url, fields, title, madeAt, notBefore) {
     var id = "";
     var kept = [];
     var action = "";
@@ -67,7 +68,7 @@
       made_at: madeAt || Date.now(),
       state: "waiting",
       tries: 0,
-      next_at: 0
+      next_at: notBefore || 0
     };
     return run("readwrite", function (store) { store.put(item); }).then(function () { return item; });
   }

@@ -1,5 +1,5 @@
 /* Yizhan's service worker: the worker pages survive a bad connection (couriers in
-   basements and lifts). Served by finder/views.py: service_worker at /sw.js (scope: the
+   basements and lifts). Served by finder/offline.py: service_worker at /sw.js (scope: the
    whole site, both languages); CONFIG below is written there from the URL conf and the
    static files' (hashed) names.
 
@@ -200,22 +200,32 @@ function page(event, url, rule) {
   });
 }
 
-/* A feedback form posted while the network is down: into the outbox, then the page again
-   (from the cache), which lists what waits. Other forms get the offline page. */
+/* A feedback form posted while the network is down, or still unanswered after
+   CONFIG.post_timeout_ms (one bar in a lift): into the outbox, then the page again (from
+   the cache), which lists what waits. Should the slow post arrive after all, the outbox's
+   send (not before a minute) carries the same client id and is recorded once. Other
+   forms get the offline page. */
 function post(event, url) {
   var copy = event.request.clone();
-  return fetch(event.request).catch(function () {
-    return copy.formData().then(function (form) {
-      var fields = [];
-      form.forEach(function (value, name) { fields.push([name, value]); });
-      if (QUEUED_ACTIONS.indexOf(String(form.get("action"))) < 0) {
-        return caches.match(offlineUrl(url.pathname), { ignoreVary: true });
-      }
-      return titleOf(url).then(function (title) {
-        return self.YizhanOutbox.add(url.pathname, fields, title, Date.now());
-      }).then(function () {
-        return Response.redirect(url.origin + url.pathname + "#offline-status", 303);
-      });
+  var slow = false;
+  var sent = fetch(event.request);
+  var waited = timeout(CONFIG.post_timeout_ms).catch(function () { slow = true; throw new Error("slow"); });
+  return Promise.race([sent, waited]).catch(function () {
+    return keep(copy, url, slow ? Date.now() + 60 * 1000 : 0);
+  });
+}
+
+function keep(request, url, notBefore) {
+  return request.formData().then(function (form) {
+    var fields = [];
+    form.forEach(function (value, name) { fields.push([name, value]); });
+    if (QUEUED_ACTIONS.indexOf(String(form.get("action"))) < 0) {
+      return caches.match(offlineUrl(url.pathname), { ignoreVary: true });
+    }
+    return titleOf(url).then(function (title) {
+      return self.YizhanOutbox.add(url.pathname, fields, title, Date.now(), notBefore);
+    }).then(function () {
+      return Response.redirect(url.origin + url.pathname + "#offline-status", 303);
     });
   });
 }
