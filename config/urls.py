@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.api import api
+from yizhan.finder import offline
 
 admin.site.site_header = "驿站 Yizhan"
 admin.site.site_title = _("驿站管理后台")
@@ -16,6 +17,8 @@ admin.site.enable_nav_sidebar = False
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The worker pages' service worker: at the root, so its scope is the whole site.
+    path("sw.js", offline.service_worker, name="service_worker"),
 ]
 urlpatterns += i18n_patterns(
     path("console/", admin.site.urls),

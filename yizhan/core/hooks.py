@@ -100,6 +100,8 @@ class DayReport:
     order_id: int | None = None  # the rectification order it is handled by
     # The statuses this person may set it to now (empty: not theirs, or handled by an order).
     may_set: tuple[str, ...] = ()
+    # "离线提交，晚到 N 分钟" when a phone's offline queue sent it late ("" otherwise).
+    late_label: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ one in China's single zone. Nothing else in the project names the zone.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -53,3 +54,51 @@ def week_start(day: dt.date) -> dt.date:
 def day_start(day: dt.date) -> dt.datetime:
     """Local midnight at the start of ``day``, aware."""
     return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+
+
+# A phone's word for when something was made (an offline queue's ``client_at``) -------
+
+# Taken only for what was made within this long before it arrived.
+CLIENT_AT_MAX_AGE = dt.timedelta(hours=24)
+# A phone's clock this far ahead of ours is still believed (and read as "now").
+CLIENT_AT_SKEW = dt.timedelta(minutes=5)
+# Arriving this long after it was made, a submission was sent late (from a queue).
+CLIENT_AT_LATE = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ClientTime:
+    """When a submission counts (``at``), and how many minutes after it was made it
+    arrived (``late_minutes``; None when it came at once or the phone's time is unknown)."""
+
+    at: dt.datetime
+    late_minutes: int | None = None
+
+
+def client_time(client_at: dt.datetime | None, *, now: dt.datetime) -> ClientTime:
+    """The time a phone's offline queue says a submission was made, as far as it is
+    believed: within the last 24 hours it is the record's time; older, the record takes
+    the time it arrived (``now``) but is still marked late by what the phone said; ahead
+    of ``now`` by more than a small skew, the phone's clock is wrong and ``now`` is used.
+    A naive ``client_at`` is read on the local clock.
+
+    >>> now = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+    >>> client_time(now - dt.timedelta(minutes=42), now=now).late_minutes
+    42
+    >>> client_time(now - dt.timedelta(hours=30), now=now) == ClientTime(now, 1800)
+    True
+    >>> client_time(now + dt.timedelta(hours=1), now=now) == ClientTime(now)
+    True
+    """
+    if client_at is None:
+        return ClientTime(now)
+    if client_at.tzinfo is None:
+        client_at = client_at.replace(tzinfo=SHANGHAI)
+    client_at = client_at.astimezone(now.tzinfo)
+    if client_at > now + CLIENT_AT_SKEW:
+        return ClientTime(now)
+    delay = max(now - client_at, dt.timedelta(0))
+    late = int(delay.total_seconds() // 60) if delay >= CLIENT_AT_LATE else None
+    if delay > CLIENT_AT_MAX_AGE:
+        return ClientTime(now, late)
+    return ClientTime(min(client_at, now), late)

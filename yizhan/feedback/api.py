@@ -7,6 +7,7 @@ a 429; bad fields a 422 naming them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.http import HttpRequest
@@ -58,6 +59,7 @@ def checkin(request: HttpRequest, data: QrIn) -> CheckInOut:
         visitor_key=visitor_key_required(request),
         occupation=data.occupation,
         client_id=data.client_id,
+        client_at=data.client_at,
     )
     return CheckInOut(station=station.code, at=row.at)
 
@@ -73,6 +75,7 @@ def rating(request: HttpRequest, data: RatingIn) -> RatingOut:
         comment=data.comment,
         occupation=data.occupation,
         client_id=data.client_id,
+        client_at=data.client_at,
     )
     return RatingOut(
         station=station.code,
@@ -122,11 +125,13 @@ def report(
     reply: Form[bool] = False,
     occupation: Form[str] = "",
     client_id: Form[uuid.UUID | None] = None,
+    client_at: Form[dt.datetime | None] = None,
     photo: File[UploadedFile | None] = None,
 ) -> FollowOut:
     """Multipart form (the photo is optional). The answer carries this worker's own follow
     path (a report merged into an earlier one still gets its own). A phone number is kept
-    only with ``reply=true`` (the worker asked to be called back)."""
+    only with ``reply=true`` (the worker asked to be called back). ``client_at``: as for
+    check-ins and ratings, the time the phone made it when sent later from a queue."""
     station = _station(request, purpose, code, sig)
     key = visitor_key_required(request)
     row = services.report_submit(
@@ -138,6 +143,7 @@ def report(
         phone=phone if reply else "",
         occupation=occupation,
         client_id=client_id,
+        client_at=client_at,
     )
     return _follow(selectors.report_follow_token(report=row, visitor_key=key))
 

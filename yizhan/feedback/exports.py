@@ -28,6 +28,7 @@ def reports_xlsx(reports: Sequence[Report]) -> bytes:
             _("最近反映"),
             _("状态"),
             _("整改单"),
+            _("离线晚到（分钟）"),
         ],
         [
             (
@@ -41,6 +42,7 @@ def reports_xlsx(reports: Sequence[Report]) -> bytes:
                 r.last_reported_at,
                 r.get_shown_status_display(),
                 r.rectification_id or "",
+                r.late_minutes if r.late_minutes is not None else "",
             )
             for r in reports
         ],

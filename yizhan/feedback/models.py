@@ -13,8 +13,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from yizhan.core.occupation import Occupation
 from yizhan.visitors.models import Visitor
@@ -31,7 +31,40 @@ def follow_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class CheckIn(models.Model):
+def late_words(minutes: int | None) -> str:
+    """ "离线提交，晚到 N 分钟" for a record sent late, "" for one that came at once."""
+    if minutes is None:
+        return ""
+    if minutes > 24 * 60:
+        return gettext("离线提交，晚到超过 24 小时（按收到时间记）")
+    if minutes < 120:
+        return ngettext("离线提交，晚到 %(n)s 分钟", "离线提交，晚到 %(n)s 分钟", minutes) % {
+            "n": minutes
+        }
+    hours = minutes // 60
+    return ngettext("离线提交，晚到 %(n)s 小时", "离线提交，晚到 %(n)s 小时", hours) % {"n": hours}
+
+
+class SentLate(models.Model):
+    """A record a phone's offline queue may have sent late: made offline, it arrived
+    ``late_minutes`` after (empty: it came at once). Its time is the phone's when that
+    was within the last 24 hours (`yizhan.core.time.client_time`)."""
+
+    late_minutes = models.PositiveIntegerField(
+        _("晚到（分钟）"),
+        null=True,
+        blank=True,
+        help_text=_("离线时提交、联网后才发出：晚到的分钟数"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def get_late_display(self) -> str:
+        return late_words(self.late_minutes)
+
+
+class CheckIn(SentLate):
     station = models.ForeignKey(
         "stations.Station", on_delete=models.CASCADE, related_name="+", verbose_name=_("驿站")
     )
@@ -70,7 +103,7 @@ class RatingTag(models.TextChoices):
 POSITIVE_TAGS = frozenset({"clean", "hot_water", "charger_worked", "staff_friendly"})
 
 
-class Rating(models.Model):
+class Rating(SentLate):
     station = models.ForeignKey(
         "stations.Station", on_delete=models.CASCADE, related_name="+", verbose_name=_("驿站")
     )
@@ -151,7 +184,7 @@ class FixedAnswer(models.TextChoices):
     NO = "no", pgettext_lazy("fixed answer", "没修好")
 
 
-class Report(models.Model):
+class Report(SentLate):
     """A problem at a station, as workers reported it (merged: ``count`` reporters)."""
 
     station = models.ForeignKey(
@@ -214,7 +247,7 @@ class Report(models.Model):
         return str(dict(ReportStatus.choices)[self.shown_status])
 
 
-class ReportEcho(models.Model):
+class ReportEcho(SentLate):
     """A later reporter of a merged report (their own words, photo and reply number)."""
 
     report = models.ForeignKey(

@@ -16,6 +16,11 @@ class QrIn(Schema):
     sig: str = Field(max_length=40)
     occupation: str = ""
     client_id: uuid.UUID | None = None
+    client_at: dt.datetime | None = Field(
+        default=None,
+        description="When it was made, by the phone's clock (an offline queue sending it "
+        "later): taken within the last 24 hours, and the record is marked as sent late",
+    )
 
 
 class RatingIn(QrIn):

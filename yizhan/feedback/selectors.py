@@ -306,6 +306,7 @@ def _day_report(report: Report, now: dt.datetime, cutoff: dt.datetime, *, acts: 
         phone=phone,
         order_id=report.rectification_id,
         may_set=_next_statuses(report) if acts else (),
+        late_label=report.get_late_display(),
     )
 
 
@@ -464,22 +465,29 @@ class StationRatings:
     station: Station
     summary: RatingSummary
     checkins: int
+    late: int = 0  # check-ins and ratings sent late from a phone's offline queue
 
 
 def ratings_by_station(*, user: User, start: dt.datetime, end: dt.datetime) -> list[StationRatings]:
     """Every visible station with ratings or check-ins in [start, end), worst average first."""
     stations = Station.objects.filter(stations_visible_q(user=user))
     ratings: dict[int, list[tuple[int, float, bool, list[str]]]] = defaultdict(list)
-    for sid, stars, weight, flagged, tags in Rating.objects.filter(
+    rated_late: dict[int, int] = defaultdict(int)
+    for sid, stars, weight, flagged, tags, late_minutes in Rating.objects.filter(
         station__in=stations, at__gte=start, at__lt=end
-    ).values_list("station_id", "stars", "weight", "flagged", "tags"):
+    ).values_list("station_id", "stars", "weight", "flagged", "tags", "late_minutes"):
         ratings[sid].append((stars, weight, flagged, tags))
-    checkins = dict(
+        rated_late[sid] += late_minutes is not None
+    checkins: dict[int, int] = {}
+    late: dict[int, int] = defaultdict(int)
+    for sid, n, sent_late in (
         CheckIn.objects.filter(station__in=stations, at__gte=start, at__lt=end)
         .values("station_id")
-        .annotate(n=Count("id"))
-        .values_list("station_id", "n")
-    )
+        .annotate(n=Count("id"), sent_late=Count("id", filter=Q(late_minutes__isnull=False)))
+        .values_list("station_id", "n", "sent_late")
+    ):
+        checkins[sid] = n
+        late[sid] += sent_late
     ids = set(ratings) | set(checkins)
     out = []
     for station in stations.filter(pk__in=ids).select_related("region"):
@@ -493,7 +501,14 @@ def ratings_by_station(*, user: User, start: dt.datetime, end: dt.datetime) -> l
                 flagged=sum(1 for r in rows if r[2]),
                 tags=_tag_counts([r[3] for r in rows]),
             )
-        out.append(StationRatings(station, summary, checkins.get(station.pk, 0)))
+        out.append(
+            StationRatings(
+                station,
+                summary,
+                checkins.get(station.pk, 0),
+                late.get(station.pk, 0) + rated_late.get(station.pk, 0),
+            )
+        )
     out.sort(key=lambda r: (r.summary.average is None, r.summary.average or 0, r.station.code))
     return out
 

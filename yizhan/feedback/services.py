@@ -4,7 +4,12 @@ surveys and their answers.
 Every write takes the worker's raw visitor id (from the signed cookie or the
 mini-program's ``X-Visitor`` header), stores only its keyed hash, locks that visitor's
 row through `yizhan.visitors.services.visitor_lock` (one person's writes run one at a
-time, so "once" checks hold), and records a form sent twice (same ``client_id``) once."""
+time, so "once" checks hold), and records a form sent twice (same ``client_id``) once.
+
+A check-in, rating or report made offline comes later from the phone's queue with the
+time it was made (``client_at``): within the last 24 hours that is the record's time
+(evidence and evaluation count it then), and the record keeps how late it arrived
+(`yizhan.core.time.client_time`)."""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from yizhan.core.errors import (
 )
 from yizhan.core.idempotency import created_once, replayed
 from yizhan.core.photos import photo_clean
-from yizhan.core.time import SHANGHAI
+from yizhan.core.time import SHANGHAI, client_time
 from yizhan.feedback.models import (
     AUTO_ORDER_SEVERITY,
     CHECKED_IN_HOURS,
@@ -105,17 +110,24 @@ def checkin_record(
     visitor_key: str,
     occupation: str = "",
     client_id: uuid.UUID | None = None,
+    client_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> CheckIn:
     """ "I am here". A repeat within 30 minutes (or the same form again) is the same visit."""
     now = now or timezone.now()
+    made = client_time(client_at, now=now)
     _station_active(station)
     visitor = visitor_lock(key=visitor_key, occupation=occupation, now=now)
     mine = {"visitor_id": visitor.pk}
     if (done := replayed(CheckIn.objects, client_id, owner=mine)) is not None:
         return done
     recent = (
-        CheckIn.objects.filter(station=station, visitor=visitor, at__gt=now - CHECKIN_REPEAT)
+        CheckIn.objects.filter(
+            station=station,
+            visitor=visitor,
+            at__gt=made.at - CHECKIN_REPEAT,
+            at__lt=made.at + CHECKIN_REPEAT,
+        )
         .order_by("-at")
         .first()
     )
@@ -126,9 +138,10 @@ def checkin_record(
         lambda: CheckIn.objects.create(
             station=station,
             visitor=visitor,
-            at=now,
+            at=made.at,
             occupation=visitor.occupation,
             client_id=client_id,
+            late_minutes=made.late_minutes,
         ),
         CheckIn.objects,
         client_id,
@@ -146,11 +159,14 @@ def rating_submit(
     comment: str = "",
     occupation: str = "",
     client_id: uuid.UUID | None = None,
+    client_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Rating:
-    """Rate a station 1–5 with quick tags. Once per person, station and day; without a
-    check-in here in the last 12 hours the rating is kept but flagged and weighs 0.5."""
+    """Rate a station 1–5 with quick tags. Once per person, station and day (the day it
+    was made); without a check-in here in the 12 hours before (or one made soon after,
+    offline ones arriving out of order) it is kept but flagged and weighs 0.5."""
     now = now or timezone.now()
+    made = client_time(client_at, now=now)
     _station_active(station)
     errors = []
     if stars is None or not 1 <= stars <= 5:
@@ -168,21 +184,24 @@ def rating_submit(
     mine = {"visitor_id": visitor.pk}
     if (done := replayed(Rating.objects, client_id, owner=mine)) is not None:
         return done
-    day = now.astimezone(SHANGHAI).date()
+    day = made.at.astimezone(SHANGHAI).date()
     if Rating.objects.filter(station=station, visitor=visitor, day=day).exists():
         raise ValidationFailed(
             errors=[FieldError("stars", _("您今天已经评价过这个驿站，明天可以再评"))]
         )
     _count_write(visitor, now)
     checked_in = CheckIn.objects.filter(
-        station=station, visitor=visitor, at__gte=now - dt.timedelta(hours=CHECKED_IN_HOURS)
+        station=station,
+        visitor=visitor,
+        at__gte=made.at - dt.timedelta(hours=CHECKED_IN_HOURS),
+        at__lte=made.at + CHECKIN_REPEAT,
     ).exists()
     try:
         with transaction.atomic():
             return Rating.objects.create(
                 station=station,
                 visitor=visitor,
-                at=now,
+                at=made.at,
                 day=day,
                 stars=stars,
                 tags=list(dict.fromkeys(tags)),
@@ -192,6 +211,7 @@ def rating_submit(
                 flagged=not checked_in,
                 weight=1.0 if checked_in else 0.5,
                 client_id=client_id,
+                late_minutes=made.late_minutes,
             )
     except IntegrityError as exc:
         if (done := replayed(Rating.objects, client_id, owner=mine)) is not None:
@@ -246,12 +266,15 @@ def report_submit(
     phone: str = "",
     occupation: str = "",
     client_id: uuid.UUID | None = None,
+    client_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
     """Report a problem. The same category at the same station while a report made in
-    the last 72 hours is still open adds to that report's count; closed during hours,
-    door locked and expired medicine open a rectification order at once."""
+    the 72 hours before is still open adds to that report's count; closed during hours,
+    door locked and expired medicine open a rectification order at once (its deadline
+    counted from when the report arrived)."""
     now = now or timezone.now()
+    made = client_time(client_at, now=now)
     _station_active(station)
     text = text.strip()
     phone = phone.strip()
@@ -279,7 +302,7 @@ def report_submit(
         .filter(
             station=station,
             category=category,
-            created_at__gte=now - MERGE_WINDOW,
+            created_at__gte=made.at - MERGE_WINDOW,
             status__in=REPORT_UNRESOLVED,
         )
         .exclude(rectification__status="closed")
@@ -291,14 +314,15 @@ def report_submit(
         ReportEcho.objects.create(
             report=report,
             visitor=visitor,
-            at=now,
+            at=made.at,
             text=text,
             photo=cleaned or "",
             occupation=visitor.occupation,
             phone=phone,
             client_id=client_id,
+            late_minutes=made.late_minutes,
         )
-        report.last_reported_at = now
+        report.last_reported_at = max(report.last_reported_at, made.at)
         fields = ["last_reported_at"]
         if not already:
             report.count += 1
@@ -313,9 +337,10 @@ def report_submit(
         visitor=visitor,
         occupation=visitor.occupation,
         phone=phone,
-        created_at=now,
-        last_reported_at=now,
+        created_at=made.at,
+        last_reported_at=made.at,
         client_id=client_id,
+        late_minutes=made.late_minutes,
     )
     _open_order(report, now)
     _report_notice(report)

@@ -62,6 +62,16 @@ def _client_id(request: HttpRequest) -> uuid.UUID | None:
         return None
 
 
+def _client_at(request: HttpRequest) -> dt.datetime | None:
+    """When the phone says the form was filled in (set by the offline queue as ISO 8601;
+    `yizhan.core.time.client_time` decides how far it is believed)."""
+    raw = request.POST.get("client_at", "")[:40]
+    try:
+        return dt.datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
 def _page(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
     here = request.get_full_path()
     return {
@@ -205,6 +215,7 @@ def _act(
             visitor_key=key,
             occupation=occupation,
             client_id=_client_id(request),
+            client_at=_client_at(request),
             now=now,
         )
         return redirect(f"{here}?done=checkin")
@@ -218,6 +229,7 @@ def _act(
             comment=post.get("comment", ""),
             occupation=occupation,
             client_id=_client_id(request),
+            client_at=_client_at(request),
             now=now,
         )
         return redirect(f"{here}?done=rate")
@@ -231,6 +243,7 @@ def _act(
             phone=post.get("phone", "") if post.get("reply") else "",
             occupation=occupation,
             client_id=_client_id(request),
+            client_at=_client_at(request),
             now=now,
         )
         token = selectors.report_follow_token(report=report, visitor_key=key)
