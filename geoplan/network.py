@@ -11,7 +11,19 @@ it:
   steps or paths (unless ``bicycle=yes``); ``access=no/private`` keeps both out.
 
 One-way streets are treated as two-way: riders walk their e-bike against the flow,
-and a 15-minute reach is not sensitive to it at a city's scale.
+and a 15-minute reach is not sensitive to it at a city's scale. The graph is therefore
+undirected, and its weakly and strongly connected parts are the same.
+
+Each edge also keeps its road's name (``name:zh``, else ``name``, else ``ref``), so that
+a suggested site can be placed "at the corner of 中央大街 and 西十二道街" rather than by
+coordinates (see :mod:`geoplan.places`).
+
+**Snapping.** A point joins the network at the nearest node of the network's *largest
+connected part* for the mode (:meth:`RoadNetwork.snap`). An OSM extract is full of
+fragments: a car park's aisles, a footpath cut off at the extract's edge, a campus whose
+gate is missing. A station snapped to a 31-node fragment would "reach" 59 m and leave
+the street outside its door uncovered; snapped to the main network it walks a little
+further to the road and then reaches the city.
 
 :meth:`RoadNetwork.reach` runs one multi-source Dijkstra
 (``scipy.sparse.csgraph.dijkstra(..., min_only=True, limit=...)``) from every source at
@@ -42,14 +54,15 @@ its road) is within the limit.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geoplan.spatial import EARTH_RADIUS_M, chord_to_metres, unit_vectors
@@ -96,8 +109,19 @@ class Reach:
 
 
 @dataclass(frozen=True)
+class Parts:
+    """The connected parts of a network for one mode: how many nodes the largest holds,
+    out of how many the mode uses, and how many smaller parts there are besides."""
+
+    main_nodes: int
+    used_nodes: int
+    others: int
+
+
+@dataclass(frozen=True)
 class RoadNetwork:
-    """Nodes (WGS-84) and undirected edges with lengths and the modes allowed."""
+    """Nodes (WGS-84) and undirected edges with lengths, the modes allowed and, when the
+    extract named them, each edge's road name (``names[edge_name[e]]``; -1: unnamed)."""
 
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
@@ -105,6 +129,8 @@ class RoadNetwork:
     head: NDArray[np.int32]
     length_m: NDArray[np.float64]
     modes: NDArray[np.uint8]
+    edge_name: NDArray[np.int32] | None = field(default=None, compare=False)
+    names: tuple[str, ...] = ()
 
     @property
     def node_count(self) -> int:
@@ -114,10 +140,16 @@ class RoadNetwork:
     def edge_count(self) -> int:
         return len(self.tail)
 
-    def graph(self, mode: Mode) -> csr_matrix:
+    def _used(self, mode: Mode | None) -> NDArray[np.bool_]:
+        """Which edges ``mode`` may use (None: every edge)."""
+        if mode is None:
+            return np.ones(self.edge_count, dtype=bool)
+        out: NDArray[np.bool_] = (self.modes & (WALK if mode == "walk" else EBIKE)) != 0
+        return out
+
+    def graph(self, mode: Mode | None) -> csr_matrix:
         """The symmetric CSR adjacency of the edges ``mode`` may use (metres)."""
-        bit = WALK if mode == "walk" else EBIKE
-        keep = (self.modes & bit) != 0
+        keep = self._used(mode)
         t, h, w = self.tail[keep], self.head[keep], self.length_m[keep]
         n = self.node_count
         # Zero-length edges would vanish from a sparse matrix: keep them at a millimetre.
@@ -127,22 +159,47 @@ class RoadNetwork:
             shape=(n, n),
         )
 
-    def _tree(self) -> cKDTree:
-        return cKDTree(unit_vectors(self.lon, self.lat))
+    @cached_property
+    def _memo(self) -> dict[Mode | None, tuple[NDArray[np.intp], cKDTree, Parts]]:
+        # Filled by `_main` (the dataclass is frozen; its cached values live here).
+        return {}
+
+    def _main(self, mode: Mode | None) -> tuple[NDArray[np.intp], cKDTree, Parts]:
+        """The nodes of the largest connected part ``mode`` may use (the lowest-numbered
+        part among equals), a k-d tree over them, and the parts' sizes; computed once."""
+        if mode not in self._memo:
+            keep = self._used(mode)
+            used = np.unique(np.concatenate([self.tail[keep], self.head[keep]]))
+            if not len(used):
+                raise ValueError(f"no road for {mode}")
+            _n, label = connected_components(self.graph(mode), directed=False)
+            sizes = np.bincount(label[used])
+            best = int(np.argmax(sizes))
+            nodes = used[label[used] == best]
+            parts = Parts(int(sizes[best]), len(used), int((sizes > 0).sum()) - 1)
+            self._memo[mode] = (
+                nodes,
+                cKDTree(unit_vectors(self.lon[nodes], self.lat[nodes])),
+                parts,
+            )
+        return self._memo[mode]
+
+    def parts(self, mode: Mode | None = None) -> Parts:
+        """How the network falls apart for ``mode``.
+
+        >>> net = grid_network(126.6, 45.7, rows=2, cols=2, spacing_m=100)
+        >>> net.parts("walk")
+        Parts(main_nodes=4, used_nodes=4, others=0)
+        """
+        return self._main(mode)[2]
 
     def snap(
         self, lon: NDArray[np.float64], lat: NDArray[np.float64], mode: Mode | None = None
     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """The nearest node (used by ``mode``, if given) of each point, and its distance."""
-        if mode is None:
-            nodes = np.arange(self.node_count)
-        else:
-            bit = WALK if mode == "walk" else EBIKE
-            keep = (self.modes & bit) != 0
-            nodes = np.unique(np.concatenate([self.tail[keep], self.head[keep]]))
-        if not len(nodes):
-            raise ValueError(f"no road for {mode}")
-        tree = cKDTree(unit_vectors(self.lon[nodes], self.lat[nodes]))
+        """The nearest node of each point in the largest connected part of the roads
+        ``mode`` may use (every road, if None), and its distance in metres: a point
+        beside a small fragment joins the main network, further away."""
+        nodes, tree, _parts = self._main(mode)
         chord, idx = tree.query(unit_vectors(lon, lat), k=1, workers=-1)
         return nodes[idx], chord_to_metres(np.asarray(chord))
 
@@ -199,20 +256,25 @@ class RoadNetwork:
     # -- storage: a plain .npz, so that the database can hold it as bytes
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
-        np.savez_compressed(
-            out,
-            lon=self.lon,
-            lat=self.lat,
-            tail=self.tail,
-            head=self.head,
-            length_m=self.length_m,
-            modes=self.modes,
-        )
+        arrays: dict[str, NDArray[Any]] = {
+            "lon": self.lon,
+            "lat": self.lat,
+            "tail": self.tail,
+            "head": self.head,
+            "length_m": self.length_m,
+            "modes": self.modes,
+        }
+        if self.edge_name is not None and self.names:
+            arrays["edge_name"] = self.edge_name
+            arrays["names"] = np.array(self.names, dtype=str)
+        np.savez_compressed(out, allow_pickle=False, **arrays)
         return out.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RoadNetwork:
+        """Read `to_bytes`'s output (networks kept before names were: without names)."""
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            named = "names" in z.files
             return cls(
                 lon=z["lon"],
                 lat=z["lat"],
@@ -220,6 +282,8 @@ class RoadNetwork:
                 head=z["head"],
                 length_m=z["length_m"],
                 modes=z["modes"],
+                edge_name=z["edge_name"] if named else None,
+                names=tuple(str(x) for x in z["names"]) if named else (),
             )
 
 
@@ -259,6 +323,8 @@ def load_osm(path: str | Path, *, name: str | None = None) -> RoadNetwork:
     tail: list[int] = []
     head: list[int] = []
     modes: list[int] = []
+    name_ids: dict[str, int] = {}
+    named: list[int] = []  # per segment: its way's name, or -1
     try:
         processor = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -268,9 +334,12 @@ def load_osm(path: str | Path, *, name: str | None = None) -> RoadNetwork:
         for way in processor:
             if not isinstance(way, osmium.osm.Way):
                 continue
-            bits = _modes_of(dict(way.tags))
+            tags = dict(way.tags)
+            bits = _modes_of(tags)
             if not bits:
                 continue
+            road = (tags.get("name:zh") or tags.get("name") or tags.get("ref") or "").strip()
+            name_id = name_ids.setdefault(road, len(name_ids)) if road else -1
             prev = -1
             for node in way.nodes:
                 loc = node.location
@@ -286,6 +355,7 @@ def load_osm(path: str | Path, *, name: str | None = None) -> RoadNetwork:
                     tail.append(prev)
                     head.append(i)
                     modes.append(bits)
+                    named.append(name_id)
                 prev = i
     except RuntimeError as exc:
         raise NetworkFileError(label, f"不是可读的 OSM 文件（{exc}）") from exc
@@ -302,6 +372,9 @@ def load_osm(path: str | Path, *, name: str | None = None) -> RoadNetwork:
     inverse = np.asarray(inverse).ravel()
     edge_modes = np.zeros(len(pairs), dtype=np.uint8)
     np.bitwise_or.at(edge_modes, inverse, np.array(modes, dtype=np.uint8))
+    # A segment two named ways share keeps the name read last (the same on every read).
+    edge_name = np.full(len(pairs), -1, dtype=np.int32)
+    np.maximum.at(edge_name, inverse, np.array(named, dtype=np.int32))
     t, h = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
     return RoadNetwork(
         lon=lon_a,
@@ -310,6 +383,8 @@ def load_osm(path: str | Path, *, name: str | None = None) -> RoadNetwork:
         head=h,
         length_m=_haversine_m(lon_a[t], lat_a[t], lon_a[h], lat_a[h]),
         modes=edge_modes,
+        edge_name=edge_name if name_ids else None,
+        names=tuple(name_ids),
     )
 
 

@@ -81,6 +81,16 @@ def test_officer_plans_and_reads_the_map(
     expect(page.locator("#pl-map .pl-num").first).to_have_text("1")
     assert page.locator("#pl-map path.leaflet-interactive").count() >= 3
     expect(page.locator("#pl-hours svg")).to_have_count(1)
+    # Each suggested site says its street and where it is, not bare coordinates: here,
+    # with no road network, from its nearest station ("… 东南 1,200 米").
+    rows = page.locator("table.sites tbody tr")
+    expect(rows).to_have_count(3)
+    for i in range(3):
+        expect(rows.nth(i).locator("td").nth(1)).to_have_text("兆麟街道")
+        expect(rows.nth(i).locator("td").nth(2)).to_contain_text(" 米")
+    page.locator("#pl-map .pl-num").first.hover()
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("推荐新址 #1")
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("兆麟街道 · ")
     assert page.evaluate("window.__xss") is None
     screenshot(page, "planning-scenario")
     with page.expect_download() as dl:

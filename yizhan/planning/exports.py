@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from geoplan.coverage import cell_boundary
 from yizhan.core.xlsx import Book
 from yizhan.planning.models import Scenario
+from yizhan.planning.words import network_warnings, site_near, site_street
 
 
 def hour_label(h: int) -> str:
@@ -39,6 +40,7 @@ def scenario_xlsx(s: Scenario) -> bytes:
                 _("新增 %(k)s 个后覆盖率") % {"k": r.get("siting", {}).get("k")},
                 r.get("siting", {}).get("share_after"),
             ],
+            *[[_("提醒"), w] for w in network_warnings(summ)],
         ],
         widths=(28, 30),
     )
@@ -79,21 +81,22 @@ def scenario_xlsx(s: Scenario) -> bytes:
             for g in r.get("gaps", [])
         ],
     )
+    site_head = [_("序号"), _("街道"), _("位置"), _("经度"), _("纬度"), _("新增覆盖占比")]
+
+    def site_row(x: dict[str, Any]) -> list[Any]:
+        return [x["rank"], site_street(x), site_near(x), x["lon"], x["lat"], x["gain_share"]]
+
     book.sheet(
         _("新址推荐"),
-        [_("序号"), _("经度"), _("纬度"), _("新增覆盖占比")],
-        [
-            [x["rank"], x["lon"], x["lat"], x["gain_share"]]
-            for x in r.get("siting", {}).get("sites", [])
-        ],
+        site_head,
+        [site_row(x) for x in r.get("siting", {}).get("sites", [])],
+        widths=(6, 14, 44, 12, 12, 14),
     )
     book.sheet(
         _("达标最少新址"),
-        [_("序号"), _("经度"), _("纬度"), _("新增覆盖占比")],
-        [
-            [x["rank"], x["lon"], x["lat"], x["gain_share"]]
-            for x in r.get("set_cover", {}).get("sites", [])
-        ],
+        site_head,
+        [site_row(x) for x in r.get("set_cover", {}).get("sites", [])],
+        widths=(6, 14, 44, 12, 12, 14),
     )
     book.sheet(
         _("重叠驿站"),
@@ -115,9 +118,18 @@ def scenario_xlsx(s: Scenario) -> bytes:
     )
     book.sheet(
         _("流动驿站排班"),
-        [_("时段"), _("停靠时间"), _("序号"), _("经度"), _("纬度"), _("新增覆盖占比(该时段)")],
         [
-            [b["label"], b["hours"], x["rank"], x["lon"], x["lat"], x["gain_share"]]
+            _("时段"),
+            _("停靠时间"),
+            _("序号"),
+            _("街道"),
+            _("位置"),
+            _("经度"),
+            _("纬度"),
+            _("新增覆盖占比(该时段)"),
+        ],
+        [
+            [b["label"], b["hours"], *site_row(x)]
             for b in r.get("mobile", {}).get("bands", [])
             for x in b["sites"]
         ],
@@ -130,6 +142,18 @@ def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": props,
+    }
+
+
+def _site_props(x: dict[str, Any]) -> dict[str, Any]:
+    """A suggested site's properties, flat (GIS tools read no nesting): its street and
+    nearest place in words, beside the figures."""
+    street = x.get("street") or {}
+    return {
+        **{k: v for k, v in x.items() if k not in ("street", "near")},
+        "street": site_street(x),
+        "street_code": street.get("code", ""),
+        "near": site_near(x),
     }
 
 
@@ -146,9 +170,9 @@ def scenario_geojson(s: Scenario) -> str:
             }
         )
     for x in r.get("siting", {}).get("sites", []):
-        features.append(_point(x["lon"], x["lat"], {"layer": "new_site", **x}))
+        features.append(_point(x["lon"], x["lat"], {"layer": "new_site", **_site_props(x)}))
     for x in r.get("set_cover", {}).get("sites", []):
-        features.append(_point(x["lon"], x["lat"], {"layer": "set_cover_site", **x}))
+        features.append(_point(x["lon"], x["lat"], {"layer": "set_cover_site", **_site_props(x)}))
     for u in r.get("upgrades", {}).get("stations", []):
         features.append(
             _point(
@@ -171,7 +195,12 @@ def scenario_geojson(s: Scenario) -> str:
                 _point(
                     x["lon"],
                     x["lat"],
-                    {"layer": "mobile_stop", "band": b["label"], "hours": b["hours"], **x},
+                    {
+                        "layer": "mobile_stop",
+                        "band": b["label"],
+                        "hours": b["hours"],
+                        **_site_props(x),
+                    },
                 )
             )
     for st in r.get("stations", []):

@@ -63,6 +63,10 @@ class RoadNetwork(models.Model):
     nodes = models.PositiveIntegerField(_("节点数"))
     edges = models.PositiveIntegerField(_("路段数"))
     data = models.BinaryField(_("数据"))
+    # How the extract sits over the region when it was uploaded: of the region's
+    # ``points`` (its stations, or its streets' centres when it had none), how many lie
+    # within ``near_m`` of the roads ({} when the region had no points to compare).
+    fit = models.JSONField(_("与辖区的重叠"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -10,6 +10,18 @@ hexagons, overlapping pairs, the next ``new_sites`` sites, the fewest sites that
 ``target_share``, closure candidates, 24-hour upgrades and the mobile stations'
 timetable. ``step(name)`` is called before each step (progress, and a cancel between
 steps). Everything is deterministic: the same input gives the same answer.
+
+Every suggested site (a new station, a set-cover site, a mobile stop) carries its
+``street`` — the street of its nearest station, as the per-street table counts demand —
+and ``near``, the nearest place a person can find: the corner of two named roads
+(``corner``), else a named road and how far (``road``), both from the road network's
+OSM names, else the nearest station, its address, direction and distance
+(``station``). The words are the page's (`planning/words.py`): the answer stays in data.
+
+On a road network the answer also says how the stations joined it (``summary.network``):
+the network's largest connected part, the stations further than ``SNAP_FAR_M`` from it,
+and whether the network misses the stations or the demand altogether
+(``summary.no_overlap``), when its "0 %" is no finding and nothing is optimal.
 """
 
 from __future__ import annotations
@@ -32,10 +44,18 @@ from geoplan.coverage import (
 )
 from geoplan.demand import Demand
 from geoplan.location import MaximalCovering, Method, SetCovering, marginal_loss
+from geoplan.network import Mode, RoadNetwork
+from geoplan.places import RoadNames, compass, great_circle_m, round_m
 
 HOURS_PER_WEEK = 168
 #: The steps `scenario_answer` reports, in order.
 STEPS = ("coverage", "gaps", "siting", "set_cover", "closures", "mobile")
+#: A station further than this from the road network's main part is named in the answer.
+SNAP_FAR_M = 200.0
+#: A suggested site is "at the corner of A and B" within this of the crossing …
+CORNER_WITHIN_M = 120.0
+#: … else "N m from A" within this of a named road, else placed from the nearest station.
+ROAD_WITHIN_M = 400.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,7 @@ class Sites:
     lat: NDArray[np.float64]
     open: NDArray[np.bool_]  # (sites, 168): open in that hour of the reference week
     fixed: NDArray[np.bool_]  # not a mobile stop
+    addresses: tuple[str, ...] = ()  # the station's (a stop's own) address, if known
 
     @property
     def always(self) -> NDArray[np.bool_]:
@@ -96,6 +117,8 @@ class ScenarioInput:
     sites: Sites
     questions: Questions
     region_names: Mapping[str, str] = field(default_factory=dict)  # street code → name
+    #: Where road names come from (the travel network by default; any of the region's).
+    roads: RoadNetwork | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -147,9 +170,72 @@ def _share(x: float, total: float) -> float:
     return round(x / total, 6) if total else 0.0
 
 
+class Places:
+    """Each candidate's street and nearest named place (see the module), worked out once
+    for the candidates some answer picks."""
+
+    def __init__(
+        self,
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+        sites: Sites,
+        region_names: Mapping[str, str],
+        roads: RoadNetwork | None,
+    ) -> None:
+        self.lon, self.lat, self.sites, self.region_names = lon, lat, sites, region_names
+        self.roads = RoadNames.of(roads) if roads is not None else None
+        self.known: dict[int, dict[str, Any]] = {}
+
+    def of(self, picked: NDArray[np.intp]) -> list[dict[str, Any]]:
+        new = np.array(sorted({int(j) for j in picked} - self.known.keys()), dtype=np.intp)
+        if len(new):
+            for j, place in zip(new.tolist(), self._work_out(new), strict=True):
+                self.known[j] = place
+        return [self.known[int(j)] for j in picked]
+
+    def _work_out(self, js: NDArray[np.intp]) -> list[dict[str, Any]]:
+        lon, lat, sites = self.lon[js], self.lat[js], self.sites
+        out: list[dict[str, Any]] = [{"street": None, "near": None} for _ in js]
+        if len(sites.codes):
+            nearest = nearest_site(lon, lat, sites.lon, sites.lat)
+            for row, k in zip(out, nearest.tolist(), strict=True):
+                code = sites.regions[k]
+                row["street"] = {"code": code, "name": self.region_names.get(code, code)}
+        corners = roads = None
+        if self.roads is not None:
+            corners = self.roads.corner(lon, lat, within_m=CORNER_WITHIN_M)
+            roads = self.roads.road(lon, lat, within_m=ROAD_WITHIN_M)
+        for i, row in enumerate(out):
+            if corners is not None and (c := corners[i]) is not None:
+                row["near"] = {"kind": "corner", "roads": [c[0], c[1]], "m": c[2]}
+            elif roads is not None and (r := roads[i]) is not None:
+                row["near"] = {"kind": "road", "road": r[0], "m": r[1]}
+            elif len(sites.codes):
+                k = int(nearest[i])
+                m = float(
+                    great_circle_m(
+                        float(sites.lon[k]), float(sites.lat[k]), lon[i : i + 1], lat[i : i + 1]
+                    )[0]
+                )
+                row["near"] = {
+                    "kind": "station",
+                    "name": sites.names[k],
+                    "address": sites.addresses[k] if sites.addresses else "",
+                    "m": round_m(m),
+                    # from the station to the site: "350 m north-east of the station"
+                    "dir": compass(float(sites.lon[k]), float(sites.lat[k]), lon[i], lat[i]),
+                }
+        return out
+
+
 def _site_rows(
-    result: Any, lon: NDArray[np.float64], lat: NDArray[np.float64], total: float
+    result: Any,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    total: float,
+    places: Places,
 ) -> list[dict[str, Any]]:
+    where = places.of(np.asarray(result.selected, dtype=np.intp))
     return [
         {
             "rank": r + 1,
@@ -157,9 +243,55 @@ def _site_rows(
             "lat": round(float(lat[j]), 6),
             "gain": round(float(g), 6),
             "gain_share": _share(float(g), total),
+            **place,
         }
-        for r, (j, g) in enumerate(zip(result.selected, result.gains, strict=True))
+        for r, (j, g, place) in enumerate(zip(result.selected, result.gains, where, strict=True))
     ]
+
+
+def network_fit(
+    travel: Travel, demand: Demand, sites: Sites, mode: str
+) -> tuple[dict[str, Any] | None, bool]:
+    """How the stations and the demand join the road network (None without one), and
+    whether the network misses either altogether (no overlap: its coverage is no finding).
+
+    A point joins at the nearest node of the network's largest connected part; a point
+    further from it than the travel limit can never be reached.
+    """
+    net = travel.network
+    if net is None:
+        return None, False
+    m: Mode = "ebike" if mode == "ebike" else "walk"
+    parts = net.parts(m)
+    limit = travel.limit_m
+    _dn, d_off = net.snap(demand.lon, demand.lat, m)
+    off_weight = float(demand.weight[d_off > limit].sum())
+    out: dict[str, Any] = {
+        "main_nodes": parts.main_nodes,
+        "used_nodes": parts.used_nodes,
+        "fragments": parts.others,
+        "far_m": SNAP_FAR_M,
+        "far_count": 0,
+        "far": [],
+        "demand_off_share": _share(off_weight, demand.total),
+        "demand_gap_m": round(float(d_off.min())) if demand.size else 0,
+        "sites_off": 0,
+        "station_gap_m": 0,
+    }
+    no_overlap = bool(demand.size) and off_weight >= demand.total
+    if len(sites.codes):
+        _sn, off = net.snap(sites.lon, sites.lat, m)
+        far = np.flatnonzero(off > SNAP_FAR_M)
+        far = far[np.lexsort((far, -off[far]))]  # furthest first
+        out["far_count"] = len(far)
+        out["far"] = [
+            {"code": sites.codes[k], "name": sites.names[k], "m": round(float(off[k]))}
+            for k in far[:20]
+        ]
+        out["sites_off"] = int((off > limit).sum())
+        out["station_gap_m"] = round(float(off.min()))
+        no_overlap = no_overlap or out["sites_off"] == len(sites.codes)
+    return out, no_overlap
 
 
 def scenario_answer(
@@ -220,6 +352,13 @@ def scenario_answer(
 
     step("siting")
     cand_lon, cand_lat = candidates(demand, q.grid_resolution)
+    places = Places(
+        cand_lon,
+        cand_lat,
+        sites,
+        data.region_names,
+        data.roads if data.roads is not None else travel.network,
+    )
     a_cand = coverage_matrix(travel, demand.lon, demand.lat, cand_lon, cand_lat)
     gain_w = reach.uncovered_in(q.new_site_hours)
     base = float(hourly.covered_weight.sum())
@@ -237,7 +376,7 @@ def scenario_answer(
             "count": int(scp.selected.size),
             "share_after": round(scp.covered_share, 6),
             "optimal": scp.optimal,
-            "sites": _site_rows(scp, cand_lon, cand_lat, total),
+            "sites": _site_rows(scp, cand_lon, cand_lat, total, places),
         }
     except ValueError:
         best = base + float(gain_w[np.asarray(a_cand.sum(axis=1)).ravel() > 0].sum())
@@ -304,10 +443,13 @@ def scenario_answer(
                 "hours": b.hours,
                 "share_before": _share(band_base, in_band),
                 "share_after": round(r.covered_share, 6),
-                "sites": [s for s in _site_rows(r, cand_lon, cand_lat, in_band) if s["gain"] > 0],
+                "sites": [
+                    s for s in _site_rows(r, cand_lon, cand_lat, in_band, places) if s["gain"] > 0
+                ],
             }
         )
 
+    fit, no_overlap = network_fit(travel, demand, sites, q.mode)
     return ScenarioAnswer(
         summary={
             "stations": len(set(sites.station_of)),
@@ -321,6 +463,8 @@ def scenario_answer(
             "radius_m": round(travel.radius_m),
             "share": round(hourly.share, 6),
             "night_share": upgrades["share_before"],
+            "network": fit,
+            "no_overlap": no_overlap,
             "seconds": round(time.perf_counter() - started, 3),
         },
         by_hour=[round(float(x), 6) for x in hourly.by_hour_share],
@@ -344,7 +488,11 @@ def scenario_answer(
             "method": siting.method,
             "optimal": siting.optimal,
             "gap_pp": None if siting.gap_pp is None else round(siting.gap_pp, 4),
-            "sites": _site_rows(siting, cand_lon, cand_lat, total),
+            # A site that wins nothing is no suggestion (when the k asked exceed what
+            # helps, or when nothing joins the road network).
+            "sites": [
+                x for x in _site_rows(siting, cand_lon, cand_lat, total, places) if x["gain"] > 0
+            ],
         },
         set_cover=set_cover,
         closures=closures,

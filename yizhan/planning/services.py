@@ -24,13 +24,16 @@ from typing import IO, Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from geoplan.coverage import Travel
 from geoplan.demand import Demand, DemandFileError, combine, read_demand
+from geoplan.extent import Overlap, overlap
 from geoplan.network import NetworkFileError, RoadNetwork, load_osm
+from geoplan.places import nearest_city
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import (
@@ -68,6 +71,8 @@ SPEEDS_KMH = {"walk": 5.0, "ebike": 15.0}
 #: How far outside the region's stations a demand point may lie (the region has no
 #: outline in the registry; its stations' box grown by this much stands for it).
 REGION_MARGIN_M = 10_000.0
+#: A station further than this from every node of an uploaded road network is not on it.
+NETWORK_NEAR_M = 1_000.0
 DEFAULT_BANDS = [
     {"label": gettext_lazy("工作日午间"), "hours": "Mo-Fr 11:00-14:00"},
     {"label": gettext_lazy("工作日晚间"), "hours": "Mo-Fr 17:00-21:00"},
@@ -98,17 +103,48 @@ class Cancelled(Exception):
     pass
 
 
-def _region_box(region: Region) -> tuple[float, float, float, float] | None:
-    pts = list(Station.objects.filter(region_subtree_q(region)).values_list("lon", "lat")) + list(
-        MobileStop.objects.filter(region_subtree_q(region, field="station__region")).values_list(
+def _region_points(region: Region) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Where the region is, as points: its stations and mobile stops; without any, the
+    centres of the region and of its streets (the registry holds no outlines). The flag
+    says whether the points are stations."""
+    pts: list[tuple[Any, Any]] = [
+        *Station.objects.filter(region_subtree_q(region)).values_list("lon", "lat"),
+        *MobileStop.objects.filter(region_subtree_q(region, field="station__region")).values_list(
             "lon", "lat"
-        )
-    )
-    if not pts and region.lon is None:
-        return None
+        ),
+    ]
+    stations = bool(pts)
     if not pts:
-        pts = [(float(region.lon or 0), float(region.lat or 0))]
-    lon, lat = np.array(pts, dtype=float).T
+        pts = [
+            *Region.objects.filter(region_subtree_q(region, field=""), lon__isnull=False)
+            .exclude(lat__isnull=True)
+            .values_list("lon", "lat")
+        ]
+    arr = np.array(pts, dtype=float).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1], stations
+
+
+def _far_words(what: str, region: Region, fit: Overlap) -> str:
+    """The sentence for a layer (``what``: "network" or "layer") whose points lie nowhere
+    near the region: "路网在约 1,050 公里外（沈阳附近?），与道里区不重叠，请上传本区的路网。"."""
+    km = f"{max(1, round(fit.distance_m / 1000)):,}"
+    city = nearest_city(*fit.centre)
+    near = ""
+    if city is not None:
+        name = city[1] if (get_language() or "").startswith("en") else city[0]
+        near = _("（%(city)s附近?）") % {"city": name}
+    words = (
+        _("路网在约 %(km)s 公里外%(near)s，与%(region)s不重叠，请上传本区的路网。")
+        if what == "network"
+        else _("图层的点在约 %(km)s 公里外%(near)s，与%(region)s不重叠，请上传本区的数据。")
+    )
+    return words % {"km": km, "near": near, "region": region.name}
+
+
+def _region_box(region: Region) -> tuple[float, float, float, float] | None:
+    lon, lat, _stations = _region_points(region)
+    if not len(lon):
+        return None
     dlat = np.degrees(REGION_MARGIN_M / 6_371_008.8)
     dlon = dlat / max(np.cos(np.radians(float(lat.mean()))), 0.1)
     return (
@@ -155,11 +191,14 @@ def demand_layer_upload(
     if errors:
         raise ValidationFailed(errors=errors)
     box = _region_box(region)
+    read: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # what `inside` was asked
 
     def inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         if box is None:
             return np.ones(len(lon), dtype=bool)
-        return (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+        ok = (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+        read.append((lon, lat, ok))
+        return ok
 
     raw = file.read(MAX_UPLOAD_BYTES + 1)
     if len(raw) > MAX_UPLOAD_BYTES:
@@ -173,6 +212,15 @@ def demand_layer_upload(
             inside=inside,
         )
     except DemandFileError as exc:
+        if read and not read[0][2].any():
+            # Not one point in the region: a file of another city, said in one sentence
+            # rather than ten lines of "outside the region".
+            lon, lat, _ok = read[0]
+            r_lon, r_lat, _stations = _region_points(region)
+            fit = overlap(lon, lat, r_lon, r_lat, near_m=REGION_MARGIN_M)
+            raise ValidationFailed(
+                errors=[FieldError("file", _far_words("layer", region, fit))]
+            ) from exc
         raise ValidationFailed(
             errors=[
                 FieldError(
@@ -200,7 +248,11 @@ def demand_layer_upload(
 def road_network_upload(
     *, user: User, region: Region, name: str, file: IO[bytes], file_name: str
 ) -> RoadNetworkRow:
-    """Read an OSM extract (.osm.pbf / .osm / .osm.bz2) into a walking and e-bike graph."""
+    """Read an OSM extract (.osm.pbf / .osm / .osm.bz2) into a walking and e-bike graph.
+
+    An extract that reaches none of the region's stations (another city's) is refused
+    in a sentence naming how far away it lies; one that reaches only some is kept, and
+    ``fit`` records how many it misses, which the pages say beside it."""
     planning_require(user=user, region=region)
     if not name.strip():
         raise ValidationFailed(errors=[FieldError("name", _("请填写名称"))])
@@ -225,6 +277,20 @@ def road_network_upload(
             net = load_osm(path, name=file_name)
         except NetworkFileError as exc:
             raise ValidationFailed(errors=[FieldError("file", str(exc))]) from exc
+    fit: dict[str, Any] = {}
+    r_lon, r_lat, stations = _region_points(region)
+    if len(r_lon):
+        found = overlap(net.lon, net.lat, r_lon, r_lat, near_m=NETWORK_NEAR_M)
+        if found.kind == "none":
+            raise ValidationFailed(
+                errors=[FieldError("file", _far_words("network", region, found))]
+            )
+        fit = {
+            "points": found.points,
+            "near": found.near,
+            "near_m": NETWORK_NEAR_M,
+            "stations": stations,
+        }
     return RoadNetworkRow.objects.create(
         region=region,
         name=name.strip()[:80],
@@ -232,6 +298,7 @@ def road_network_upload(
         nodes=net.node_count,
         edges=net.edge_count,
         data=net.to_bytes(),
+        fit=fit,
         created_by=user,
     )
 
@@ -438,18 +505,22 @@ def _sites(region: Region, monday: dt.date) -> Sites:
                 cache[key] = np.zeros(168, dtype=bool)
         return cache[key]
 
-    codes, names, regions, station_of = [], [], [], []
+    codes, names, regions, station_of, addresses = [], [], [], [], []
     lon, lat, rows, fixed = [], [], [], []
     for k, s in enumerate(stations):
         stops = list(s.stops.all()) if s.kind == StationKind.MOBILE else []
         places = (
-            [(st.lon, st.lat, hours(st.hours, s.keeps_workday_hours), False) for st in stops]
+            [
+                (st.lon, st.lat, hours(st.hours, s.keeps_workday_hours), False, st.address)
+                for st in stops
+            ]
             if stops
-            else [(s.lon, s.lat, hours(s.opening_hours, s.keeps_workday_hours), True)]
+            else [(s.lon, s.lat, hours(s.opening_hours, s.keeps_workday_hours), True, s.address)]
         )
-        for x, y, h, f in places:
+        for x, y, h, f, a in places:
             codes.append(s.code)
             names.append(s.name)
+            addresses.append(a)
             regions.append(s.region.code)
             station_of.append(k)
             lon.append(x)
@@ -465,6 +536,7 @@ def _sites(region: Region, monday: dt.date) -> Sites:
         lat=np.array(lat, dtype=float),
         open=np.array(rows, dtype=bool).reshape(len(rows), 168),
         fixed=np.array(fixed, dtype=bool),
+        addresses=tuple(addresses),
     )
 
 
@@ -485,6 +557,7 @@ def scenario_input(scenario: Scenario) -> ScenarioInput:
     if not demand.size or demand.total <= 0:
         raise ApplicationError(_("需求图层里没有数据。"))
     network = RoadNetwork.from_bytes(bytes(scenario.network.data)) if scenario.network else None
+    roads = network if network is not None else _names_network(scenario.region)
     travel = Travel(
         minutes=float(p["minutes"]),
         speed_kmh=float(p["speed_kmh"]),
@@ -516,7 +589,22 @@ def scenario_input(scenario: Scenario) -> ScenarioInput:
         overlap_share=float(p["overlap_share"]),
         method=p["method"],
     )
-    return ScenarioInput(demand, travel, sites, questions, names)
+    return ScenarioInput(demand, travel, sites, questions, names, roads)
+
+
+def _names_network(region: Region) -> RoadNetwork | None:
+    """For a straight-line scenario, the road names of the region's newest road network
+    (its own, or its city's or province's), to place the suggested sites by."""
+    code = region.code
+    row = (
+        RoadNetworkRow.objects.filter(
+            region_subtree_q(region) | Q(region__code__in=[code[:n] for n in (2, 4, 6, 9)])
+        )
+        .order_by("-created_at", "-pk")
+        .only("data")
+        .first()
+    )
+    return RoadNetwork.from_bytes(bytes(row.data)) if row is not None else None
 
 
 def scenario_compute(

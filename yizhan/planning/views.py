@@ -21,7 +21,7 @@ from yizhan.accounts.models import User
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 from yizhan.core.progress import progress_get
 from yizhan.core.xlsx import XLSX
-from yizhan.planning import exports, selectors, services
+from yizhan.planning import exports, selectors, services, words
 from yizhan.planning.models import (
     LIVE_STATUSES,
     CoordinateSystem,
@@ -129,6 +129,8 @@ def _index_post(request: HttpRequest, user: User, region: Any) -> HttpResponse:
             messages.success(
                 request, _("已读入路网 %(n)s：%(e)s 条路段") % {"n": net.name, "e": net.edges}
             )
+            if warning := words.network_fit_words(net.fit):
+                messages.warning(request, warning)
         elif action == "scenario":
             chosen = []
             ids = [v for v in request.POST.getlist("layers") if v.isascii() and v.isdigit()]
@@ -201,6 +203,10 @@ def _map_data(s: Scenario) -> dict[str, Any]:
         lon, lat = pt(x["lon"], x["lat"])
         return {**x, "lon": lon, "lat": lat}
 
+    def placed(x: dict[str, Any]) -> dict[str, Any]:
+        """A suggested site with its street and nearest place in words (the popup's)."""
+        return {**moved(x), "place": words.site_place(x)}
+
     def ring(cell: str) -> list[list[float]]:
         return [[y, x] for x, y in (pt(lon, lat) for lon, lat in cell_boundary(cell))]
 
@@ -213,14 +219,14 @@ def _map_data(s: Scenario) -> dict[str, Any]:
             for g in r.get("gaps", [])[:300]
             if g["uncovered_share"] > 0
         ],
-        "sites": [moved(x) for x in r.get("siting", {}).get("sites", [])],
+        "sites": [placed(x) for x in r.get("siting", {}).get("sites", [])],
         "upgrades": [moved(x) for x in r.get("upgrades", {}).get("stations", [])],
         "overlaps": [
             {**o, "a_lonlat": list(pt(*o["a_lonlat"])), "b_lonlat": list(pt(*o["b_lonlat"]))}
             for o in r.get("overlaps", [])[:30]
         ],
         "bands": [
-            {**b, "sites": [moved(x) for x in b["sites"]]}
+            {**b, "sites": [placed(x) for x in b["sites"]]}
             for b in r.get("mobile", {}).get("bands", [])
         ],
         "by_hour": r.get("by_hour", []),

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from yizhan.planning import words
+
 register = template.Library()
 
 
@@ -13,3 +15,33 @@ def pct(value: Any, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
     return f"{100 * float(value):.{int(digits)}f}%"
+
+
+@register.filter
+def site_street(x: dict[str, Any]) -> str:
+    """A suggested site's street (see `planning.words`)."""
+    return words.site_street(x)
+
+
+@register.filter
+def site_near(x: dict[str, Any]) -> str:
+    """A suggested site's nearest named place (see `planning.words`)."""
+    return words.site_near(x)
+
+
+@register.filter
+def site_place(x: dict[str, Any]) -> str:
+    """A suggested site's street and nearest place in one line."""
+    return words.site_place(x)
+
+
+@register.filter
+def network_warnings(summary: dict[str, Any]) -> list[str]:
+    """What the road network's fit says the officer must know first."""
+    return words.network_warnings(summary or {})
+
+
+@register.filter
+def network_fit(fit: dict[str, Any]) -> str:
+    """A road network that reaches only part of the region, in words ("" otherwise)."""
+    return words.network_fit_words(fit or {})

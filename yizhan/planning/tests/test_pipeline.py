@@ -173,3 +173,67 @@ def test_the_pipeline_needs_no_django():
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_suggested_site_has_its_street_and_nearest_place(answer):
+    """Without road names, the site is placed from its nearest station: B, in 二街."""
+    (site,) = answer["siting"]["sites"]
+    assert site["street"] == {"code": "R2", "name": "二街"}
+    near = site["near"]
+    assert (near["kind"], near["name"], near["address"]) == ("station", "乙站", "")
+    assert 0 <= near["m"] < 400 and 0 <= near["dir"] < 8
+    # every kind of suggested site carries them: the set cover's, the buses' stops
+    for x in answer["set_cover"]["sites"] + answer["mobile"]["bands"][0]["sites"]:
+        assert x["street"]["name"] in ("一街", "二街") and x["near"]["kind"] == "station"
+
+
+def test_with_road_names_a_site_is_at_a_corner_or_beside_a_road():
+    from geoplan.network import grid_network
+
+    grid = grid_network(B[0] - 0.01, B[1] - 0.01, rows=23, cols=17, spacing_m=100)
+    # east–west edges first (rows × (cols - 1)), then north–south: name each line
+    rows, cols = 23, 17
+    ew = np.repeat(np.arange(rows), cols - 1)
+    ns = rows + np.tile(np.arange(cols), rows - 1)
+    names = tuple(f"纬{r + 1}路" for r in range(rows)) + tuple(f"经{c + 1}路" for c in range(cols))
+    named = replace(grid, edge_name=np.concatenate([ew, ns]).astype(np.int32), names=names)
+    out = scenario_answer(replace(instance(), roads=named)).as_dict()
+    (site,) = out["siting"]["sites"]
+    assert site["street"]["name"] == "二街"
+    near = site["near"]
+    assert near["kind"] in ("corner", "road")
+    assert all(n.startswith(("纬", "经")) for n in near.get("roads", [near.get("road")]))
+    assert near["m"] <= 400
+
+
+def test_a_network_far_from_the_region_is_said_not_to_overlap():
+    """The same instance on a street grid about 1,000 km south: nothing joins it, the
+    coverage is 0 and the answer says why instead of calling anything optimal."""
+    from geoplan.network import grid_network
+
+    far = grid_network(A[0], A[1] - 9.0, rows=10, cols=10, spacing_m=100)
+    data = instance()
+    data = replace(data, travel=replace(data.travel, network=far))
+    out = scenario_answer(data).as_dict()
+    s = out["summary"]
+    assert s["share"] == 0.0 and s["no_overlap"] is True
+    assert out["siting"]["sites"] == [] and out["siting"]["share_after"] == 0.0
+    net = s["network"]
+    assert net["demand_off_share"] == 1.0 and net["sites_off"] == 2
+    assert net["station_gap_m"] > 990_000 and net["far_count"] == 2
+
+
+def test_stations_far_from_the_main_network_are_counted():
+    """A grid around A only: B (7.8 km east) and its demand are off it."""
+    from geoplan.network import grid_network
+
+    near_a = grid_network(A[0] - 0.01, A[1] - 0.01, rows=21, cols=21, spacing_m=100)
+    data = instance()
+    data = replace(data, travel=replace(data.travel, network=near_a))
+    s = scenario_answer(data).as_dict()["summary"]
+    assert s["no_overlap"] is False
+    net = s["network"]
+    assert (net["main_nodes"], net["used_nodes"], net["fragments"]) == (441, 441, 0)
+    assert net["far_count"] == 1 and net["far"][0]["code"] == "B"
+    assert net["far"][0]["m"] > 6000
+    assert net["demand_off_share"] == 0.5  # p2, p3 (at B) and p4: 100 of 200

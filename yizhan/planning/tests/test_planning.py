@@ -109,9 +109,16 @@ def test_bad_demand_files_name_the_line_and_nothing_is_kept(daoli):  # noqa: F81
     with pytest.raises(ValidationFailed) as e:
         upload(daoli, "lon,lat,count\n126.618,45.77,-5\n116.4,39.9,3\n")
     assert [(x.row, x.message) for x in e.value.errors] == [(2, "flow.csv：count：不能为负数 (-5)")]
+    # One point of two in Beijing: that line is named.
     with pytest.raises(ValidationFailed) as e:
-        upload(daoli, "lon,lat,count\n116.4,39.9,3\n")
-    assert e.value.errors[0].row == 2 and "不在本辖区内" in e.value.errors[0].message
+        upload(daoli, "lon,lat,count\n126.618,45.77,3\n116.4,39.9,3\n")
+    assert e.value.errors[0].row == 3 and "不在本辖区内" in e.value.errors[0].message
+    # Every point in Beijing: another city's file, said in one sentence.
+    with pytest.raises(ValidationFailed) as e:
+        upload(daoli, "lon,lat,count\n116.4,39.9,3\n116.41,39.91,2\n")
+    assert [x.message for x in e.value.errors] == [
+        "图层的点在约 1,057 公里外（北京附近?），与道里区不重叠，请上传本区的数据。"
+    ]
     with pytest.raises(ValidationFailed) as e:
         upload(daoli, "x,y\n1,2\n", kind="orders")
     assert "缺少列 time" in e.value.errors[0].message
@@ -376,3 +383,177 @@ def test_a_scenario_is_titled_by_the_minutes_and_mode_asked(daoli, client):  # n
     assert parts and abs(sum(parts) - 1) < 1e-4  # 需求占比 sums to 100 %, street by street
     english = client.get(f"/en/staff/planning/{s.pk}/").content.decode()
     assert "Coverage within 10 min by e-bike" in english
+
+
+# ---------------------------------------------------------------- issue 18, point 5
+def network_upload(daoli, osm: bytes, name="x.osm"):  # noqa: F811
+    return services.road_network_upload(
+        user=daoli.district_officer,
+        region=daoli.district,
+        name="路网",
+        file=io.BytesIO(osm),
+        file_name=name,
+    )
+
+
+def test_a_road_network_of_another_city_is_refused_naming_how_far(daoli):  # noqa: F811
+    # An extract of Shenyang: the city is named, with a question mark.
+    with pytest.raises(ValidationFailed) as e:
+        network_upload(daoli, street_grid_osm(123.40, 41.78, 123.46, 41.82, 250))
+    assert [x.message for x in e.value.errors] == [
+        "路网在约 511 公里外（沈阳附近?），与道里区不重叠，请上传本区的路网。"
+    ]
+    # Daoli's own grid moved 9° south (about 1,000 km, the Yellow Sea): no city to name.
+    with pytest.raises(ValidationFailed) as e:
+        network_upload(daoli, street_grid_osm(126.60, 36.745, 126.67, 36.79, 250))
+    assert [x.message for x in e.value.errors] == [
+        "路网在约 1,002 公里外，与道里区不重叠，请上传本区的路网。"
+    ]
+    assert not RoadNetwork.objects.exists()
+    # A grid around station 1 only: kept, and it says that station 2 is off it.
+    part = network_upload(daoli, street_grid_osm(126.605, 45.765, 126.615, 45.774, 100))
+    assert part.fit == {"points": 2, "near": 1, "near_m": 1000.0, "stations": True}
+    whole = network_upload(daoli, street_grid_osm(126.60, 45.745, 126.67, 45.79, 250))
+    assert whole.fit["near"] == whole.fit["points"] == 2
+
+
+def test_the_upload_page_refuses_a_far_network_and_warns_of_a_partial_one(daoli, client):  # noqa: F811
+    client.force_login(daoli.district_officer)
+
+    def post(osm: bytes) -> str:
+        return client.post(
+            "/staff/planning/",
+            {
+                "action": "network",
+                "region": daoli.district.code,
+                "name": "路网",
+                "file": SimpleUploadedFile("roads.osm", osm),
+            },
+            follow=True,
+        ).content.decode()
+
+    far = post(street_grid_osm(123.40, 41.78, 123.46, 41.82, 250))
+    assert "路网在约 511 公里外（沈阳附近?），与道里区不重叠，请上传本区的路网。" in far
+    assert "已读入路网" not in far and not RoadNetwork.objects.exists()
+    part = post(street_grid_osm(126.605, 45.765, 126.615, 45.774, 100))
+    warning = (
+        "本区 2 个驿站中有 1 个离路网超过 1,000 米：路网只覆盖了本区的一部分，那里的覆盖率会偏低。"
+    )
+    assert "已读入路网" in part and part.count(warning) == 2  # the message, and beside it
+    english = client.get(f"/en/staff/planning/?region={daoli.district.code}").content.decode()
+    assert "1 of this area&#x27;s 2 stations lie more than 1,000 m from the road" in english
+
+
+def test_a_far_network_kept_before_the_check_is_no_finding(daoli, client):  # noqa: F811
+    """A network uploaded before uploads were checked (or its stations moved since):
+    the run says the network misses the region; nothing is called optimal."""
+    from geoplan.network import grid_network
+
+    far = grid_network(126.60, 36.745, rows=20, cols=20, spacing_m=100)
+    row = RoadNetwork.objects.create(
+        region=daoli.district,
+        name="外地路网",
+        source_name="x.osm",
+        nodes=400,
+        edges=760,
+        data=far.to_bytes(),
+    )
+    s = services.scenario_create(
+        user=daoli.district_officer,
+        region=daoli.district,
+        name="外地路网",
+        layers=[(upload(daoli), 1.0)],
+        network=row,
+        params={"new_sites": 1},
+    )
+    services.scenario_start(user=daoli.district_officer, scenario=s, enqueue=False)
+    s = services.scenario_execute(scenario_id=s.pk)
+    assert s.result["summary"]["share"] == 0 and s.result["summary"]["no_overlap"] is True
+    assert s.result["siting"]["sites"] == []  # no site wins anything: none is suggested
+    client.force_login(daoli.district_officer)
+    html = client.get(f"/staff/planning/{s.pk}/").content.decode()
+    assert "路网不在本区" in html and "覆盖率 0 % 不是规划结论" in html
+    assert "已证明最优" not in html and "已证明最少" not in html
+    assert "路网与本区不重叠：没有可比较的新址，谈不上最优" in html
+    assert "驿站和需求点接入路网：400 个节点，全部连通。" in html
+    wb = load_workbook(io.BytesIO(client.get(f"/staff/planning/{s.pk}/export.xlsx").content))
+    notes = [r[1] for r in wb["概况"].iter_rows(values_only=True) if r[0] == "提醒"]
+    assert notes and "不是规划结论" in notes[0]
+
+
+def test_suggested_sites_read_as_street_and_nearest_address(daoli, client):  # noqa: F811
+    """A straight-line scenario places its sites by the region's (named) road network;
+    the page, the map's popups and both exports say street and place, not bare numbers."""
+    network_upload(daoli, street_grid_osm(126.60, 45.74, 126.67, 45.79, 200))
+    s = run(daoli, upload(daoli))
+    (site,) = s.result["siting"]["sites"]
+    # The gap (126.66, 45.75) is nearest station 2, in 通江街道.
+    assert site["street"] == {"code": "230102010", "name": daoli.other_street.name}
+    assert site["near"]["kind"] == "corner" and site["near"]["m"] <= 120
+    a, b = site["near"]["roads"]
+    place = f"{a}与{b}交口附近"
+    client.force_login(daoli.district_officer)
+    html = client.get(f"/staff/planning/{s.pk}/").content.decode()
+    assert place in html and daoli.other_street.name in html
+    data = json.loads(re.search(r'id="pl-data" type="application/json">(.*?)</script>', html)[1])
+    assert data["sites"][0]["place"] == f"{daoli.other_street.name} · {place}"
+    wb = load_workbook(io.BytesIO(client.get(f"/staff/planning/{s.pk}/export.xlsx").content))
+    header, first = list(wb["新址推荐"].iter_rows(values_only=True))[:2]
+    assert header[:3] == ("序号", "街道", "位置") and first[1:3] == (daoli.other_street.name, place)
+    geo = json.loads(client.get(f"/staff/planning/{s.pk}/export.geojson").content)
+    (new,) = [f["properties"] for f in geo["features"] if f["properties"]["layer"] == "new_site"]
+    assert (new["street"], new["street_code"], new["near"]) == (
+        daoli.other_street.name,
+        "230102010",
+        place,
+    )
+    english = client.get(f"/en/staff/planning/{s.pk}/").content.decode()
+    assert f"near the corner of {a} and {b}" in english
+
+
+def test_without_road_names_a_site_is_placed_from_its_nearest_station(daoli, client):  # noqa: F811
+    s = run(daoli, upload(daoli))
+    (site,) = s.result["siting"]["sites"]
+    near = site["near"]
+    assert (near["kind"], near["name"]) == ("station", daoli.other.name)
+    assert near["address"] == daoli.other.address and 3000 < near["m"] < 5000
+    client.force_login(daoli.district_officer)
+    html = client.get(f"/staff/planning/{s.pk}/").content.decode()
+    assert f"{daoli.other.name}（{daoli.other.address}）东南" in html
+
+
+def test_a_station_beside_a_fragment_joins_the_main_streets_and_is_named(daoli, client):  # noqa: F811
+    """Streets round station 1, and beside station 2 only a car park's three-node aisle:
+    station 2 joins the streets 890 m away, not the aisle, and the page names it."""
+    grid = street_grid_osm(126.60, 45.765, 126.625, 45.776, 250).decode()
+    aisle = (
+        '<node id="900001" lat="45.7801" lon="126.6301"/>'
+        '<node id="900002" lat="45.7801" lon="126.6304"/>'
+        '<node id="900003" lat="45.7803" lon="126.6304"/>'
+        '<way id="900001"><nd ref="900001"/><nd ref="900002"/><nd ref="900003"/>'
+        '<tag k="highway" v="service"/><tag k="service" v="parking_aisle"/></way></osm>'
+    )
+    net = network_upload(daoli, grid.replace("</osm>", aisle).encode())
+    assert net.fit["near"] == 2  # both stations lie within 1 km of some road
+    s = services.scenario_create(
+        user=daoli.district_officer,
+        region=daoli.district,
+        name="电动车",
+        layers=[(upload(daoli), 1.0)],
+        network=net,
+        params={"mode": "ebike", "new_sites": 1},
+    )
+    services.scenario_start(user=daoli.district_officer, scenario=s, enqueue=False)
+    s = services.scenario_execute(scenario_id=s.pk)
+    fit = s.result["summary"]["network"]
+    assert fit["fragments"] == 1 and fit["used_nodes"] == fit["main_nodes"] + 3
+    ((far),) = fit["far"]
+    assert far["code"] == "HRB-DL-002" and 850 < far["m"] < 900  # the grid's corner
+    # Station 1's riders at noon are covered as on any road network: half the demand.
+    assert s.result["summary"]["share"] == pytest.approx(0.5)
+    client.force_login(daoli.district_officer)
+    html = client.get(f"/staff/planning/{s.pk}/").content.decode()
+    assert "另有 1 个零散片段，不接入" in html
+    assert (
+        f"1 个驿站点位离路网最大连通部分超过 200 米：{daoli.other.name} {far['m']:,} 米。" in html
+    )

@@ -66,12 +66,12 @@
       var icon = L.divIcon({ className: "pl-num", html: "", iconSize: [22, 22] });
       var m = L.marker([x.lat, x.lon], { icon: icon, keyboard: false }).addTo(map);
       m.getElement().textContent = String(x.rank);
-      m.bindTooltip(text(data.labels.new + " #" + x.rank + " +" + pct(x.gain_share)));
+      m.bindTooltip(text(data.labels.new + " #" + x.rank + " +" + pct(x.gain_share) + (x.place ? " · " + x.place : "")));
     });
     (data.bands || []).forEach(function (b) {
       b.sites.forEach(function (x) {
         L.circleMarker([x.lat, x.lon], { radius: 4, color: "#d4a017", weight: 2, fillOpacity: 0 })
-          .bindTooltip(text(data.labels.mobile + " · " + b.label)).addTo(map);
+          .bindTooltip(text(data.labels.mobile + " · " + b.label + (x.place ? " · " + x.place : ""))).addTo(map);
       });
     });
     return map;
