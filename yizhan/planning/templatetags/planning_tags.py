@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 from yizhan.planning import words
+from yizhan.stations.hours import rule_words
 
 register = template.Library()
 
@@ -45,3 +47,10 @@ def network_warnings(summary: dict[str, Any]) -> list[str]:
 def network_fit(fit: dict[str, Any]) -> str:
     """A road network that reaches only part of the region, in words ("" otherwise)."""
     return words.network_fit_words(fit or {})
+
+
+@register.filter
+def hours_words(rule: str) -> str:
+    """A band's or a station's hours as a person reads them (每天 22:00–次日 06:00), in the
+    page's language."""
+    return rule_words(str(rule or ""), english=(get_language() or "").startswith("en"))

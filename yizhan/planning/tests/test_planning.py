@@ -246,6 +246,10 @@ def test_pages_export_and_scope(daoli, client):  # noqa: F811
     html = client.get(f"/staff/planning/{s.pk}/").content.decode()
     assert "50.0%" in html and "下一批 1 个站点建在哪里" in html and "pl-data" in html
     assert "步行 15 分钟覆盖率" in html  # the minutes and mode asked, not a fixed "15 分钟"
+    # Hours in words: the night and the buses' bands, never the raw opening_hours rule.
+    assert "每天 00:00–06:00、22:00–24:00" in html and "周一至周五 11:00–14:00" in html
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)  # the map's data aside
+    assert "Mo-Su" not in text and "Mo-Fr" not in text
     wb = load_workbook(io.BytesIO(client.get(f"/staff/planning/{s.pk}/export.xlsx").content))
     assert "新址推荐" in wb.sheetnames and wb["新址推荐"].max_row == 2
     geo = json.loads(client.get(f"/staff/planning/{s.pk}/export.geojson").content)
