@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yizhan.core.xlsx import DATETIME, PERCENT, XLSX, Book
 from yizhan.operations.models import Rectification, Tier
@@ -13,10 +14,10 @@ from yizhan.operations.selectors import ComplianceRow, ComplianceTotal
 
 __all__ = ["XLSX", "compliance_xlsx", "rectifications_xlsx"]
 STATE_NAMES = {
-    "done": "本期已完成",
-    "due": "本期待完成",
-    "overdue": "逾期",
-    "not_due": "今日不开放",
+    "done": gettext_lazy("本期已完成"),
+    "due": gettext_lazy("本期待完成"),
+    "overdue": gettext_lazy("逾期"),
+    "not_due": gettext_lazy("今日不开放"),
 }
 
 
@@ -79,7 +80,7 @@ def compliance_xlsx(
                 _share(r.share),
                 r.late,
                 r.away,
-                STATE_NAMES.get(r.state, r.state),
+                str(STATE_NAMES.get(r.state, r.state)),
             ]
             for r in rows
         ],
@@ -122,7 +123,7 @@ def rectifications_xlsx(rows: Sequence[Rectification]) -> bytes:
                 r.station.code,
                 r.station.name,
                 r.station.region.name,
-                r.title,
+                r.label,
                 r.get_severity_display(),
                 r.get_source_display(),
                 r.get_status_display(),
