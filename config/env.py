@@ -50,6 +50,14 @@ FINDER_BACKGROUND_REBUILD = env_bool("YIZHAN_FINDER_BACKGROUND_REBUILD", True)
 # Amap (高德) Web service key: when set, the finder's place search also asks Amap's
 # geocoder for addresses the registry does not know. Empty: registry and regions only.
 AMAP_WEB_KEY = env_str("YIZHAN_AMAP_WEB_KEY")
+# Tianditu (天地图) Web service key ("服务端" type): the same, through Tianditu's geocoder
+# (answers in CGCS2000 ≈ WGS-84). The registry's own places are always searched first.
+TIANDITU_KEY = env_str("YIZHAN_TIANDITU_KEY")
+# Which outside geocoder place search asks: "amap", "tianditu", or "off"; empty: the one
+# whose key is set (Amap first when both are).
+GEOCODER = env_str("YIZHAN_GEOCODER")
+# The city the geocoder looks in first (哈尔滨): Amap's `city`, put before Tianditu's text.
+GEOCODER_CITY = env_str("YIZHAN_GEOCODER_CITY")
 # Finder pages (anonymous) per client address per minute.
 FINDER_PAGE_RATE_PER_MINUTE = env_int("YIZHAN_FINDER_PAGE_RATE_PER_MINUTE", 60)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (default):

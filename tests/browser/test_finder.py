@@ -4,6 +4,7 @@ in Chinese and in English. Screenshots go to var/test-screenshots/finder-*.png."
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 from collections.abc import Callable
@@ -11,11 +12,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
 from django.core.management import call_command
 from playwright.sync_api import Page, Route, expect
 
 from geoplan.crs import CRS, from_wgs84
+from yizhan.core.time import SHANGHAI
 from yizhan.stations.models import Station
 
 pytestmark = pytest.mark.browser
@@ -151,6 +154,8 @@ def test_finder_pages_pass_axe_wcag_aa(browser, live_server, demo: None, prefix:
         "/?q=中央大街&open_now=1&amenity=charging",
         "/s/HRB-DL-S01/",
         "/route/?start=中央大街&end=群力大道",
+        "/route/?start=哈尔滨东站&end=哈尔滨站",  # not found: near misses to tap
+        "/route/?start=哈尔滨&end=中央大街",  # several places: choose one
     ):
         page.goto(prefix + path)
         page.add_script_tag(path=str(AXE))
@@ -185,13 +190,100 @@ def test_rider_draws_a_route_on_the_map_and_gets_stations_in_route_order(
     expect(page.get_by_role("heading", name=re.compile("全程"))).to_be_visible()
     cards = page.locator("ol.cards > li")
     expect(cards.first).to_be_visible()
-    # "沿途 850 米" / "沿途 1.2 公里": metres from the start of the route.
-    along = [
-        float(number) * (1000 if unit == "公里" else 1)
-        for _, number, unit in (t.split() for t in cards.locator(".dist").all_inner_texts())
-    ]
-    assert along == sorted(along)
+    # "距起点 850 米处" / "距起点 1.2 公里处": how far along the route from its start; in
+    # route order within the open stations, and within the folded rest.
+    for group in ("ol.cards[aria-labelledby=open-title]", "details.later-group ol.cards"):
+        along = from_start(page.locator(f"{group} > li .dist").all_text_contents())
+        assert along == sorted(along)
     screenshot(page, "finder-zh-4-route")
+
+
+def from_start(labels: list[str]) -> list[float]:
+    """Metres from the route's start in "距起点 1.2 公里处" or "1.2 km from the start"."""
+    out = []
+    for label in labels:
+        m = re.search(r"([\d.]+) (米|公里|m|km)", label)
+        assert m, label
+        out.append(float(m[1]) * (1000 if m[2] in ("公里", "km") else 1))
+    return out
+
+
+ROUTE_WORDS = {
+    "zh": {
+        "prefix": "",
+        "wrong": "哈尔滨东站",
+        "not_found": "没有找到“哈尔滨东站”，请换个说法或在地图上点选。",
+        "suggestion": "哈尔滨站",
+        "found": "找到：哈尔滨站",
+        "go": "查找沿途驿站",
+        "later": "到达时关门或时间不明",
+        "hours": "开放时间：",
+    },
+    "en": {
+        "prefix": "/en",
+        "wrong": "Harbin East Station",
+        "not_found": "“Harbin East Station” was not found. Try other words, or tap the place",
+        "suggestion": "Harbin Railway Station",
+        "found": "Found: Harbin Railway Station",
+        "go": "Find stations on the route",
+        "later": "Closed or hours unknown when you get there",
+        "hours": "Hours: ",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rider_goes_from_a_landmark_to_a_station_and_sees_open_ones_first(
+    mobile_page: Page, demo: None, lang: str, screenshot: Callable[[Page, str], Path]
+) -> None:
+    """哈尔滨站 is not a station of the registry but a landmark it keeps: typed as people
+    type it, it starts the route; the end is a station by its name. At lunchtime on a
+    working day some stations are closed for lunch or open only at night: the open ones
+    come first, in route order, and the rest are folded away saying when they open."""
+    page, w = mobile_page, ROUTE_WORDS[lang]
+    no_tiles(page)
+    # The end: the demo station nearest 防洪纪念塔, about 2.5 km from the railway station.
+    end = min(
+        Station.objects.filter(status="active", kind="fixed"),
+        key=lambda s: (s.lon - 126.6183) ** 2 + (s.lat - 45.7790) ** 2,
+    )
+    today = dt.datetime.now(SHANGHAI).date()
+    wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
+    with time_machine.travel(dt.datetime.combine(wednesday, dt.time(12, 20), SHANGHAI)):
+        page.goto(w["prefix"] + "/route/")
+        page.locator("#start").fill(w["wrong"])
+        page.locator("#end").fill(end.name)
+        page.locator("#max_off_m").select_option("1000")
+        page.get_by_role("button", name=w["go"]).click()
+        # Not found: a sentence in the page's language, and near misses to tap.
+        said = page.locator("#start-said")
+        expect(said).to_contain_text(w["not_found"])
+        expect(page.locator("#start")).to_have_attribute("aria-invalid", "true")
+        screenshot(page, f"finder-{lang}-5-route-not-found")
+        said.get_by_role("link", name=w["suggestion"]).first.click()
+        expect(page.get_by_text(w["found"])).to_be_visible()
+        expect(page.locator("#end")).to_have_value(end.name)
+        open_cards = page.locator("ol.cards[aria-labelledby=open-title] > li")
+        expect(open_cards.first).to_be_visible()
+        assert open_cards.count() == page.locator("li.card.state-open").count()
+        assert from_start(open_cards.locator(".dist").all_inner_texts()) == sorted(
+            from_start(open_cards.locator(".dist").all_inner_texts())
+        )
+        # The end station is on the route, open or folded away.
+        assert end.name in page.locator("ol.cards > li h3").all_text_contents()
+        later = page.locator("details.later-group")
+        expect(later.locator("summary")).to_contain_text(w["later"])
+        expect(later.locator("ol.cards > li").first).to_be_hidden()  # folded
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, f"finder-{lang}-6-route-from-landmark")
+
+        later.locator("summary").click()
+        closed = later.locator("ol.cards > li").first
+        expect(closed).to_be_visible()
+        assert "state-open" not in (closed.get_attribute("class") or "")
+        expect(closed.locator(".hours-words")).to_contain_text(w["hours"])
+        closed.scroll_into_view_if_needed()
+        screenshot(page, f"finder-{lang}-7-route-closed-unfolded")
 
 
 def test_volunteer_signs_up_on_a_phone_checks_in_by_position_and_the_finder_says_so(

@@ -42,6 +42,7 @@ from django.utils import timezone
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import Scope
 from yizhan.accounts.services import officer_create, superuser_ensure
+from yizhan.demo.landmarks import landmarks_ensure
 from yizhan.regions.models import Region
 from yizhan.regions.services import regions_import_csv
 from yizhan.stations.hours import WEEKDAYS
@@ -965,6 +966,7 @@ def demo_city_generate(
     outcomes: Counter[str] = Counter()
     with transaction.atomic():
         regions_import_csv(text=csv_text)
+        landmarks_ensure()
         accounts, users = _accounts_ensure(password=password, saved=saved)
         catalogue = Catalogue.load()
         changes_before = StationChange.objects.count()

@@ -193,10 +193,12 @@ def station_api(request: HttpRequest, response: HttpResponse, code: str, crs: st
     "/places",
     response={200: list[PlaceOut], 422: ErrorOut},
     summary="Find a place / 查找地点",
-    description="Stations, mobile-station stops and regions whose name (or address) holds "
-    "`q`; with an Amap key configured, Amap's geocoder fills in other addresses. "
-    "Coordinates are WGS-84.",
+    description="Landmarks (railway stations, squares, hospitals), stations, mobile-station "
+    "stops and regions whose name, other name or address holds `q` (哈尔滨火车站 finds "
+    "哈尔滨站; full-width letters and spaces do not count), the place named exactly so "
+    "first; with an Amap or Tianditu key configured, that geocoder fills in other "
+    "addresses (`kind` = `geocoder`). Coordinates are WGS-84.",
 )
 def places_api(request: HttpRequest, response: HttpResponse, q: str = ""):  # type: ignore[no-untyped-def]
     _cache(response, 300)
-    return [PlaceOut.model_validate(p) for p in places_search(text=q[:50])]
+    return [PlaceOut.model_validate(p) for p in places_search(text=q[:50], english=_english())]

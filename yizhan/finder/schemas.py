@@ -141,10 +141,10 @@ class StationDetailOut(CardOut):
 
 class PlaceOut(Schema):
     label: str
-    detail: str
+    detail: str = Field(description="Address, region or district, when known")
     lat: float
     lon: float
-    kind: str
+    kind: str = Field(description="landmark, station, stop, region or geocoder")
 
 
 class NearbyQuery(Schema):

@@ -10,13 +10,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
+import numpy as np
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geoplan.route import segment_lengths_m
+from yizhan.core.placenames import (
+    name_bigrams,
+    name_key,
+    name_likeness,
+    name_plain,
+    name_rank,
+    name_variants,
+)
 from yizhan.core.time import SHANGHAI
+from yizhan.finder import geocode
 from yizhan.finder.cache import cached_index
 from yizhan.finder.index import (
     LOOKAHEAD_DAYS,
@@ -29,7 +39,7 @@ from yizhan.finder.index import (
 )
 from yizhan.operations.models import SeasonalMode
 from yizhan.operations.selectors import season_for, seasonal_modes_on
-from yizhan.regions.models import Region
+from yizhan.regions.models import Landmark, Region
 from yizhan.stations.models import (
     Amenity,
     MobileStop,
@@ -242,47 +252,168 @@ def finder_index(*, now: dt.datetime | None = None) -> FinderIndex:
 # --------------------------------------------------------------------------- places
 
 
+# Places of one name closer than this are the same place.
+SAME_PLACE_M = 500
+# Within one rank, the registry's own places before a geocoder's guess.
+KIND_ORDER = {"landmark": 0, "station": 1, "stop": 2, "region": 3, "geocoder": 4}
+
+
 @dataclass(frozen=True)
 class Place:
     label: str
     detail: str
     lat: float
     lon: float
-    kind: str  # "station", "stop", "region"
+    kind: str  # "landmark", "station", "stop", "region", "geocoder"
+    # How well it answers the text (`core.placenames.name_rank`): 0 its name, 1 a name
+    # starting with the text, 2 a name holding it, 3 an address holding it.
+    rank: int = 2
+
+    @property
+    def pick(self) -> str:
+        """The place among a text's answers, as a link or form carries the rider's choice."""
+        return f"{self.lat:.6f},{self.lon:.6f}"
 
 
-def places_search(*, text: str, limit: int = 8) -> list[Place]:
-    """Stations (by name, code or address), mobile stops and regions matching ``text``;
-    exact and prefix matches first."""
-    text = text.strip()
-    if not text:
+def _variants_q(fields: tuple[str, ...], variants: list[str]) -> Q:
+    q = Q()
+    for v in variants:
+        for f in fields:
+            q |= Q(**{f"{f}__icontains": v})
+    return q
+
+
+def places_search(*, text: str, limit: int = 8, english: bool = False) -> list[Place]:
+    """Landmarks (by name, other names or address), stations (by name, short name, code or
+    address), mobile stops and regions matching ``text`` the way a rider means it
+    (`core.placenames`: 哈尔滨火车站 is 哈尔滨站, full-width and spaces do not count); the
+    place named exactly so first, then names starting with it, names holding it and
+    addresses holding it. With an outside geocoder configured (`finder.geocode`) and no
+    place of the registry named exactly so, the geocoder's places follow."""
+    plain = name_plain(text)[:50]
+    if not name_key(plain):
         return []
+    variants = name_variants(plain)
     out: list[Place] = []
-    stations = (
-        Station.objects.filter(status=StationStatus.ACTIVE)
-        .filter(Q(name__icontains=text) | Q(code__iexact=text) | Q(address__icontains=text))
+    landmarks = (
+        Landmark.objects.filter(_variants_q(("name", "name_en", "aliases", "address"), variants))
         .select_related("region")
-        .order_by("name")[: limit * 3]
+        .order_by(Length("name"), "name")[: limit * 3]
     )
-    for s in sorted(stations, key=lambda s: (not s.name.startswith(text), len(s.name))):
-        out.append(Place(s.name, s.address or s.region.name, s.lat, s.lon, "station"))
+    for m in landmarks:
+        rank = name_rank(plain, [m.name, m.name_en, *m.alias_list], [m.address])
+        if rank is not None:
+            label = m.name_en if english and m.name_en else m.name
+            out.append(Place(label, m.address or m.region.name, m.lat, m.lon, "landmark", rank))
+    active = Station.objects.filter(status=StationStatus.ACTIVE).select_related("region")
+    by_name = active.filter(
+        _variants_q(("name", "short_name"), variants) | Q(code__iexact=plain)
+    ).order_by(Length("name"), "name")[: limit * 3]
+    by_address = active.filter(_variants_q(("address",), variants)).order_by("name")[:limit]
+    seen: set[int] = set()
+    for s in [*by_name, *by_address]:
+        rank = name_rank(plain, [s.name, s.short_name, s.code], [s.address])
+        if s.pk not in seen and rank is not None:
+            seen.add(s.pk)
+            out.append(Place(s.name, s.address or s.region.name, s.lat, s.lon, "station", rank))
     stops = MobileStop.objects.filter(station__status=StationStatus.ACTIVE).filter(
-        Q(place_name__icontains=text) | Q(address__icontains=text)
+        _variants_q(("place_name", "address"), variants)
     )[:limit]
     for p in stops:
-        out.append(Place(p.place_name, p.address, p.lat, p.lon, "stop"))
-    regions = Region.objects.filter(name__icontains=text, lat__isnull=False).order_by(
+        rank = name_rank(plain, [p.place_name], [p.address])
+        if rank is not None:
+            out.append(Place(p.place_name, p.address, p.lat, p.lon, "stop", rank))
+    regions = Region.objects.filter(_variants_q(("name",), variants), lat__isnull=False).order_by(
         Length("code"), "code"
     )[:limit]
     for r in regions:
-        out.append(Place(r.name, r.code, float(r.lat), float(r.lon), "region"))  # type: ignore[arg-type]
-    key = settings.YIZHAN["AMAP_WEB_KEY"]
-    if key and len(out) < limit:
-        from yizhan.finder.geocode import amap_geocode
+        rank = name_rank(plain, [r.name])
+        if rank is not None and r.lat is not None and r.lon is not None:
+            out.append(Place(r.name, r.code, float(r.lat), float(r.lon), "region", rank))
+    out.sort(key=lambda p: (p.rank, KIND_ORDER[p.kind], len(p.label), p.label))
+    if len(out) < limit and not any(p.rank == 0 for p in out):
+        for label, detail, lat, lon in geocode.geocoder_search(text=plain):
+            out.append(Place(label, detail, lat, lon, "geocoder", 1))
+    return _distinct(out)[:limit]
 
-        for label, detail, lat, lon in amap_geocode(text=text, key=str(key)):
-            out.append(Place(label, detail, lat, lon, "geocoder"))
-    return out[:limit]
+
+def _distinct(places: list[Place]) -> list[Place]:
+    """One of each place (a landmark and a station may share name and spot)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in places:
+        key = (name_key(p.label), p.pick)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def places_suggest(*, text: str, limit: int = 5, english: bool = False) -> list[Place]:
+    """Places whose names are like ``text`` when nothing is named so ("中央大道" →
+    中央大街): most of the text's pieces (`core.placenames.name_bigrams`) first. The
+    registry only; no geocoder."""
+    pieces = name_bigrams(text)
+    if not pieces:
+        return []
+    scored: list[tuple[float, Place]] = []
+
+    def consider(names: list[str], place: Place) -> None:
+        score = max(name_likeness(text, n) for n in names if n)
+        if score >= 0.3:
+            scored.append((score, place))
+
+    for m in Landmark.objects.filter(_variants_q(("name", "name_en", "aliases"), pieces))[:50]:
+        label = m.name_en if english and m.name_en else m.name
+        consider(
+            [m.name, m.name_en, *m.alias_list],
+            Place(label, m.address, m.lat, m.lon, "landmark"),
+        )
+    for s in Station.objects.filter(
+        _variants_q(("name",), pieces), status=StationStatus.ACTIVE
+    ).order_by(Length("name"))[:50]:
+        consider([s.name], Place(s.name, s.address, s.lat, s.lon, "station"))
+    for r in Region.objects.filter(_variants_q(("name",), pieces), lat__isnull=False)[:50]:
+        if r.lat is not None and r.lon is not None:
+            consider([r.name], Place(r.name, r.code, float(r.lat), float(r.lon), "region"))
+    scored.sort(key=lambda sp: (-sp[0], KIND_ORDER[sp[1].kind], len(sp[1].label)))
+    return _distinct([p for _score, p in scored])[:limit]
+
+
+@dataclass(frozen=True)
+class PlaceFound:
+    """What a typed place comes to: the one place meant, or the places it may mean (the
+    rider chooses), or nothing with near misses to offer."""
+
+    text: str
+    place: Place | None = None
+    choices: tuple[Place, ...] = ()
+    suggestions: tuple[Place, ...] = ()
+
+
+def place_find(*, text: str, pick: str = "", english: bool = False) -> PlaceFound:
+    """The place ``text`` means: the one answer, or the one named exactly so, or the one
+    the rider picked among the answers (``pick``, `Place.pick`; a pick that is not among
+    the text's answers, say after the text was changed, is ignored)."""
+    hits = places_search(text=text, english=english)
+    if pick:
+        for h in hits:
+            if h.pick == pick:
+                return PlaceFound(text, place=h)
+    if not hits:
+        return PlaceFound(text, suggestions=tuple(places_suggest(text=text, english=english)))
+    exact = [h for h in hits if h.rank == 0]
+    if len(hits) == 1:
+        return PlaceFound(text, place=hits[0])
+    # Places named exactly so and standing together (a landmark and the mobile stop at
+    # it) are one place: the first (a landmark before a station, `KIND_ORDER`).
+    if exact and all(_apart_m(exact[0], h) <= SAME_PLACE_M for h in exact):
+        return PlaceFound(text, place=exact[0])
+    return PlaceFound(text, choices=tuple(hits))
+
+
+def _apart_m(a: Place, b: Place) -> float:
+    return float(segment_lengths_m(np.array([a.lon, b.lon]), np.array([a.lat, b.lat]))[0])
 
 
 # --------------------------------------------------------------------------- detail

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import translate_url
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,7 +25,13 @@ from yizhan.core.ratelimit import rate_limited
 from yizhan.finder.cards import kind_label, station_card
 from yizhan.finder.index import FinderIndex
 from yizhan.finder.params import Asked, route_check, search_check
-from yizhan.finder.selectors import Place, finder_index, places_search, station_detail
+from yizhan.finder.selectors import (
+    Place,
+    finder_index,
+    place_find,
+    places_search,
+    station_detail,
+)
 from yizhan.lockers.selectors import lockers_offer_public
 from yizhan.stations.hours import rule_words
 from yizhan.volunteers.selectors import station_shifts_public
@@ -155,15 +161,29 @@ def _length(metres: int) -> str:
     return _("%(m)s 米") % {"m": metres}
 
 
+# Closer than this to the route, a station is "on the route" (no detour to speak of).
+ON_ROUTE_M = 30
+
+
 def _page_labels(card: dict[str, Any]) -> dict[str, Any]:
+    """Distances in words. Near a point: how far. Along a route (``along_m`` set) the
+    card's two numbers are different things: ``along_m``, how far along the route from
+    its start the station comes (the foot of the perpendicular), and ``distance_m``, how
+    far off the route it lies (the detour, on which the minutes are counted)."""
     along = card["along_m"]
+    if along is None:
+        return {
+            "distance_label": _length(card["distance_m"]),
+            "along_label": "",
+            "stars": range(card["star_level"] or 0),
+        }
+    off = card["distance_m"]
     return {
-        "distance_label": _length(card["distance_m"])
-        if along is None
-        else _("沿途 %(d)s") % {"d": _length(along)},
-        "along_label": ""
-        if along is None
-        else _("离路线 %(d)s") % {"d": _length(card["distance_m"])},
+        "distance_label": _("距起点 %(d)s处") % {"d": _length(along)},
+        "along_label": _("就在路线上")
+        if off <= ON_ROUTE_M
+        else _("离路线 %(d)s，拐过去步行约 %(w)s 分钟、电动车约 %(e)s 分钟")
+        % {"d": _length(off), "w": card["walk_min"], "e": card["ebike_min"]},
         "stars": range(card["star_level"] or 0),
     }
 
@@ -244,6 +264,73 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "finder/home.html", _page(request, "home", context), status=status)
 
 
+def _field_words(field: str) -> str:
+    """A search field as the route page's form names it, for its mistakes."""
+    words = {
+        "route": pgettext("finder field", "路线"),
+        "max_off_m": pgettext("finder field", "最多偏离路线"),
+        "speed": pgettext("finder field", "出行方式"),
+        "at": pgettext("finder field", "出发时间"),
+        "amenity": pgettext("finder field", "设施"),
+        "service": pgettext("finder field", "服务"),
+        "kind": pgettext("finder field", "驿站类型"),
+        "crs": pgettext("finder field", "坐标系"),
+    }
+    return words.get(field) or pgettext("finder field", "输入")
+
+
+def _with(request: HttpRequest, **changes: str) -> str:
+    """This page's address with some of its query changed."""
+    q = request.GET.copy()
+    for k, v in changes.items():
+        q[k] = v
+    return f"{request.path}?{q.urlencode()}"
+
+
+def _route_end(request: HttpRequest, role: str, text: str) -> tuple[Place | None, dict[str, Any]]:
+    """One end of a route typed as a place: (the place, {}) or (None, what to tell the
+    rider: a sentence, and places to choose from or near misses, each with its link)."""
+    if not text:
+        words = _("请填写起点，或在地图上画出路线。") if role == "start" else _("请填写终点。")
+        return None, {"message": words, "error": True}
+    found = place_find(text=text, pick=request.GET.get(f"{role}_pick", "")[:40], english=_english())
+    if found.place is not None:
+        return found.place, {}
+    if found.choices:
+        return None, {
+            "message": _("“%(text)s”可能是以下 %(n)s 个地方，请选一个：")
+            % {"text": text, "n": len(found.choices)},
+            "places": [(p, _with(request, **{f"{role}_pick": p.pick})) for p in found.choices],
+        }
+    message = _("没有找到“%(text)s”，请换个说法或在地图上点选。") % {"text": text}
+    return None, {
+        "message": message,
+        "error": True,
+        "places": [
+            (p, _with(request, **{role: p.label, f"{role}_pick": p.pick}))
+            for p in found.suggestions
+        ],
+        "near_misses": bool(found.suggestions),
+    }
+
+
+def _route_groups(
+    found: list[Any], cards: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(open when the rider gets there, the rest), each in route order; the rest say
+    their hours in words beside when they open next."""
+    open_cards, later = [], []
+    for f, card in zip(found, cards, strict=True):
+        if card["state"] == "open":
+            open_cards.append(card)
+            continue
+        rule = f.stop.hours if f.stop else f.station.opening_hours
+        workday = False if f.stop else f.station.keeps_workday_hours
+        card["hours_words"] = rule_words(rule or "", workday=workday, english=_english())
+        later.append(card)
+    return open_cards, later
+
+
 @require_GET
 def route(request: HttpRequest) -> HttpResponse:
     if limited := _too_many(request):
@@ -269,25 +356,25 @@ def route(request: HttpRequest) -> HttpResponse:
     }
     route_value: str = context["route_text"]
     route_crs = g.get("crs", "")
-    errors = []
+    status = 200
     if not route_value and (context["start"] or context["end"]):
         ends = []
-        for name, text in (("start", context["start"]), ("end", context["end"])):
-            hits = places_search(text=text, limit=1) if text else []
-            if not hits:
-                errors.append((name, _("找不到这个地点：%(text)s") % {"text": text or "—"}))
+        for role in ("start", "end"):
+            place, said = _route_end(request, role, context[role])
+            if place is not None:
+                ends.append(place)
+                context[f"{role}_place"] = place
+                if g.get(f"{role}_pick") == place.pick:
+                    context[f"{role}_pick"] = place.pick
             else:
-                ends.append(hits[0])
+                context[f"{role}_said"] = said
+                status = 422 if said.get("error") else status
         if len(ends) == 2:
             route_value = f"{ends[0].lon},{ends[0].lat};{ends[1].lon},{ends[1].lat}"
             route_crs = "wgs84"  # places are WGS-84, whatever a drawn route set
             context["ends"] = ends
-    status = 200
-    if errors:
-        context["place_errors"] = errors
-        status = 422
-    elif route_value:
-        r, context["errors"] = _checked(
+    if route_value and status == 200:
+        r, errors = _checked(
             route_check,
             request,
             index,
@@ -297,6 +384,9 @@ def route(request: HttpRequest) -> HttpResponse:
             max_off_m=g.get("max_off_m", ""),
             speed=g.get("speed", "ebike"),
         )
+        context["route_problems"] = [
+            {"field": _field_words(e.field), "message": e.message, "value": e.value} for e in errors
+        ]
         if r is None:
             status = 422
         else:
@@ -308,6 +398,7 @@ def route(request: HttpRequest) -> HttpResponse:
                 speed_m_per_min=r.speed_m_per_min,
             )
             cards = _cards(found, r.crs, r.asking.at, index)
+            context["open_cards"], context["later_cards"] = _route_groups(found, cards)
             context.update(
                 searched=True,
                 cards=cards,

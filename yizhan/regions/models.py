@@ -141,3 +141,57 @@ class RegionLoad(models.Model):
     @property
     def live(self) -> bool:
         return self.status in LIVE_LOAD_STATUSES
+
+
+class LandmarkKind(models.TextChoices):
+    RAILWAY = "railway", pgettext_lazy("landmark kind", "火车站")
+    AIRPORT = "airport", pgettext_lazy("landmark kind", "机场")
+    TRANSIT = "transit", pgettext_lazy("landmark kind", "汽车站、地铁站")
+    SQUARE = "square", pgettext_lazy("landmark kind", "广场、街区")
+    PARK = "park", pgettext_lazy("landmark kind", "公园、景点")
+    HOSPITAL = "hospital", pgettext_lazy("landmark kind", "医院")
+    SCHOOL = "school", pgettext_lazy("landmark kind", "学校")
+    MARKET = "market", pgettext_lazy("landmark kind", "商场、市场")
+    OTHER = "other", pgettext_lazy("landmark kind", "其他")
+
+
+class Landmark(models.Model):
+    """A well-known place a worker may type to start or end a search (a railway station,
+    a square, a hospital), kept by the registry so the finder answers it without an
+    outside geocoder. Coordinates are WGS-84, like the stations'."""
+
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    # Other names people use for it, separated by commas (哈尔滨火车站, 哈站).
+    aliases = models.CharField(_("别名"), max_length=300, blank=True)
+    kind = models.CharField(
+        _("类别"), max_length=12, choices=LandmarkKind.choices, default=LandmarkKind.OTHER
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        related_name="landmarks",
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "地标")
+        verbose_name_plural = pgettext_lazy("plural", "地标")
+        ordering = ["region__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="landmark_unique_name"),
+            models.CheckConstraint(
+                name="landmark_lat_lon_in_range",
+                condition=models.Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.replace("，", ",").split(",") if a.strip()]

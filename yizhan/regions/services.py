@@ -18,11 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yizhan.core.errors import ApplicationError, Conflict, FieldError, ValidationFailed
+from yizhan.core.coords import coordinates_to_wgs84
+from yizhan.core.errors import ApplicationError, Conflict, FieldError, RuleError, ValidationFailed
 from yizhan.core.progress import progress_set
 from yizhan.regions.models import (
     LEVEL_BY_LENGTH,
     LIVE_LOAD_STATUSES,
+    Landmark,
+    LandmarkKind,
     LoadStatus,
     Region,
     RegionLevel,
@@ -416,3 +419,64 @@ def _load_error_text(error: FieldError) -> str:
         "message": error.message,
         "value": error.value,
     }
+
+
+# --------------------------------------------------------------------------- landmarks
+
+
+@dataclass(frozen=True)
+class LandmarkEntry:
+    """One well-known place as an officer (or the demo) writes it: WGS-84 coordinates,
+    other names separated by commas."""
+
+    region_code: str
+    name: str
+    lat: float
+    lon: float
+    kind: str = LandmarkKind.OTHER
+    name_en: str = ""
+    aliases: str = ""
+    address: str = ""
+
+
+@transaction.atomic
+def landmarks_upsert(*, entries: Iterable[LandmarkEntry]) -> tuple[int, int]:
+    """Create or update landmarks by (region, name), all or nothing: (created, updated).
+    A place outside China, an unknown region or kind, or an empty name is refused with
+    the entry's row (counted from 1)."""
+    errors: list[FieldError] = []
+    rows = list(entries)
+    regions = {r.code: r for r in Region.objects.filter(code__in={e.region_code for e in rows})}
+    created = updated = 0
+    for row_no, e in enumerate(rows, start=1):
+        name = e.name.strip()
+        if not name:
+            errors.append(FieldError("name", _("名称不能为空"), row=row_no))
+        region = regions.get(e.region_code)
+        if region is None:
+            errors.append(FieldError("region", _("没有这个区划"), row=row_no, value=e.region_code))
+        if e.kind not in LandmarkKind.values:
+            errors.append(FieldError("kind", _("未知类别"), row=row_no, value=str(e.kind)))
+        try:
+            coordinates_to_wgs84(e.lon, e.lat, "wgs84")
+        except RuleError as exc:
+            errors.append(FieldError(exc.field, exc.message, row=row_no))
+        if errors or region is None:
+            continue
+        _landmark, was_created = Landmark.objects.update_or_create(
+            region=region,
+            name=name,
+            defaults={
+                "name_en": e.name_en.strip(),
+                "aliases": e.aliases.strip(),
+                "kind": e.kind,
+                "address": e.address.strip(),
+                "lat": float(e.lat),
+                "lon": float(e.lon),
+            },
+        )
+        created += was_created
+        updated += not was_created
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return created, updated

@@ -26,7 +26,7 @@ from yizhan.accounts.selectors import user_scope
 from yizhan.accounts.services import OFFICER_GROUP_NAME
 from yizhan.core.time import SHANGHAI
 from yizhan.demo import stations as demo
-from yizhan.regions.models import Region, RegionLevel
+from yizhan.regions.models import Landmark, Region, RegionLevel
 from yizhan.stations import hours
 from yizhan.stations.hours import OpeningHours
 from yizhan.stations.models import (
@@ -66,6 +66,7 @@ def _wipe() -> None:
     Visitor.objects.all().delete()  # the demo's workers (feedback's demo runs once per base)
     User.objects.filter(username__in=[*DEMO_USERS, *operations_demo.USERNAMES]).delete()
     Group.objects.filter(name=OFFICER_GROUP_NAME).delete()
+    Landmark.objects.all().delete()  # landmarks keep their regions (PROTECT)
     codes = list(demo.regions_from_csv(demo.REGIONS_CSV.read_text(encoding="utf-8")))
     for level in reversed(RegionLevel.values):  # children first: parents are protected
         Region.objects.filter(code__in=codes, level=level).delete()
@@ -496,3 +497,13 @@ def test_the_same_seed_gives_the_same_city(city: DemoRun) -> None:
     result = demo.demo_city_generate(seed=demo.DEFAULT_SEED, password="x-demo-pass")
     assert result.created == len(first)
     assert [row[:-2] + row[-1:] for row in _snapshot()] == first
+
+
+def test_the_demo_knows_the_citys_landmarks(city: DemoRun) -> None:
+    """A rider types 哈尔滨站 (or 哈尔滨火车站) with no geocoder configured."""
+    from yizhan.finder.selectors import place_find
+
+    for typed in ("哈尔滨站", "哈尔滨火车站", "中央大街", "太平机场"):
+        found = place_find(text=typed)
+        assert found.place is not None and found.place.kind == "landmark", typed
+    assert Landmark.objects.count() >= 10

@@ -327,17 +327,22 @@ def test_route_between_two_places_in_route_order(client, corridor):
     html = page(client, "/route/", {"start": "起点驿站", "end": "终点驿站"})
     assert card_codes(html) == ["START", "TWO", "FIVE", "END"]
     assert "全程 8.0 公里，沿途 4 个驿站" in html
-    two = cards(html)[1]
-    assert "沿途 2.0 公里" in two
+    start, two = cards(html)[:2]
+    # How far along the route from its start, and how far off it (0.001° of longitude
+    # here is 78 m): two different numbers, each said for what it is.
+    assert "距起点 0 米处" in start and "就在路线上" in start
+    assert "距起点 2.0 公里处" in two
+    assert "离路线 78 米，拐过去步行约 2 分钟、电动车约 1 分钟" in two
 
 
-def test_route_errors_name_the_field(client, corridor):
+def test_route_errors_are_sentences_not_field_names(client, corridor):
     html = page(client, "/route/", {"start": "火星基地", "end": "终点驿站"}, status=422)
-    assert "<code>start</code>" in html and "找不到这个地点：火星基地" in html
+    assert "没有找到“火星基地”，请换个说法或在地图上点选。" in html
     html = page(client, "/route/", {"route": f"{ORIGIN_LON},{ORIGIN_LAT}"}, status=422)
-    assert "<code>route</code>" in html
+    assert "路线：至少需要起点和终点两个点" in html
     html = page(client, "/route/", {"route": "1,2;3,4", "max_off_m": "9999"}, status=422)
-    assert "<code>route</code>" in html and "<code>max_off_m</code>" in html
+    assert "最多偏离路线：应在 10 到 3000 之间" in html
+    assert "<code>" not in html and "max_off_m</" not in html
 
 
 def test_route_page_without_a_route_shows_the_form(client, corridor):
