@@ -386,6 +386,8 @@ def rule_words(rule: str, *, workday: bool = False, english: bool = False) -> st
     '周一至周五 08:00–12:00、13:00–17:30；法定节假日休息'
     >>> rule_words("Mo-Su 18:00-08:00", english=True)
     'Daily 18:00–08:00 next day'
+    >>> rule_words("Mo-Fr 08:00-11:30,13:00-17:30; Sa,Su off", english=True)
+    'Mon–Fri 08:00–11:30, 13:00–17:30; Sat, Sun closed'
     >>> rule_words("24/7"), rule_words("May-Sep 05:30-19:00; Oct-Apr 06:30-17:00")
     ('全天24小时', '5–9月 05:30–19:00；10–4月 06:30–17:00')
     """
@@ -407,7 +409,7 @@ def rule_words(rule: str, *, workday: bool = False, english: bool = False) -> st
                     joiner = "–" if english else "至"
                     words.append(f"{days_of[m[1]]}{joiner}{days_of[m[2]]}")
             elif re.fullmatch(r"(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:,(?:Mo|Tu|We|Th|Fr|Sa|Su))+", token):
-                words.append(("," if english else "、").join(days_of[d] for d in token.split(",")))
+                words.append((", " if english else "、").join(days_of[d] for d in token.split(",")))
             elif token in days_of:
                 words.append(days_of[token])
             elif token == "PH":
@@ -432,7 +434,7 @@ def rule_words(rule: str, *, workday: bool = False, english: bool = False) -> st
                         )
                     else:
                         spans.append(f"{start}–{end}")
-                words.append(("," if english else "、").join(spans))
+                words.append((", " if english else "、").join(spans))
             else:
                 return rule
         if english:
