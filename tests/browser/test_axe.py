@@ -230,7 +230,6 @@ class Tabs:
             prefix, locale = LANGS[lang]
             context = self.browser.new_context(
                 base_url=self.site.url,
-                bypass_csp=True,  # to inject axe; the pages' own scripts run as they would
                 locale=locale,
                 timezone_id="Asia/Shanghai",
                 viewport=PHONE,
@@ -367,13 +366,21 @@ WORKER = [
     Spec("finder:station", "/s/{smart}/", state="smart-24h"),
     Spec("finder:route", "/route/", state="form"),
     Spec("finder:route", "/route/?start=中央大街&end=群力大道", state="answer"),
-    # An unknown place: the form again with a sentence (422), or choices to pick from.
+    # Places not found (the form again, with a sentence), near misses to tap, and a name
+    # with several places to choose from: 200 or 422, the page is the same form.
     Spec(
         "finder:route",
         "/route/?start=没有这个地方&end=群力大道",
         state="not-found",
         status=(200, 422),
     ),
+    Spec(
+        "finder:route",
+        "/route/?start=哈尔滨东站&end=哈尔滨站",
+        state="near-miss",
+        status=(200, 422),
+    ),
+    Spec("finder:route", "/route/?start=哈尔滨&end=中央大街", state="choose", status=(200, 422)),
     Spec("qr:scan", "{qr_checkin}", role="newcomer", state="first-scan"),
     Spec(
         "qr:scan", "{qr_checkin}", state="checkin", prepare=lambda t, s: _occupied(t, s, "checkin")
@@ -384,6 +391,7 @@ WORKER = [
     Spec("qr:scan", "{qr_join}", state="join"),
     Spec("qr:scan", "{qr_smart_checkin}", state="smart-checkin"),
     Spec("qr:scan", "/q/checkin/{station}/{station}-not-signed-0000/", state="bad", status=(404,)),
+    Spec("finder:offline", "/offline/"),
     Spec("worker_feedback:follow", "/f/{follow}/"),
     Spec("lockers_worker:free", "/s/{smart}/free/", state="locker"),
     Spec("lockers_worker:free", "/s/{station}/free/", state="no-locker"),
@@ -486,6 +494,7 @@ PAGES = WORKER + STAFF
 
 # Named URLs that are not pages to look at, and why.
 NOT_PAGES = {
+    "service_worker": "the worker pages' service worker script (/sw.js)",
     "operations:logout": "POST only (signs out and goes to the sign-in page)",
     "operations:opening": "POST only (the 已开门/已关门 buttons on the station page)",
     "operations:equipment": "POST only (the equipment form on the station page)",
@@ -550,8 +559,8 @@ def test_every_page_is_checked_or_excused() -> None:
     assert not stale, f"names in PAGES or NOT_PAGES that the URL conf no longer has: {stale}"
     assert not checked & set(NOT_PAGES), "a page is both checked and excused"
     # Worker pages are looked at on a phone only; everything under /staff/ on both.
-    for name, route in pages.items():
-        staff = name.split(":")[0] not in WORKER_NAMESPACES
+    for name in checked:
+        route, staff = pages[name], name.split(":")[0] not in WORKER_NAMESPACES
         assert staff == route.startswith("staff/"), f"{name} ({route}): add to WORKER_NAMESPACES?"
 
 
