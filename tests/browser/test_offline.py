@@ -17,6 +17,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import Page, Route, expect
 
+from tests.browser.axe import axe_problems
 from yizhan.feedback.models import Report
 from yizhan.signage.qr import qr_path
 from yizhan.stations.tests.factories import StationFactory
@@ -66,24 +67,6 @@ def station(transactional_db: None):
     seed = importlib.import_module("yizhan.stations.migrations.0002_amenity_service_catalogue")
     seed.seed(django_apps, None)
     return StationFactory(code="HRB-DL-F001", name=NAME)
-
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def axe_problems(page: Page) -> list[str]:
-    """axe-core (WCAG 2 A and AA): the serious and critical findings on the page as it is
-    now (evaluated, not injected as a script tag: the page's CSP stays on)."""
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-    )
-    return [
-        f"{v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def no_tiles(page: Page) -> None:
