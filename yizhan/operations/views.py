@@ -630,13 +630,3 @@ def mystery(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("暗访任务已派发给 %(who)s。") % {"who": worker.display_name})
     return redirect("operations:spot")
-    try:
-        services.mystery_visit_assign(user=user, station=obj, worker=worker, due_on=due_on)
-    except ApplicationError as exc:
-        messages.error(request, _error_message(exc))
-    else:
-        messages.success(
-            request,
-            _("暗访任务已派发给 %(who)s。") % {"who": worker.get_full_name() or worker.username},
-        )
-    return redirect("operations:spot")
