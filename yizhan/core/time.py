@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -105,8 +106,16 @@ def client_time(client_at: dt.datetime | None, *, now: dt.datetime) -> ClientTim
     return ClientTime(min(client_at, now), late)
 
 
-def _weekday_words() -> tuple[str, ...]:
-    return (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+# Monday first (date.weekday()); translated when said, one at a time.
+WEEKDAYS = (
+    gettext_noop("周一"),
+    gettext_noop("周二"),
+    gettext_noop("周三"),
+    gettext_noop("周四"),
+    gettext_noop("周五"),
+    gettext_noop("周六"),
+    gettext_noop("周日"),
+)
 
 
 def when_words(
@@ -144,7 +153,7 @@ def when_words(
         return _("明天 %(time)s") % {"time": clock} if clock else _("明天")
     if days == -1:
         return _("昨天 %(time)s") % {"time": clock} if clock else _("昨天")
-    weekday = _weekday_words()[day.weekday()]
+    weekday = _(WEEKDAYS[day.weekday()])
     if 1 < days < 7:
         words = weekday
     elif day.year == today.year:

@@ -17,6 +17,6 @@ register = template.Library()
 
 @register.filter
 def when(at: dt.datetime | dt.date | None) -> str:
-    if at is None or at == "":
+    if not at:  # None, or "" for a missing value in a template
         return ""
     return when_words(at)
