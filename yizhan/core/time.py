@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -106,16 +105,24 @@ def client_time(client_at: dt.datetime | None, *, now: dt.datetime) -> ClientTim
     return ClientTime(min(client_at, now), late)
 
 
-# Monday first (date.weekday()); translated when said, one at a time.
-WEEKDAYS = (
-    gettext_noop("周一"),
-    gettext_noop("周二"),
-    gettext_noop("周三"),
-    gettext_noop("周四"),
-    gettext_noop("周五"),
-    gettext_noop("周六"),
-    gettext_noop("周日"),
-)
+def _weekday(n: int) -> str:
+    """Monday (0) to Sunday (6), in the active language: only the one said is looked up
+    (finder cards say one per result)."""
+    match n:
+        case 0:
+            return _("周一")
+        case 1:
+            return _("周二")
+        case 2:
+            return _("周三")
+        case 3:
+            return _("周四")
+        case 4:
+            return _("周五")
+        case 5:
+            return _("周六")
+        case _:
+            return _("周日")
 
 
 def when_words(
@@ -153,7 +160,7 @@ def when_words(
         return _("明天 %(time)s") % {"time": clock} if clock else _("明天")
     if days == -1:
         return _("昨天 %(time)s") % {"time": clock} if clock else _("昨天")
-    weekday = _(WEEKDAYS[day.weekday()])
+    weekday = _weekday(day.weekday())
     if 1 < days < 7:
         words = weekday
     elif day.year == today.year:
