@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from geoplan.crs import CRS, from_wgs84, gcj02_to_bd09, wgs84_to_gcj02
-from yizhan.core.time import SHANGHAI, local_date, when_words
+from yizhan.core.time import SHANGHAI, when_words
 from yizhan.finder.index import Found
 
 
@@ -51,9 +51,12 @@ def when_label(at: dt.datetime, now: dt.datetime) -> str:
     """ "22:00", "明天 08:00", "周六 09:00" (local time; `core.time.when_words`, which
     every deadline a worker reads shares), and "午夜" for the coming midnight."""
     local = at.astimezone(SHANGHAI)
-    if local.hour == local.minute == 0 and (local.date() - local_date(now)).days == 1:
+    days = (local.date() - now.astimezone(SHANGHAI).date()).days
+    if days == 0:  # the common answer, on the hottest path: the clock alone
+        return f"{local:%H:%M}"
+    if days == 1 and local.hour == local.minute == 0:
         return _("午夜")
-    return when_words(at, now=now, today_word=False)
+    return when_words(local, now=now, today_word=False)
 
 
 def state_label(found: Found, now: dt.datetime) -> tuple[str, str]:
