@@ -336,3 +336,132 @@ def test_volunteer_signs_up_on_a_phone_checks_in_by_position_and_the_finder_says
     page.goto("/s/VOL-1/")
     expect(page.get_by_role("heading", name="志愿者值守")).to_be_visible()
     expect(page.get_by_text("名额已满")).to_be_visible()
+
+
+# ---------------------------------------------------------------- the first screen
+
+FIRST_SCREEN = {
+    "zh": {
+        **WORDS["zh"],
+        "free": "免费物资",
+        "more": "更多筛选",
+        "fixed": "固定驿站",
+        "map": "在地图上查看",
+        "exchange": "爱心互献",
+        "codes": "我的取件码",
+        "chosen": "已选 1 项",
+    },
+    "en": {
+        **WORDS["en"],
+        "free": "Free supplies",
+        "more": "More filters",
+        "fixed": "Fixed station",
+        "map": "Show on the map",
+        "exchange": "Donations",
+        "codes": "My codes",
+        "chosen": "1 chosen",
+    },
+}
+
+
+def _hands_out_supplies(code: str) -> None:
+    """The station's locker holds a supply (the finder marks it 免费物资)."""
+    from django.utils import timezone
+
+    from yizhan.lockers.models import Compartment, Locker
+    from yizhan.supplies.models import SupplyItem
+
+    noodles, _new = SupplyItem.objects.get_or_create(
+        code="noodles", defaults={"name": "方便面", "name_en": "Instant noodles"}
+    )
+    locker = Locker.objects.create(
+        station=Station.objects.get(code=code), name="1号爱心柜", created_at=timezone.now()
+    )
+    Compartment.objects.create(locker=locker, number=1, item=noodles, available=5)
+
+
+def _on_first_screen(page: Page, shot: Path) -> None:
+    """The first result's top edge is inside the phone's first 740 px, unscrolled."""
+    assert page.evaluate("window.scrollY") == 0
+    box = page.locator("ol.cards > li").first.bounding_box()
+    assert box is not None and box["y"] < 740, box
+    page.screenshot(path=str(shot.with_name(shot.stem + "-screen.png")))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_station_is_on_the_first_screen_after_locating_and_after_each_filter(
+    mobile_page: Page, demo: None, lang: str, screenshot: Callable[[Page, str], Path]
+) -> None:
+    """Issue 18, point 3: at 360×740 the list leads (the map folds under its heading),
+    the quick filters are one row that scrolls sideways, and a tap on any filter reloads
+    with the first station on the screen. Stations that hand out free supplies say so,
+    and the page links the free supplies, the exchange and the worker's codes."""
+    from yizhan.finder.selectors import stations_nearby_codes
+
+    page, w = mobile_page, FIRST_SCREEN[lang]
+    nearest = stations_nearby_codes(lat=HERE["latitude"], lon=HERE["longitude"], limit=1)[0]
+    _hands_out_supplies(nearest)
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation(HERE)
+    no_tiles(page)
+
+    page.goto(w["prefix"] + "/")
+    also = page.locator("nav.also")
+    expect(also.get_by_role("link", name=w["exchange"])).to_be_visible()
+    codes = also.get_by_role("link", name=w["codes"])
+    expect(codes).to_have_attribute("href", w["prefix"] + "/my/")
+    with page.expect_navigation():
+        page.get_by_role("button", name=w["locate"]).click()
+    expect(page.get_by_role("heading", name=w["results"])).to_be_visible()
+    _on_first_screen(page, screenshot(page, f"finder-{lang}-5-located"))
+    # The map is folded, not in the list's way.
+    expect(page.locator("#map")).to_be_hidden()
+
+    # Free supplies: the nearest station is marked and its mark opens its free page; the
+    # quick filter keeps only such stations.
+    cards = page.locator("ol.cards > li")
+    mark = cards.first.locator("a.badge.free")
+    expect(mark).to_have_text(w["free"])
+    assert mark.get_attribute("href") == f"{w['prefix']}/s/{nearest}/free/"
+    expect(page.locator("ol.cards a.badge.free")).to_have_count(1)
+    with page.expect_navigation():
+        page.locator(".chips.quick label.chip", has_text=w["free"]).click()
+    expect(cards).to_have_count(1)
+    _on_first_screen(page, screenshot(page, f"finder-{lang}-6-free"))
+    with page.expect_navigation():
+        page.locator(".chips.quick label.chip", has_text=w["free"]).click()
+    assert "free_supplies" not in page.url
+
+    # Quick filters, one tap each: the first station stays on the first screen.
+    for chip in (w["open_now"], w["charging"]):
+        with page.expect_navigation():
+            page.locator(".chips.quick label.chip", has_text=chip).click()
+        _on_first_screen(page, screenshot(page, f"finder-{lang}-7-{chip.replace(' ', '-')}"))
+    query = parse_qs(urlparse(page.url).query)
+    assert query["open_now"] == ["1"] and query["amenity"] == ["charging"]
+    # The row scrolls sideways inside the page, which itself does not.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    row = page.locator(".chips.quick")
+    assert row.evaluate("r => r.scrollWidth > r.clientWidth")
+
+    # A filter under "more filters": after the reload the fold is closed and counts it.
+    page.get_by_text(w["more"]).click()
+    with page.expect_navigation():
+        page.locator(".more label.chip", has_text=w["fixed"]).click()
+    expect(page.locator("details.more > summary")).to_contain_text(w["chosen"])
+    _on_first_screen(page, screenshot(page, f"finder-{lang}-8-more"))
+    assert parse_qs(urlparse(page.url).query)["kind"] == ["fixed"]
+
+    # The map, opened, is a working Leaflet map of the results.
+    page.get_by_text(w["map"]).click()
+    the_map = page.locator("#map.leaflet-container")
+    expect(the_map).to_be_visible()
+    box = the_map.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200
+    expect(page.locator("#map .yz-here")).to_have_count(1)
+    assert page.locator("#map .yz-pin, #map .yz-cluster").count() >= 1
+    screenshot(page, f"finder-{lang}-9-map")
+    # Opened once, it stays open on the next page (the rider asked for it).
+    with page.expect_navigation():
+        page.locator(".chips.quick label.chip", has_text=w["free"]).click()
+    expect(page.locator("#map.leaflet-container")).to_be_visible()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -102,3 +103,68 @@ def client_time(client_at: dt.datetime | None, *, now: dt.datetime) -> ClientTim
     if delay > CLIENT_AT_MAX_AGE:
         return ClientTime(now, late)
     return ClientTime(min(client_at, now), late)
+
+
+def _weekday(n: int) -> str:
+    """Monday (0) to Sunday (6), in the active language: only the one said is looked up
+    (finder cards say one per result)."""
+    match n:
+        case 0:
+            return _("周一")
+        case 1:
+            return _("周二")
+        case 2:
+            return _("周三")
+        case 3:
+            return _("周四")
+        case 4:
+            return _("周五")
+        case 5:
+            return _("周六")
+        case _:
+            return _("周日")
+
+
+def when_words(
+    at: dt.datetime | dt.date, *, now: dt.datetime | None = None, today_word: bool = True
+) -> str:
+    """A deadline or a coming time as a person says it, on the local clock and in the
+    active language: "今天 18:00", "明天 09:00", "昨天 22:00", "周六 09:00" (within the
+    coming week), else "12-20 周六 09:00" ("2027-01-04 周一 09:00" in another year). A
+    date alone says the day only ("今天", "明天", "周六", "12-20 周六"). With
+    ``today_word=False`` a time today is the clock alone ("18:00"), for lines that are
+    about today anyway ("开放中，22:00 关门").
+
+    The words come from the local calendar day of ``at`` against that of ``now``
+    (default: now), so 23:59 and 00:01 a minute apart are 今天 and 明天.
+
+    >>> import datetime as dt
+    >>> at_night = dt.datetime(2026, 12, 7, 15, 59, tzinfo=dt.UTC)  # 23:59 in Harbin
+    >>> when_words(at_night + dt.timedelta(hours=19), now=at_night)
+    '明天 18:59'
+    >>> when_words(at_night, now=at_night), when_words(at_night.date(), now=at_night)
+    ('今天 23:59', '今天')
+    """
+    today = local_date(now if now is not None else timezone.now())
+    if isinstance(at, dt.datetime):
+        at = local(at)
+        day, clock = at.date(), f"{at:%H:%M}"
+    else:
+        day, clock = at, ""
+    days = (day - today).days
+    if days == 0:
+        if not clock:
+            return _("今天")
+        return _("今天 %(time)s") % {"time": clock} if today_word else clock
+    if days == 1:
+        return _("明天 %(time)s") % {"time": clock} if clock else _("明天")
+    if days == -1:
+        return _("昨天 %(time)s") % {"time": clock} if clock else _("昨天")
+    weekday = _weekday(day.weekday())
+    if 1 < days < 7:
+        words = weekday
+    elif day.year == today.year:
+        words = f"{day:%m-%d} {weekday}"
+    else:
+        words = f"{day:%Y-%m-%d} {weekday}"
+    return f"{words} {clock}" if clock else words

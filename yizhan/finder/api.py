@@ -51,6 +51,7 @@ def _asked(q: NearbyQuery | RouteIn | RouteQuery) -> Asked:
         amenities=q.amenity,
         services=q.service,
         kinds=q.kind,
+        free_supplies=q.free_supplies,
     )
 
 

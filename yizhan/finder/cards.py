@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from geoplan.crs import CRS, from_wgs84, gcj02_to_bd09, wgs84_to_gcj02
-from yizhan.core.time import SHANGHAI
+from yizhan.core.time import SHANGHAI, when_words
 from yizhan.finder.index import Found
 
 
@@ -48,20 +48,15 @@ def seasonal_label(code: str) -> str:
 
 
 def when_label(at: dt.datetime, now: dt.datetime) -> str:
-    """ "22:00", "明天 08:00", "周六 09:00" (local time)."""
-    local, today = at.astimezone(SHANGHAI), now.astimezone(SHANGHAI).date()
-    clock = local.strftime("%H:%M")
-    days = (local.date() - today).days
-    if days == 0:
-        return clock
-    if days == 1:
-        if clock == "00:00":
-            return _("午夜")
-        return _("明天 %(time)s") % {"time": clock}
-    weekday = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
-    if days >= 7:  # not this week's weekday: say the date
-        return f"{local:%m-%d} {weekday[local.weekday()]} {clock}"
-    return f"{weekday[local.weekday()]} {clock}"
+    """ "22:00", "明天 08:00", "周六 09:00" (local time; `core.time.when_words`, which
+    every deadline a worker reads shares), and "午夜" for the coming midnight."""
+    local = at.astimezone(SHANGHAI)
+    days = (local.date() - now.astimezone(SHANGHAI).date()).days
+    if days == 0:  # the common answer, on the hottest path: the clock alone
+        return f"{local:%H:%M}"
+    if days == 1 and local.hour == local.minute == 0:
+        return _("午夜")
+    return when_words(local, now=now, today_word=False)
 
 
 def state_label(found: Found, now: dt.datetime) -> tuple[str, str]:
@@ -153,6 +148,7 @@ def station_card(
         "services": [{"code": s, "name": labels.get("s:" + s, s)} for s in rec.services],
         "seasonal": season or None,
         "seasonal_label": seasonal_label(season),
+        "free_supplies": rec.free_supplies,
         "rating": rec.rating,
         "rating_count": rec.rating_count,
         "last_verified_on": rec.last_verified_on,

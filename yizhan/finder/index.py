@@ -25,7 +25,7 @@ stations ignore extra spans (a shift does not say where the bus stands).
 Entries. A fixed or smart station is one entry at its place. A mobile station is one
 entry per timetable stop, "present" only while its timetable puts it there; it appears
 in a search only where it is at the time asked. Bits per entry: working amenities,
-services, kind, 24-hour.
+services, kind, 24-hour, free supplies.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ WINDOW_DAYS = 8
 LOOKAHEAD_DAYS = 3
 SLOTS = WINDOW_DAYS * 24 * 60 // SLOT_MINUTES
 KINDS = ("fixed", "mobile", "smart")
-# Bit layout of an entry's uint64: amenities 0–31, services 32–47, kinds 48–50, 24 h 51.
+# Bit layout of an entry's uint64: amenities 0–31, services 32–47, kinds 48–50, 24 h 51,
+# free supplies 52.
 AMENITY_BITS, SERVICE_BASE, KIND_BASE, ALWAYS_OPEN_BIT = 32, 32, 48, 51
+FREE_SUPPLIES_BIT = 52
 # Estimated travel: straight line × detour factor at a pace (metres per minute).
 DETOUR_FACTOR = 1.3
 WALK_M_PER_MIN = 75.0  # 4.5 km/h
@@ -115,6 +117,7 @@ class StationRecord:
     extra_open: tuple[tuple[dt.datetime, dt.datetime, str], ...] = ()
     region_code: str = ""
     season: str = ""  # the region's seasonal mode on the index's day: summer/winter/""
+    free_supplies: bool = False  # its lockers hand out free supplies (免费物资)
 
 
 class OpenState(NamedTuple):
@@ -155,6 +158,7 @@ class Query:
     amenities: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    free_supplies: bool = False
 
 
 class UnknownCode(ValueError):
@@ -326,6 +330,8 @@ class FinderIndex:
             b = 1 << (KIND_BASE + KINDS.index(rec.kind)) if rec.kind in KINDS else 0
             if is_24h:
                 b |= 1 << ALWAYS_OPEN_BIT
+            if rec.free_supplies:
+                b |= 1 << FREE_SUPPLIES_BIT
             for a in rec.amenities:
                 if a.working and a.code in amenity_bit:
                     b |= amenity_bit[a.code]
@@ -433,7 +439,13 @@ class FinderIndex:
     def bits_for(self, query: Query) -> tuple[int, int]:
         """(all of, any of) bit masks for the query's filters (remembered: the same few
         filter sets come again and again)."""
-        key = (query.amenities, query.services, query.kinds, query.always_open)
+        key = (
+            query.amenities,
+            query.services,
+            query.kinds,
+            query.always_open,
+            query.free_supplies,
+        )
         known = self._bits_memo.get(key)
         if known is None:
             known = self._bits_memo[key] = self._bits_for(query)
@@ -453,6 +465,8 @@ class FinderIndex:
             need |= 1 << (SERVICE_BASE + self.service_codes.index(code))
         if query.always_open:
             need |= 1 << ALWAYS_OPEN_BIT
+        if query.free_supplies:
+            need |= 1 << FREE_SUPPLIES_BIT
         either = 0
         for kind in query.kinds:
             if kind not in KINDS:

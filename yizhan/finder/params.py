@@ -42,6 +42,7 @@ class Asking:
     amenities: tuple[str, ...]
     services: tuple[str, ...]
     kinds: tuple[str, ...]
+    free_supplies: bool = False
 
     def index_query(self) -> Query:
         return Query(
@@ -51,6 +52,7 @@ class Asking:
             amenities=self.amenities,
             services=self.services,
             kinds=self.kinds,
+            free_supplies=self.free_supplies,
         )
 
 
@@ -109,6 +111,7 @@ class Asked:
     amenities: object = None
     services: object = None
     kinds: object = None
+    free_supplies: object = False
 
 
 def _check_crs(errors: list[FieldError], crs: object) -> CRS:
@@ -149,6 +152,7 @@ def _check_asked(
         amenities=a,
         services=s,
         kinds=k,
+        free_supplies=_flag(asked.free_supplies),
     )
 
 

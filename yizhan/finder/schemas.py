@@ -56,6 +56,9 @@ class CardOut(Schema):
     services: list[CardServiceOut]
     seasonal: str | None = Field(description="summer (送清凉) / winter (送温暖) / null")
     seasonal_label: str
+    free_supplies: bool = Field(
+        False, description="Its lockers hand out free supplies (免费物资): see what is in stock"
+    )
     rating: float | None = Field(
         description="Workers' weighted average stars over 90 days (null: not rated yet)"
     )
@@ -93,6 +96,7 @@ class RouteIn(Schema):
     amenity: list[str] = []
     service: list[str] = []
     kind: list[str] = []
+    free_supplies: bool = False
 
 
 class RouteQuery(Schema):
@@ -109,6 +113,7 @@ class RouteQuery(Schema):
     amenity: list[str] = []
     service: list[str] = []
     kind: list[str] = []
+    free_supplies: bool = False
 
 
 class RouteOut(Schema):
@@ -159,3 +164,6 @@ class NearbyQuery(Schema):
     amenity: list[str] = Field([], description="Amenity codes that must work (all of them)")
     service: list[str] = Field([], description="Service codes (all of them)")
     kind: list[str] = Field([], description="fixed / mobile / smart (any of them)")
+    free_supplies: bool = Field(
+        False, description="Only stations whose lockers hand out free supplies (免费物资)"
+    )

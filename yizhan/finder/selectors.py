@@ -37,6 +37,7 @@ from yizhan.finder.index import (
     StationRecord,
     StopRecord,
 )
+from yizhan.lockers.selectors import stations_handing_out_supplies, supplies_version
 from yizhan.operations.models import SeasonalMode
 from yizhan.operations.selectors import season_for, seasonal_modes_on
 from yizhan.regions.models import Landmark, Region
@@ -74,15 +75,18 @@ def finder_version(*, today: dt.date) -> str:
     # Seasonal modes (few rows) and volunteer shifts add to what a card says.
     m = SeasonalMode.objects.aggregate(n=Count("id"), t=Max("updated_at"))
     v = volunteers_version()
-    return f"{today}|{s['n']}|{s['t']}|{a['t']}|{c['n']}|{c['t']}|{cat}|{m['n']}|{m['t']}|{v}"
+    # Lockers set up to hand out supplies (the 免费物资 mark).
+    f = supplies_version()
+    return f"{today}|{s['n']}|{s['t']}|{a['t']}|{c['n']}|{c['t']}|{cat}|{m['n']}|{m['t']}|{v}|{f}"
 
 
 def finder_records(
     *, window_start: dt.datetime, window_end: dt.datetime, today: dt.date | None = None
 ) -> list[StationRecord]:
-    """Every active station as plain data, in seven queries whatever the count: with the
-    spans volunteers keep it open in the window, and its region's seasonal mode on
-    ``today`` (the window's first day unless given)."""
+    """Every active station as plain data, in eight queries whatever the count: with the
+    spans volunteers keep it open in the window, its region's seasonal mode on ``today``
+    (the window's first day unless given), and whether its lockers hand out free
+    supplies."""
     active = Q(station__status=StationStatus.ACTIVE)
     # Most stations share their amenity states and service lists: one object each, not
     # one per station (186,100 stations would otherwise hold over a million).
@@ -124,6 +128,7 @@ def finder_records(
     modes = seasonal_modes_on(day=day)
     seasons: dict[str, str] = {}
     ratings = _ratings(since=window_start - dt.timedelta(days=90))
+    free = stations_handing_out_supplies()
     rows = (
         Station.objects.filter(status=StationStatus.ACTIVE)
         .order_by("id")
@@ -187,6 +192,7 @@ def finder_records(
                 extra_open=tuple(extra.get(sid, ())),
                 region_code=region_code,
                 season=_season(seasons, region_code, day, modes),
+                free_supplies=sid in free,
             )
         )
     return out

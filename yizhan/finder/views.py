@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -101,6 +102,7 @@ def _asked(request: HttpRequest) -> Asked:
         amenities=g.getlist("amenity"),
         services=g.getlist("service"),
         kinds=g.getlist("kind"),
+        free_supplies=g.get("free_supplies", ""),
     )
 
 
@@ -147,11 +149,13 @@ def _filters_context(request: HttpRequest, index: FinderIndex) -> dict[str, Any]
             (k, kind_label(k), k in request.GET.getlist("kind"))
             for k in ("fixed", "mobile", "smart")
         ],
-        "more_open": bool(
-            set(request.GET.getlist("service"))
-            | (chosen - set(QUICK_AMENITIES))
-            | set(request.GET.getlist("kind"))
-        ),
+        # Chosen beyond the quick row: counted on the folded "更多筛选" (which stays
+        # folded after a search, so the results stay above the fold on a phone).
+        "more_chosen": len(set(request.GET.getlist("service")))
+        + len(chosen - set(QUICK_AMENITIES))
+        + len(set(request.GET.getlist("kind")))
+        + bool(request.GET.get("at")),
+        "free_supplies": request.GET.get("free_supplies") == "1",
     }
 
 
@@ -233,6 +237,7 @@ def home(request: HttpRequest) -> HttpResponse:
         else:
             context["no_place"] = True
     status = 200
+    point: dict[str, str] | None = None
     if lat and lon:
         s, context["errors"] = _checked(
             search_check,
@@ -261,6 +266,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 at_label=s.asking.at if s.asking.at_given else None,
                 map_config=_map_config(cards, (s.lon, s.lat)),
             )
+            point = {"lat": f"{s.lat:.6f}", "lon": f"{s.lon:.6f}"}
+    context.update(_also_links(point))
     return render(request, "finder/home.html", _page(request, "home", context), status=status)
 
 
@@ -329,6 +336,18 @@ def _route_groups(
         card["hours_words"] = rule_words(rule or "", workday=workday, english=_english())
         later.append(card)
     return open_cards, later
+
+
+def _also_links(point: dict[str, str] | None) -> dict[str, str]:
+    """The home page's small links to the lockers' pages: free supplies (this search,
+    only stations whose lockers hand them out) and the donation exchange, both near the
+    point searched (WGS-84) when there is one."""
+    near = {**point, "crs": "wgs84"} if point else {}
+    exchange = reverse("lockers_worker:exchange")
+    return {
+        "free_supplies_url": "?" + urlencode({**near, "free_supplies": "1"}),
+        "exchange_url": exchange + "?" + urlencode(point) if point else exchange,
+    }
 
 
 @require_GET

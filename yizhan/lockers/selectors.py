@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from yizhan.accounts.selectors import Scope
 from yizhan.core.time import local_date
@@ -115,6 +115,27 @@ def stations_with_lockers(*, station_ids: Sequence[int]) -> set[int]:
             "station_id", flat=True
         )
     )
+
+
+def stations_handing_out_supplies() -> set[int]:
+    """Ids of the stations whose active lockers are set up to hand out free supplies (a
+    compartment holds an item): the finder's 免费物资 mark, built into its index. What is
+    in stock right now is `station_offer`'s (the station's free page)."""
+    return set(
+        Compartment.objects.filter(locker__active=True, item__isnull=False)
+        .values_list("locker__station_id", flat=True)
+        .distinct()
+    )
+
+
+def supplies_version() -> str:
+    """A stamp that moves when `stations_handing_out_supplies` would answer otherwise
+    (the finder's index version; one aggregate query)."""
+    got = Compartment.objects.filter(locker__active=True, item__isnull=False).aggregate(
+        n=Count("locker__station_id", distinct=True),
+        t=Sum("locker__station_id", distinct=True),
+    )
+    return f"{got['n']}:{got['t']}"
 
 
 def reservations_of(*, visitor_key: str, limit: int = 20) -> list[Reservation]:

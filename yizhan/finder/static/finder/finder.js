@@ -57,6 +57,20 @@
   }
 
   // ---- one-tap filters -------------------------------------------------------
+  function remember(key, value) {
+    try { sessionStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+  function recall(key) {
+    try { return sessionStorage.getItem(key); } catch (e) { return null; }
+  }
+  // The quick filters are one row that scrolls sideways on a phone: after a tap
+  // reloads the page, the row is where the rider left it.
+  Array.prototype.forEach.call(document.querySelectorAll(".chips.quick"), function (row) {
+    var key = "yz-chips-x:" + location.pathname;
+    var x = Number(recall(key));
+    if (x) row.scrollLeft = x;
+    row.addEventListener("scroll", function () { remember(key, String(row.scrollLeft)); }, { passive: true });
+  });
   Array.prototype.forEach.call(document.querySelectorAll("form .filters"), function (box) {
     var owner = box.closest("form");
     box.addEventListener("change", function (e) {
@@ -80,9 +94,11 @@
     return L.divIcon({ className: "yz-pin marker-" + state, iconSize: [22, 22] });
   }
   var mapEl = document.getElementById("map");
-  if (cfg && mapEl && window.L) {
+  var map = null;
+  function resultsMap() {
+    if (map || !(cfg && mapEl && window.L)) return;
     mapEl.textContent = "";
-    var map = baseMap(mapEl);
+    map = baseMap(mapEl);
     var bounds = [];
     var group = L.markerClusterGroup && cfg.stations.length > 1
       ? L.markerClusterGroup({
@@ -128,6 +144,21 @@
         submit(form);
       });
     }
+  }
+  // On the home page the map folds under the results' heading (on a phone the list
+  // comes first): it is built the first time it is opened, and stays open from page
+  // to page once the rider opened it.
+  var mapFold = mapEl && mapEl.closest("details.map-fold");
+  if (mapFold) {
+    mapFold.addEventListener("toggle", function () {
+      remember("yz-map-open", mapFold.open ? "1" : "");
+      if (!mapFold.open) return;
+      if (map) map.invalidateSize();
+      else resultsMap();
+    });
+    if (recall("yz-map-open")) mapFold.open = true;
+  } else {
+    resultsMap();
   }
 
   // ---- route drawing and upload ---------------------------------------------
