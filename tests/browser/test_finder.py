@@ -133,43 +133,6 @@ def test_list_works_without_javascript(browser, live_server, demo: None) -> None
     context.close()
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.mark.parametrize("prefix", ["", "/en"])
-def test_finder_pages_pass_axe_wcag_aa(browser, live_server, demo: None, prefix: str) -> None:  # type: ignore[no-untyped-def]
-    """axe-core (WCAG 2 A and AA, contrast included) finds nothing serious on the pages a
-    worker walks through, at 360 px."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        bypass_csp=True,  # to inject axe; the pages' own scripts run as they would
-        viewport={"width": 360, "height": 740},
-        locale="zh-CN",
-    )
-    page = context.new_page()
-    no_tiles(page)
-    problems = []
-    for path in (
-        "/",
-        "/?q=中央大街&open_now=1&amenity=charging",
-        "/s/HRB-DL-S01/",
-        "/route/?start=中央大街&end=群力大道",
-        "/route/?start=哈尔滨东站&end=哈尔滨站",  # not found: near misses to tap
-        "/route/?start=哈尔滨&end=中央大街",  # several places: choose one
-    ):
-        page.goto(prefix + path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-        )
-        for v in result["violations"]:
-            if v["impact"] in ("serious", "critical"):
-                targets = [n["target"] for n in v["nodes"]][:3]
-                problems.append(f"{prefix}{path}: {v['id']} ({v['impact']}) {targets}")
-    context.close()
-    assert not problems, "\n".join(problems)
-
-
 def test_rider_draws_a_route_on_the_map_and_gets_stations_in_route_order(
     mobile_page: Page, demo: None, screenshot: Callable[[Page, str], Path]
 ) -> None:
