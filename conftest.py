@@ -18,3 +18,14 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Each test starts with empty caches: the rate limits count per address, and every
+    browser test comes from 127.0.0.1, so one test's scans and reports would otherwise
+    count against the next test's (a 429 "扫码太频繁" that depends on test order)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
