@@ -13,10 +13,13 @@ setup: system $(VENV)/.installed node_modules/.installed messages
 messages: $(VENV)/.installed
 	@if [ -f locale/en/LC_MESSAGES/django.po ]; then $(MAKE) --no-print-directory locale/en/LC_MESSAGES/django.mo; fi
 
-$(VENV)/.installed: requirements.lock
+# Two lock files from pyproject.toml (uv pip compile, see their first lines):
+# requirements.lock is what a server installs (no test or lint tools);
+# requirements-dev.lock adds them, with the same versions, for `make run` and `make test`.
+$(VENV)/.installed: requirements-dev.lock
 	@py=$$(scripts/find-python) && echo "Python: $$py" && \
 	  { [ -x $(PY) ] || "$$py" -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 
 # Compiled translations are build output (never committed); msgfmt comes from gettext.

@@ -36,3 +36,23 @@ def test_links_in_notices_follow_the_port_make_run_serves_on():
     assert (
         site_url(PORT="8123", YIZHAN_SITE_URL="https://yz.example.cn/") == "https://yz.example.cn"
     )
+
+
+def test_a_server_installs_no_test_or_lint_tools():
+    """requirements.lock (what a server installs) holds no test, lint or browser tools;
+    requirements-dev.lock adds them with the very same versions of everything else."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+
+    def pins(name: str) -> dict[str, str]:
+        text = (root / name).read_text()
+        return dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M))
+
+    runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
+    tools = {"pytest", "playwright", "mypy", "ruff", "faker", "factory-boy", "moto"}
+    assert "django" in runtime and "gunicorn" in runtime
+    assert not tools & set(runtime), tools & set(runtime)
+    assert tools <= set(dev)
+    assert {k: v for k, v in dev.items() if k in runtime} == runtime
