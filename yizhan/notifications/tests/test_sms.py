@@ -15,8 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.tasks import default_task_backend
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from yizhan.notifications.models import NoticeKind, Notification, SmsDelivery, SmsStatus
 from yizhan.notifications.services import notify, sms_retry_delay
@@ -318,3 +319,19 @@ def test_tc3_signature_recomputed_step_by_step():
         "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2019-02-25/cvm/tc3_request, "
         f"SignedHeaders=content-type;host;x-tc-action, Signature={signature}"
     )
+
+
+def test_the_delivery_log_is_for_superusers_only(settings, django_capture_on_commit_callbacks):
+    _sms_settings(settings, "memory")
+    _notify(django_capture_on_commit_callbacks)
+    url = "/console/notifications/smsdelivery/"
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(superuser)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "138****5678" in page.content.decode() and PHONE not in page.content.decode()
+    officer = UserFactory(is_staff=True)
+    officer.user_permissions.add(*Permission.objects.filter(codename__endswith="smsdelivery"))
+    client.force_login(officer)
+    assert client.get(url).status_code == 403
