@@ -335,3 +335,15 @@ def test_the_delivery_log_is_for_superusers_only(settings, django_capture_on_com
     officer.user_permissions.add(*Permission.objects.filter(codename__endswith="smsdelivery"))
     client.force_login(officer)
     assert client.get(url).status_code == 403
+
+
+def test_checks_report_a_gateway_without_keys_and_unknown_kinds(settings):
+    from yizhan.notifications.checks import check_sms_settings
+
+    _sms_settings(settings, "console")
+    assert check_sms_settings() == []
+    _sms_settings(settings, "tencent", SMS_SDK_APP_ID="", SMS_TEMPLATES={"report_nwe": {}})
+    assert [m.id for m in check_sms_settings()] == ["notifications.E002", "notifications.W001"]
+    assert "YIZHAN_SMS_SDK_APP_ID" in check_sms_settings()[0].msg
+    _sms_settings(settings, "nonsense")
+    assert [m.id for m in check_sms_settings()] == ["notifications.E001"]
