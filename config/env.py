@@ -72,11 +72,37 @@ CHINA_DIVISION_DIR = Path(
 MEDIA_ROOT = Path(env_str("YIZHAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = Path(env_str("YIZHAN_STATIC_ROOT", str(VAR_DIR / "static")))
 
-# Notifications. E-mail goes through Django's mailer (console by default: printed, not
-# sent); SMS through a dotted-path backend class (console by default).
+# Notifications. E-mail goes through Django's mailer: SMTP when EMAIL_URL or
+# YIZHAN_EMAIL_HOST is set, else YIZHAN_EMAIL_BACKEND (console by default: printed, not sent).
+# EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 (TLS
+# from the start) or smtp+plain://host:25 (neither: a relay on the same machine only); the
+# user and password percent-encoded (@ as %40).
+EMAIL_URL = env_str("EMAIL_URL")
+EMAIL_HOST = env_str("YIZHAN_EMAIL_HOST")
+EMAIL_PORT = env_int("YIZHAN_EMAIL_PORT", 587)
+EMAIL_USER = env_str("YIZHAN_EMAIL_USER")
+EMAIL_PASSWORD = env_str("YIZHAN_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("YIZHAN_EMAIL_USE_TLS", True)  # STARTTLS
+EMAIL_USE_SSL = env_bool("YIZHAN_EMAIL_USE_SSL", False)  # TLS from the start (port 465)
+EMAIL_TIMEOUT = env_int("YIZHAN_EMAIL_TIMEOUT", 10)
 EMAIL_BACKEND = env_str("YIZHAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("YIZHAN_FROM_EMAIL", "yizhan@localhost")
-SMS_BACKEND = env_str("YIZHAN_SMS_BACKEND", "yizhan.notifications.sms.ConsoleSmsBackend")
+SERVER_EMAIL = env_str("YIZHAN_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# SMS: console (printed), aliyun (阿里云短信), tencent (腾讯云短信), or a dotted class path.
+SMS_BACKEND = env_str("YIZHAN_SMS_BACKEND", "console")
+# Aliyun AccessKey ID/secret, or Tencent Cloud SecretId/SecretKey (a RAM/CAM sub-account
+# allowed to send SMS only).
+SMS_ACCESS_KEY_ID = env_str("YIZHAN_SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env_str("YIZHAN_SMS_ACCESS_KEY_SECRET")
+SMS_SIGN_NAME = env_str("YIZHAN_SMS_SIGN_NAME")  # the approved signature (签名), e.g. 某市总工会
+SMS_SDK_APP_ID = env_str("YIZHAN_SMS_SDK_APP_ID")  # Tencent only: SmsSdkAppId (1400...)
+SMS_REGION = env_str("YIZHAN_SMS_REGION", "ap-guangzhou")  # Tencent only
+SMS_ENDPOINT = env_str("YIZHAN_SMS_ENDPOINT")  # empty: the vendor's public endpoint
+# Template per notice kind, JSON: {"report_new": {"code": "SMS_123", "params": {"title":
+# "title"}}}. A kind without one is logged and not sent by a gateway.
+SMS_TEMPLATES = env_str("YIZHAN_SMS_TEMPLATES", "{}")
+SMS_MAX_ATTEMPTS = env_int("YIZHAN_SMS_MAX_ATTEMPTS", 5)
+SMS_RETRY_BASE_SECONDS = env_int("YIZHAN_SMS_RETRY_BASE_SECONDS", 60)
 # The address printed on QR codes and in notifications (no trailing slash).
 # Unset, it is the local server `make run` starts (on PORT, 8000 by default).
 SITE_URL = env_str("YIZHAN_SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")

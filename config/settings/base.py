@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import env
@@ -160,8 +163,54 @@ else:
     }
     CACHES["ratelimit"] = CACHES["default"]
 
-MAILERS = {"default": {"BACKEND": env.EMAIL_BACKEND}}
+
+def _mailer() -> dict[str, Any]:
+    """The default mailer from the environment (Django 6.1 MAILERS: the old EMAIL_HOST...
+    settings are refused beside it, so SMTP options go in OPTIONS)."""
+    if env.EMAIL_URL:
+        url = urlsplit(env.EMAIL_URL)
+        if url.scheme not in {"smtp", "smtps", "smtp+plain"} or not url.hostname:
+            raise ImproperlyConfigured(
+                "EMAIL_URL must look like smtp://user:password@host:587 (or smtps://, smtp+plain://)"
+            )
+        ssl = url.scheme == "smtps"
+        options: dict[str, Any] = {
+            "host": url.hostname,
+            "port": url.port or (465 if ssl else 25 if url.scheme == "smtp+plain" else 587),
+            "username": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "use_ssl": ssl,
+            "use_tls": url.scheme == "smtp",
+            "timeout": env.EMAIL_TIMEOUT,
+        }
+    elif env.EMAIL_HOST:
+        options = {
+            "host": env.EMAIL_HOST,
+            "port": env.EMAIL_PORT,
+            "username": env.EMAIL_USER,
+            "password": env.EMAIL_PASSWORD,
+            "use_ssl": env.EMAIL_USE_SSL,
+            "use_tls": env.EMAIL_USE_TLS and not env.EMAIL_USE_SSL,
+            "timeout": env.EMAIL_TIMEOUT,
+        }
+    else:
+        return {"BACKEND": env.EMAIL_BACKEND}
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
+def _sms_templates() -> dict[str, Any]:
+    try:
+        templates = json.loads(env.SMS_TEMPLATES or "{}")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"YIZHAN_SMS_TEMPLATES is not valid JSON: {error}") from error
+    if not isinstance(templates, dict):
+        raise ImproperlyConfigured("YIZHAN_SMS_TEMPLATES must be a JSON object (kind → template)")
+    return templates
+
+
+MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
+SERVER_EMAIL = env.SERVER_EMAIL
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -189,6 +238,15 @@ YIZHAN: dict[str, Any] = {
     "GEOCODER_CITY": env.GEOCODER_CITY,
     "FINDER_PAGE_RATE_PER_MINUTE": env.FINDER_PAGE_RATE_PER_MINUTE,
     "SMS_BACKEND": env.SMS_BACKEND,
+    "SMS_ACCESS_KEY_ID": env.SMS_ACCESS_KEY_ID,
+    "SMS_ACCESS_KEY_SECRET": env.SMS_ACCESS_KEY_SECRET,
+    "SMS_SIGN_NAME": env.SMS_SIGN_NAME,
+    "SMS_SDK_APP_ID": env.SMS_SDK_APP_ID,
+    "SMS_REGION": env.SMS_REGION,
+    "SMS_ENDPOINT": env.SMS_ENDPOINT,
+    "SMS_TEMPLATES": _sms_templates(),
+    "SMS_MAX_ATTEMPTS": env.SMS_MAX_ATTEMPTS,
+    "SMS_RETRY_BASE_SECONDS": env.SMS_RETRY_BASE_SECONDS,
     "SITE_URL": env.SITE_URL,
     "COMPLAINT_LINE": env.COMPLAINT_LINE,
     "REPORT_ACK_HOURS": env.REPORT_ACK_HOURS,

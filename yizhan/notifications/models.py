@@ -53,3 +53,48 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("sms status", "排队中")
+    SENT = "sent", pgettext_lazy("sms status", "已发送")
+    FAILED = "failed", pgettext_lazy("sms status", "失败待重试")
+    GAVE_UP = "gave_up", pgettext_lazy("sms status", "已放弃")
+    SKIPPED = "skipped", pgettext_lazy("sms status", "未发送(无模板)")
+
+
+class SmsDelivery(models.Model):
+    """One SMS notice on its way: sent by the task worker, retried with backoff. The phone
+    is kept masked; the worker reads the number from the recipient's account."""
+
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sms_deliveries",
+        verbose_name=_("通知"),
+    )
+    kind = models.CharField(_("类别"), max_length=24, choices=NoticeKind.choices)
+    phone_masked = models.CharField(_("手机号(脱敏)"), max_length=24)
+    backend = models.CharField(_("通道"), max_length=24)
+    template = models.CharField(_("短信模板"), max_length=64, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    provider_message_id = models.CharField(_("服务商消息编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("最近尝试时间"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信发送记录")
+        verbose_name_plural = pgettext_lazy("plural", "短信发送记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="sms_delivery_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.phone_masked} {self.get_status_display()}"
