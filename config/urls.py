@@ -14,6 +14,9 @@ admin.site.index_title = _("工会驿站管理")
 # The station list has many columns; the page needs the width more than the side menu.
 admin.site.enable_nav_sidebar = False
 
+# A database busy with another writer is a 503 "try again", not a 500 (yizhan.core.busy).
+handler500 = "yizhan.core.busy.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
