@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.api import api
+from yizhan.core import health
 from yizhan.finder import offline
 
 admin.site.site_header = "驿站 Yizhan"
@@ -18,6 +19,8 @@ admin.site.enable_nav_sidebar = False
 handler500 = "yizhan.core.busy.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # For the monitoring (JSON; 503 names the failing part): yizhan.core.health.
+    path("healthz", health.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The worker pages' service worker: at the root, so its scope is the whole site.
