@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -221,19 +222,20 @@ def imports_committing_count(*, user: User, now: dt.datetime) -> int:
     return qs.count()
 
 
+logger = logging.getLogger(__name__)
+
 # ------------------------------------------------------------------ 调休 calendar
 
 
 def calendar_override(year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
     """The days off and make-up working days officers entered for ``year``
     (`models.CalendarDay`); nothing while the table does not exist yet (migrating)."""
-    from django.db import DatabaseError
-
     from yizhan.stations.models import CalendarDay
 
     try:
         rows = list(CalendarDay.objects.filter(day__year=year).values_list("day", "kind"))
-    except DatabaseError:
+    except Exception:  # no table yet, or no database at all: the package's calendar
+        logger.warning("calendar override of %s unavailable", year, exc_info=True)
         return frozenset(), frozenset()
     off = frozenset(d for d, k in rows if k == CalendarDay.Kind.OFF)
     work = frozenset(d for d, k in rows if k == CalendarDay.Kind.WORK)
