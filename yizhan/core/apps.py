@@ -7,11 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Yizhan core"
 
     def ready(self) -> None:
-        from django.tasks.signals import task_started
+        from django.tasks.signals import task_finished, task_started
 
         from yizhan.core import heartbeat, reminders
 
         task_started.connect(heartbeat.on_task_started, dispatch_uid="yizhan-heartbeat")
+        task_finished.connect(heartbeat.on_task_finished, dispatch_uid="yizhan-heartbeat")
         reminders.register(
             "interrupted tasks", lambda now: heartbeat.sweep_interrupted(now), order=5
         )

@@ -59,13 +59,18 @@ def _key(worker_id: str) -> str:
     return f"worker:heartbeat:{worker_id}"
 
 
-def beat(worker_id: str | None, *, now: float | None = None) -> None:
-    """Record that this process (and the worker ``worker_id``, once known) is alive."""
+def beat(
+    worker_id: str | None, *, now: float | None = None, task_ids: list[str] | None = None
+) -> None:
+    """Record that this process (and the worker ``worker_id``, once known) is alive, and
+    which task it is running: a worker id may be reused by the next process (systemd's
+    ``--worker-id %H-%i``), which must not keep its dead predecessor's task alive."""
     value = {
         "worker_id": worker_id or "",
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "at": now if now is not None else time.time(),
+        "task_ids": list(task_ids if task_ids is not None else _beater.task_ids()),
     }
     if worker_id:
         cache.set(_key(worker_id), value, _TTL_SECONDS)
@@ -75,6 +80,11 @@ def beat(worker_id: str | None, *, now: float | None = None) -> None:
 def last_beat(worker_id: str) -> float | None:
     value = cache.get(_key(worker_id))
     return float(value["at"]) if value else None
+
+
+def _beat_of(worker_id: str) -> dict[str, Any] | None:
+    value = cache.get(_key(worker_id))
+    return dict(value) if value else None
 
 
 def latest_beat() -> dict[str, Any] | None:
@@ -89,14 +99,19 @@ def latest_beat() -> dict[str, Any] | None:
 class _Beater:
     def __init__(self) -> None:
         self.worker_id: str | None = None
+        self.task_id: str | None = None
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
         self.last_sweep = 0.0
 
-    def ensure(self, worker_id: str | None = None) -> None:
+    def task_ids(self) -> list[str]:
+        return [self.task_id] if self.task_id else []
+
+    def ensure(self, worker_id: str | None = None, task_id: str | None = None) -> None:
         with self.lock:
             if worker_id:
                 self.worker_id = worker_id
+            self.task_id = task_id
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
                     target=self.run, name="yizhan-heartbeat", daemon=True
@@ -127,9 +142,9 @@ def _safe(fn: Callable[..., object], *args: Any) -> None:
         logger.exception("heartbeat: %s failed", getattr(fn, "__name__", fn))
 
 
-def start_heartbeat(worker_id: str | None = None) -> None:
-    """Start (once per process) the thread that beats; name the worker when known."""
-    _beater.ensure(worker_id)
+def start_heartbeat(worker_id: str | None = None, task_id: str | None = None) -> None:
+    """Start (once per process) the thread that beats; name the worker and its task."""
+    _beater.ensure(worker_id, task_id)
 
 
 def running_as_worker(argv: list[str] | None = None) -> bool:
@@ -146,7 +161,15 @@ def on_task_started(sender: object, task_result: Any, **kwargs: object) -> None:
     if not issubclass(backend, DatabaseBackend):
         return
     worker_ids = list(getattr(task_result, "worker_ids", []) or [])
-    start_heartbeat(worker_ids[-1] if worker_ids else None)
+    start_heartbeat(worker_ids[-1] if worker_ids else None, str(task_result.id))
+
+
+def on_task_finished(sender: object, task_result: Any, **kwargs: object) -> None:
+    """django.tasks' task_finished: this process no longer runs that task."""
+    if _beater.task_id == str(getattr(task_result, "id", "")):
+        _beater.task_id = None
+        if _beater.worker_id:
+            _safe(beat, _beater.worker_id)
 
 
 # --- the sweep --------------------------------------------------------------------------
@@ -158,12 +181,20 @@ def on_interrupted(task: Any, handler: Handler) -> None:
     _handlers[task.module_path] = handler
 
 
-def _worker_is_dead(worker_id: str | None, started_at: dt.datetime | None, now: float) -> bool:
-    last = last_beat(worker_id) if worker_id else None
-    if last is None:
+def _worker_is_dead(
+    worker_id: str | None, task_id: str, started_at: dt.datetime | None, now: float
+) -> bool:
+    started = started_at.timestamp() if started_at else 0.0
+    value = _beat_of(worker_id) if worker_id else None
+    if value is None:
         # Never beat (an old worker, or the cache was cleared): go by when it started.
-        last = started_at.timestamp() if started_at else 0.0
-    return now - last > STALE_SECONDS
+        return now - started > STALE_SECONDS
+    if now - float(value["at"]) > STALE_SECONDS:
+        return True
+    # Beating, but running another task (a new process under the same worker id, after
+    # a restart): dead, once past the moment between claiming a task and announcing it.
+    running = value.get("task_ids")
+    return running is not None and task_id not in running and now - started > STALE_SECONDS
 
 
 def sweep_interrupted(now: dt.datetime | None = None) -> int:
@@ -177,7 +208,7 @@ def sweep_interrupted(now: dt.datetime | None = None) -> int:
         "id", "worker_ids", "started_at", "task_path", "args_kwargs"
     ):
         worker_id = row.worker_ids[-1] if row.worker_ids else None
-        if not _worker_is_dead(worker_id, row.started_at, moment):
+        if not _worker_is_dead(worker_id, str(row.pk), row.started_at, moment):
             continue
         with transaction.atomic():
             marked = DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").update(

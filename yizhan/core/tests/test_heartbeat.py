@@ -41,7 +41,26 @@ def running(task_path: str, worker_id: str, started: dt.datetime, **kwargs: Any)
 def test_a_task_whose_worker_beats_is_left_running():
     now = timezone.now()
     task = running("yizhan.regions.tasks.region_load_task", "w1", now - dt.timedelta(hours=1))
-    heartbeat.beat("w1", now=now.timestamp() - 30)
+    heartbeat.beat("w1", now=now.timestamp() - 30, task_ids=[str(task.pk)])
+    assert heartbeat.sweep_interrupted(now) == 0
+    task.refresh_from_db()
+    assert task.status == "RUNNING"
+
+
+def test_a_restarted_worker_under_the_same_id_does_not_keep_the_dead_task_alive():
+    """systemd restarts `db_worker --worker-id host-1` under the same id."""
+    now = timezone.now()
+    task = running("x.y", "host-1", now - dt.timedelta(minutes=10))
+    heartbeat.beat("host-1", now=now.timestamp() - 5, task_ids=[])  # the new process
+    assert heartbeat.sweep_interrupted(now) == 1
+    task.refresh_from_db()
+    assert task.status == "FAILED"
+
+
+def test_a_task_just_claimed_is_not_taken_for_another_process():
+    now = timezone.now()
+    task = running("x.y", "host-2", now - dt.timedelta(seconds=1))
+    heartbeat.beat("host-2", now=now.timestamp() - 3, task_ids=[])  # before it announced it
     assert heartbeat.sweep_interrupted(now) == 0
     task.refresh_from_db()
     assert task.status == "RUNNING"
