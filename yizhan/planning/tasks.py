@@ -21,10 +21,10 @@ def scenario_interrupted(kwargs: dict[str, object]) -> None:
     from yizhan.core.progress import progress_clear
     from yizhan.planning.models import LIVE_STATUSES, Scenario, ScenarioStatus
 
-    scenario_id = kwargs.get("scenario_id")
+    scenario_id = int(str(kwargs["scenario_id"]))
     Scenario.objects.filter(pk=scenario_id, status__in=LIVE_STATUSES).update(
         status=ScenarioStatus.FAILED,
         error="已中断（后台任务进程意外退出），可以重新运行",
         finished_at=timezone.now(),
     )
-    progress_clear(progress_key(int(str(scenario_id))))
+    progress_clear(progress_key(scenario_id))

@@ -27,7 +27,7 @@ def region_load_interrupted(kwargs: dict[str, Any]) -> None:
     from yizhan.regions.models import LIVE_LOAD_STATUSES, LoadStatus, RegionLoad
     from yizhan.regions.selectors import region_load_progress_key
 
-    load_id = kwargs.get("load_id")
+    load_id = int(kwargs["load_id"])
     RegionLoad.objects.filter(pk=load_id, status__in=LIVE_LOAD_STATUSES).update(
         status=LoadStatus.FAILED, finished_at=timezone.now(), error=INTERRUPTED
     )

@@ -61,6 +61,6 @@ def station_import_interrupted(kwargs: dict[str, Any]) -> None:
     """The worker committing this import died (see core.heartbeat): its transaction was
     rolled back, so nothing was written; the import goes back to valid, "已中断", and the
     officer can confirm it again."""
-    station_import = StationImport.objects.filter(pk=kwargs.get("import_id")).first()
+    station_import = StationImport.objects.filter(pk=int(kwargs["import_id"])).first()
     if station_import is not None:
         _failed(station_import, heartbeat.INTERRUPTED_MESSAGE)

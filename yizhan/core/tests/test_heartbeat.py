@@ -107,3 +107,22 @@ def test_latest_beat_names_the_process():
 def test_the_worker_command_is_recognised():
     assert heartbeat.running_as_worker(["manage.py", "db_worker", "--interval", "1"])
     assert not heartbeat.running_as_worker(["manage.py", "runserver"])
+
+
+def test_a_planning_run_whose_worker_died_fails_as_interrupted():
+    from yizhan.planning.models import Scenario, ScenarioStatus
+    from yizhan.stations.tests.factories import RegionFactory
+
+    now = timezone.now()
+    scenario = Scenario.objects.create(
+        region=RegionFactory(code="230102"), name="方案", status=ScenarioStatus.RUNNING
+    )
+    running(
+        "yizhan.planning.tasks.scenario_run_task",
+        "w6",
+        now - dt.timedelta(minutes=5),
+        scenario_id=scenario.pk,
+    )
+    assert heartbeat.sweep_interrupted(now) == 1
+    scenario.refresh_from_db()
+    assert scenario.status == ScenarioStatus.FAILED and scenario.error.startswith("已中断")
