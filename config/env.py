@@ -35,6 +35,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 VAR_DIR = Path(env_str("YIZHAN_VAR_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yizhan.sqlite3'}")
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+# SQLite: how long a writer waits for another before "busy, try again" (503).
+SQLITE_BUSY_TIMEOUT = env_int("YIZHAN_SQLITE_BUSY_TIMEOUT", 20)
+# Production logs: one JSON object per line, and one line per request.
+LOG_JSON = env_bool("YIZHAN_LOG_JSON", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

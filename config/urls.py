@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.api import api
+from yizhan.core import health
 from yizhan.finder import offline
 
 admin.site.site_header = "驿站 Yizhan"
@@ -14,7 +15,12 @@ admin.site.index_title = _("工会驿站管理")
 # The station list has many columns; the page needs the width more than the side menu.
 admin.site.enable_nav_sidebar = False
 
+# A database busy with another writer is a 503 "try again", not a 500 (yizhan.core.busy).
+handler500 = "yizhan.core.busy.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
+    # For the monitoring (JSON; 503 names the failing part): yizhan.core.health.
+    path("healthz", health.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The worker pages' service worker: at the root, so its scope is the whole site.

@@ -59,7 +59,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "yizhan.core.busy.DatabaseBusyMiddleware",
 ]
+if env.LOG_JSON:
+    MIDDLEWARE.insert(0, "yizhan.core.requestlog.RequestLogMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -90,7 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # Seconds a writer waits for another (an import is one transaction) before the
+        # "busy, try again" page (yizhan.core.busy).
+        "timeout": env.SQLITE_BUSY_TIMEOUT,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -261,7 +266,24 @@ YIZHAN: dict[str, Any] = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        # YIZHAN_LOG_JSON=1 (production): one JSON object per line (yizhan.core.requestlog).
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if env.LOG_JSON else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The request lines are for the JSON logs; in plain logs runserver prints its own.
+        "yizhan.request": {"level": "INFO" if env.LOG_JSON else "WARNING"},
+    },
 }

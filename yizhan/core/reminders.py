@@ -6,6 +6,7 @@ A reminder takes the moment to act as of and returns what it did (a count, usual
 run one after another in ascending ``order``; the registered ones are, in that order:
 
 ==  ==============================  ===========================================
+ 5  interrupted tasks               core: tasks whose worker died (core.heartbeat)
 10  rectifications escalated        operations: overdue orders move up a level
 15  reports overdue                 feedback: reports not acknowledged in time reach the
                                     inspector and the street officer

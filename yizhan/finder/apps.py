@@ -12,3 +12,8 @@ class FinderConfig(AppConfig):
         from yizhan.finder.selectors import stations_nearby_codes
 
         nearby_station_codes.register(stations_nearby_codes)
+
+        from yizhan.core import health
+        from yizhan.finder.cache import index_health
+
+        health.register("finder", index_health)

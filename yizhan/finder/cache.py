@@ -95,3 +95,19 @@ def _refresh_in_background(today: dt.date, version: Version, build: Build) -> No
     finally:
         connection.close()  # this thread's own database connection
         _state["building"] = False
+
+
+def index_age_seconds() -> float | None:
+    """Seconds since this process last built its index; None before the first build."""
+    built = _state["built"]
+    return time.monotonic() - built if _state["index"] is not None and built else None
+
+
+def index_health() -> dict[str, Any]:
+    """For /healthz: an index not rebuilt for three times its maximum age is stuck (the
+    background rebuild keeps failing). None yet is fine: the first request builds it."""
+    age = index_age_seconds()
+    return {
+        "ok": age is None or age <= 3 * MAX_AGE_SECONDS,
+        "index_age_seconds": None if age is None else round(age),
+    }

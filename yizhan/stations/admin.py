@@ -39,6 +39,7 @@ from yizhan.stations.io import exports
 from yizhan.stations.models import (
     Amenity,
     AmenityState,
+    CalendarDay,
     LedgerWord,
     MapPlatform,
     MobileStop,
@@ -804,3 +805,19 @@ class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if console_regions_loader(request):
             extra_context["load_url"] = reverse("admin:regions_region_load")
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """节假日调休: next year's days off and make-up working days, as the State Council's
+    notice gives them, for the opening hours' PH and working-day hours (stations.hours).
+    Open to superusers and to officers given the calendar's permissions."""
+
+    list_display = ["day", "weekday", "kind", "note"]
+    list_filter = ["kind", ("day", admin.DateFieldListFilter)]
+    date_hierarchy = "day"
+    search_fields = ["note"]
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return "一二三四五六日"[obj.day.weekday()]

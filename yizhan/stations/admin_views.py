@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 
 from geoplan.crs import CRS
 from yizhan.accounts.selectors import user_scope
+from yizhan.core import heartbeat
 from yizhan.core.csv import response as csv_response
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.progress import progress_get
@@ -693,6 +694,9 @@ def station_import_view(request: HttpRequest, model_admin: admin.ModelAdmin[Any]
                     return HttpResponseRedirect(f"{request.path}?id={station_import.pk}")
     elif request.GET.get("id"):
         station_import = _own_import(request, request.GET["id"])
+        if station_import.status == StationImport.Status.COMMITTING and heartbeat.sweep_quietly():
+            # Its worker died: the import is back to valid, "已中断", and can be retried.
+            station_import.refresh_from_db()
         if request.GET.get("download") == "report":
             return _report_csv(station_import)
         if request.GET.get("download") == "left":

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
+from time import monotonic
 
 import holidays
 import opening_hours as oh_lib
@@ -56,11 +57,59 @@ class InvalidOpeningHours(ValueError):
 
 
 @cache
-def _china_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+def _library_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     cn = holidays.China(years=year)
     days_off = frozenset(d for d in cn if d.year == year)
     makeup = frozenset(d for d in cn.weekend_workdays if d.year == year)
     return days_off, makeup
+
+
+# The local calendar override (the console's 节假日调休, `models.CalendarDay`): a function
+# giving a year's (days off, make-up working days), installed by the stations app; read
+# at most every ``_OVERRIDE_SECONDS`` per process, so that an officer's entry reaches
+# every process within a minute without a query per day evaluated.
+OverrideSource = Callable[[int], tuple[frozenset[date], frozenset[date]]]
+_override_source: list[OverrideSource] = []
+_override_cache: dict[int, tuple[float, tuple[frozenset[date], frozenset[date]]]] = {}
+_OVERRIDE_SECONDS = 60.0
+
+
+def set_calendar_override(source: OverrideSource | None) -> None:
+    _override_source[:] = [source] if source is not None else []
+    calendar_override_changed()
+
+
+def calendar_override_changed() -> None:
+    """Forget the overrides read (this process; the others within a minute)."""
+    _override_cache.clear()
+
+
+def _override_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    if not _override_source:
+        return frozenset(), frozenset()
+    now = monotonic()
+    hit = _override_cache.get(year)
+    if hit is None or now - hit[0] > _OVERRIDE_SECONDS:
+        hit = (now, _override_source[0](year))
+        _override_cache[year] = hit
+    return hit[1]
+
+
+def _china_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """The package's calendar of ``year``, corrected by the local override: a day
+    entered as off is off (and not a make-up day), one entered as worked is worked."""
+    days_off, makeup = _library_year(year)
+    local_off, local_work = _override_year(year)
+    if not local_off and not local_work:
+        return days_off, makeup
+    return (days_off - local_work) | local_off, (makeup - local_off) | local_work
+
+
+def has_official_calendar(year: int) -> bool:
+    """Whether ``year``'s 调休 is known: the package has its make-up working days, or an
+    officer entered the year's calendar. (Every year has make-up days.)"""
+    local_off, local_work = _override_year(year)
+    return bool(_library_year(year)[1] or local_off or local_work)
 
 
 def is_day_off(day: date) -> bool:

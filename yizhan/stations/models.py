@@ -496,3 +496,26 @@ class LedgerColumn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header} → {self.key or '-'}"
+
+
+class CalendarDay(models.Model):
+    """A local correction of China's official calendar (调休): the State Council publishes
+    next year's holidays and make-up working days in November or December, and the
+    ``holidays`` package learns them only in a later release. An officer enters them here;
+    ``stations.hours`` (PH, working-day hours) uses them over the package's data."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", pgettext_lazy("calendar day", "放假")
+        WORK = "work", pgettext_lazy("calendar day", "调休上班")
+
+    day = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类别"), max_length=4, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=60, blank=True, help_text=_("如：春节"))
+
+    class Meta:
+        verbose_name = _("节假日调休")
+        verbose_name_plural = pgettext_lazy("plural", "节假日调休")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()}"

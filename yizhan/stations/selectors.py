@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -219,3 +220,38 @@ def imports_committing_count(*, user: User, now: dt.datetime) -> int:
     if not user.is_superuser:
         qs = qs.filter(uploaded_by=user)
     return qs.count()
+
+
+logger = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ 调休 calendar
+
+
+def calendar_override(year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """The days off and make-up working days officers entered for ``year``
+    (`models.CalendarDay`); nothing while the table does not exist yet (migrating)."""
+    from yizhan.stations.models import CalendarDay
+
+    try:
+        rows = list(CalendarDay.objects.filter(day__year=year).values_list("day", "kind"))
+    except Exception:  # no table yet, or no database at all: the package's calendar
+        logger.warning("calendar override of %s unavailable", year, exc_info=True)
+        return frozenset(), frozenset()
+    off = frozenset(d for d, k in rows if k == CalendarDay.Kind.OFF)
+    work = frozenset(d for d, k in rows if k == CalendarDay.Kind.WORK)
+    return off, work
+
+
+# From this day of December, next year's 调休 should be known (published in November).
+CALENDAR_ALARM_FROM = (12, 1)
+
+
+def calendar_missing_year(*, today: dt.date) -> int | None:
+    """Next year, when it is December and neither the ``holidays`` package nor the
+    officers' 节假日调休 know its 调休 yet; else None."""
+    from yizhan.stations.hours import has_official_calendar
+
+    if (today.month, today.day) < CALENDAR_ALARM_FROM:
+        return None
+    year = today.year + 1
+    return None if has_official_calendar(year) else year

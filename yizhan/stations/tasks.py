@@ -10,6 +10,7 @@ from django.tasks import task
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
+from yizhan.core import heartbeat
 from yizhan.core.errors import ApplicationError
 from yizhan.core.progress import progress_set
 from yizhan.stations.io import imports
@@ -54,3 +55,12 @@ def _failed(station_import: StationImport, message: str) -> None:
         ).update(status=StationImport.Status.VALID)
         StationImport.objects.filter(pk=station_import.pk).update(commit_error=message[:500])
     progress_set(imports.progress_key(station_import), done=0, total=0, phase="failed")
+
+
+def station_import_interrupted(kwargs: dict[str, Any]) -> None:
+    """The worker committing this import died (see core.heartbeat): its transaction was
+    rolled back, so nothing was written; the import goes back to valid, "已中断", and the
+    officer can confirm it again."""
+    station_import = StationImport.objects.filter(pk=int(kwargs["import_id"])).first()
+    if station_import is not None:
+        _failed(station_import, heartbeat.INTERRUPTED_MESSAGE)

@@ -16,6 +16,7 @@ import yizhan.core.management.commands.remind as remind_command
 from yizhan.core import reminders
 
 EXPECTED = [
+    ("interrupted tasks", "yizhan.core"),
     ("rectifications escalated", "yizhan.operations"),
     ("reports overdue", "yizhan.feedback"),
     ("inspection reminders", "yizhan.operations"),
