@@ -134,6 +134,8 @@ def media_storage() -> dict[str, Any]:
         raise ImproperlyConfigured("YIZHAN_MEDIA_STORAGE=s3 needs YIZHAN_S3_BUCKET")
     if env.S3_ADDRESSING_STYLE not in ("virtual", "path"):
         raise ImproperlyConfigured("YIZHAN_S3_ADDRESSING_STYLE must be 'virtual' or 'path'")
+    from botocore.config import Config
+
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -142,15 +144,21 @@ def media_storage() -> dict[str, Any]:
             "region_name": env.S3_REGION or None,
             "access_key": env.S3_ACCESS_KEY or None,
             "secret_key": env.S3_SECRET_KEY or None,
-            "addressing_style": env.S3_ADDRESSING_STYLE,
-            # OSS and COS accept only AWS signature version 4 (s3v4) in this client.
-            "signature_version": "s3v4",
+            # Virtual-hosted (OSS, COS) or path style (MinIO); signature version 4; and no
+            # CRC trailers on uploads (boto3 ≥ 1.36 sends them by default, "aws-chunked",
+            # which OSS, COS and older MinIO refuse): checksums only where S3 requires them.
+            "client_config": Config(
+                s3={"addressing_style": env.S3_ADDRESSING_STYLE},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
             "custom_domain": env.S3_CUSTOM_DOMAIN or None,
             "querystring_auth": env.S3_SIGNED_URLS,
             "querystring_expire": env.S3_URL_EXPIRE_SECONDS,
             "location": env.S3_LOCATION,
             "file_overwrite": False,
-            "default_acl": None,  # the bucket's own policy decides (OSS rejects some ACLs)
+            "default_acl": None,  # no per-object ACL: objects follow the bucket's policy
         },
     }
 
