@@ -112,8 +112,9 @@ def photo_clean(upload: IO[bytes], *, field: str = "photo", size: int | None = N
 def _has_alpha(image: Image.Image) -> bool:
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         alpha = image.convert("RGBA").getchannel("A")
-        low, _high = alpha.getextrema()  # type: ignore[misc]
-        return bool(low < 255)
+        # One band: (lowest, highest) alpha; any pixel below 255 is see-through.
+        extrema = alpha.getextrema()
+        return isinstance(extrema[0], int) and extrema[0] < 255
     return False
 
 
