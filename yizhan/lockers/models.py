@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yizhan.core.photos import validate_photo
+from yizhan.core.photos import PhotoField
 
 
 class CompartmentSize(models.TextChoices):
@@ -343,9 +343,7 @@ class Donation(models.Model):
     title = models.CharField(_("物品"), max_length=60)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     condition = models.CharField(_("成色"), max_length=10, choices=ItemCondition.choices)
-    photo = models.ImageField(
-        _("照片"), upload_to="donations/%Y/%m/", blank=True, validators=[validate_photo]
-    )
+    photo = PhotoField(_("照片"), upload_to="donations/%Y/%m/", blank=True)
     status = models.CharField(
         _("状态"), max_length=12, choices=DonationStatus.choices, default=DonationStatus.LISTED
     )

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yizhan.core.photos import validate_photo
+from yizhan.core.photos import PhotoField
 
 
 class Season(models.TextChoices):
@@ -358,9 +358,7 @@ class InspectionPhoto(models.Model):
     item = models.ForeignKey(
         ChecklistItem, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("检查项")
     )
-    image = models.ImageField(
-        _("照片"), upload_to="inspections/%Y/%m/", validators=[validate_photo]
-    )
+    image = PhotoField(_("照片"), upload_to="inspections/%Y/%m/")
 
     class Meta:
         verbose_name = _("巡查照片")
@@ -469,9 +467,7 @@ class Rectification(models.Model):
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
     level_deadline = models.DateTimeField(_("本级督办期限"), null=True, blank=True)
     fix_note = models.TextField(_("整改说明"), blank=True)
-    fix_photo = models.ImageField(
-        _("整改照片"), upload_to="rectifications/%Y/%m/", blank=True, validators=[validate_photo]
-    )
+    fix_photo = PhotoField(_("整改照片"), upload_to="rectifications/%Y/%m/", blank=True)
     fixed_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
     fixed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -10,10 +10,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from yizhan.core.photos import PhotoField
 from yizhan.stations.rules import LISTING_NAME_MAX, NAME_MAX
 from yizhan.stations.validators import (
     validate_opening_hours,
-    validate_photo,
     validate_station_code,
 )
 
@@ -237,7 +237,7 @@ class StationPhoto(models.Model):
     station = models.ForeignKey(
         Station, on_delete=models.CASCADE, related_name="photos", verbose_name=_("驿站")
     )
-    image = models.ImageField(_("照片"), upload_to="stations/%Y/%m/", validators=[validate_photo])
+    image = PhotoField(_("照片"), upload_to="stations/%Y/%m/")
     caption = models.CharField(_("说明"), max_length=100, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
