@@ -64,7 +64,6 @@ def tile_settings() -> dict[str, Any]:
         "crs": crs,
         "attribution": attribution,
         "max_zoom": 18,
-        "labels": {"plain": _("底图未加载:显示街道名称与比例尺")},
     }
 
 
