@@ -80,7 +80,8 @@ def test_amap_tiles_draw_a_wgs84_station_at_its_gcj02_position(
         """() => {
           var out = [];
           window.YizhanMap.maps[0].eachLayer(function (l) {
-            if (l instanceof L.Marker && l.options.title) out.push([l.getLatLng().lat, l.getLatLng().lng]);
+            if (!(l instanceof L.Marker) || !l.options.title) return;
+            out.push([l.getLatLng().lat, l.getLatLng().lng]);
           });
           return out;
         }"""

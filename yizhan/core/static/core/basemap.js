@@ -63,12 +63,16 @@
     opts = opts || {};
     maps.push(map);
     var el = map.getContainer();
+    if (map.options.maxZoom === undefined) map.setMaxZoom(cfg.max_zoom || 18);
+    // No link in the attribution when asked (the bulletin's map is a picture: no controls).
+    if (opts.prefix === false && map.attributionControl) map.attributionControl.setPrefix(false);
     L.control.scale({ imperial: false }).addTo(map);
-    var layers = [], plainDone = false, loaded = 0, errors = 0;
-    function plain() {
-      if (plainDone) return;
-      plainDone = true;
-      layers.forEach(function (t) { map.removeLayer(t); });
+    var layers = [], labels = [], plainOn = false, loaded = 0, errors = 0;
+    // keep: tiles may still come (slow network): leave the layers and undo on the first one.
+    function plain(keep) {
+      if (plainOn) return;
+      plainOn = true;
+      if (!keep) layers.forEach(function (t) { map.removeLayer(t); });
       el.classList.add("yz-plain");
       el.setAttribute("data-basemap", "plain");
       (opts.streets || []).forEach(function (s) {
@@ -77,22 +81,32 @@
           interactive: false, keyboard: false, zIndexOffset: -1000
         }).addTo(map);
         m.getElement().firstChild.textContent = s.name; // a region's name: text, never HTML
+        labels.push(m);
       });
     }
-    if (!cfg.layers.length) { plain(); return map; }
+    function tilesCame() {
+      loaded += 1;
+      if (!plainOn) return;
+      plainOn = false;
+      labels.forEach(function (m) { map.removeLayer(m); });
+      labels = [];
+      el.classList.remove("yz-plain");
+      el.setAttribute("data-basemap", cfg.provider);
+    }
+    if (!cfg.layers.length) { plain(false); return map; }
     el.setAttribute("data-basemap", cfg.provider);
     cfg.layers.forEach(function (layer, i) {
       var t = L.tileLayer(layer.url, {
         subdomains: layer.subdomains || "abc", maxZoom: cfg.max_zoom || 18,
         attribution: i === 0 ? cfg.attribution : ""
       });
-      t.on("tileload", function () { loaded += 1; });
-      t.on("tileerror", function () { errors += 1; if (!loaded && errors >= 2) plain(); });
+      t.on("tileload", tilesCame);
+      t.on("tileerror", function () { errors += 1; if (!loaded && errors >= 2) plain(false); });
       t.addTo(map);
       layers.push(t);
     });
-    // Offline or blocked: nothing arrives at all. Draw the plain map rather than grey.
-    window.setTimeout(function () { if (!loaded) plain(); }, opts.timeout || 6000);
+    // Offline or blocked without an answer: nothing arrives. Draw the plain map, not grey.
+    window.setTimeout(function () { if (!loaded) plain(true); }, opts.timeout || 6000);
     return map;
   }
 

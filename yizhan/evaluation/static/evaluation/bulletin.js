@@ -60,7 +60,7 @@
       var map = window.L.map(el, { zoomControl: false });
       var bounds = data.stations.map(function (s) { return YM.toMap(s.lat, s.lon); });
       map.fitBounds(bounds, { padding: [16, 16] });
-      YM.addBase(map, { streets: data.streets });
+      YM.addBase(map, { streets: data.streets, prefix: false });
       data.stations.forEach(function (s) {
         var fill = s.score === null ? "#888" : s.score >= 80 ? "#0b6b2e" : s.score >= 60 ? "#b07d00" : "#a1110a";
         var ring = s.card === "red" ? "#a1110a" : s.card === "yellow" ? "#f2c200" : fill;

@@ -90,7 +90,8 @@
   var YM = window.YizhanMap;
   function at(p) { return YM.toMap(p[0], p[1]); }
   function baseMap(el, streets) {
-    var map = L.map(el, { scrollWheelZoom: false, tap: true });
+    // maxZoom on the map itself: without tiles no layer gives one (marker clusters need it).
+    var map = L.map(el, { scrollWheelZoom: false, tap: true, maxZoom: YM.settings.max_zoom });
     map.whenReady(function () { YM.addBase(map, { streets: streets }); });
     return map;
   }

@@ -17,7 +17,8 @@
   var YM = window.YizhanMap;
   function at(p) { return YM.toMap(p[0], p[1]); }
   function baseMap(container, cfg) {
-    var map = L.map(container, { scrollWheelZoom: false });
+    // maxZoom on the map itself: without tiles no layer gives one (marker clusters need it).
+    var map = L.map(container, { scrollWheelZoom: false, maxZoom: YM.settings.max_zoom });
     map.whenReady(function () { YM.addBase(map, { streets: cfg.streets }); });
     return map;
   }
