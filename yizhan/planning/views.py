@@ -177,13 +177,12 @@ def _index_post(request: HttpRequest, user: User, region: Any) -> HttpResponse:
 
 def _streets(stations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each street's name at the centre of the scenario's stations in it (the plain base map)."""
-    region_of = dict(
-        Station.objects.filter(code__in=[x["code"] for x in stations if "code" in x]).values_list(
-            "code", "region__name"
-        )
+    codes = [str(x["code"]) for x in stations if "code" in x]
+    region_of: dict[str, str] = dict(
+        Station.objects.filter(code__in=codes).values_list("code", "region__name")
     )
     return street_centres(
-        (region_of.get(x.get("code"), "") or "", x["lon"], x["lat"]) for x in stations
+        (region_of.get(str(x.get("code", "")), "") or "", x["lon"], x["lat"]) for x in stations
     )
 
 
