@@ -119,6 +119,7 @@ def test_without_tiles_the_map_shows_street_names_and_a_scale_bar(
     expect(el).to_have_attribute("data-basemap", "plain")
     expect(el).to_have_class(re.compile(r"\byz-plain\b"))
     expect(el.locator(".yz-street")).to_have_text("兆麟街道")
+    expect(el.locator(".yz-street span")).to_be_visible()
     expect(el.locator(".leaflet-control-scale-line")).to_be_visible()
     assert el.locator("img.leaflet-tile").count() == 0
     # Tiles chosen but unreachable (offline, blocked): the same plain map, quickly.
