@@ -42,10 +42,22 @@ LOG_JSON = env_bool("YIZHAN_LOG_JSON", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
-TILE_URL = env_str("YIZHAN_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-TILE_ATTRIBUTION = env_str("YIZHAN_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
-# Tiles in GCJ-02 (Amap, Tencent, Tianditu-in-China styles) need markers shifted.
-TILE_CRS = env_str("YIZHAN_TILE_CRS", "wgs84")
+# Base map tiles for every map (docs/maps.md): "none" (default: a plain background with a
+# scale bar and street names; the demo, tests, offline), "tianditu" (天地图, the production
+# choice in China: CGCS2000 ≈ WGS-84, needs YIZHAN_TIANDITU_TILE_KEY, a 浏览器端 key),
+# "amap" (高德, GCJ-02: every point is shifted on the fly), "osm" (only when chosen), or
+# "custom" (YIZHAN_TILE_URL, YIZHAN_TILE_ATTRIBUTION, YIZHAN_TILE_CRS). Setting only
+# YIZHAN_TILE_URL, as before, means "custom".
+TILES = env_str("YIZHAN_TILES", "custom" if os.environ.get("YIZHAN_TILE_URL") else "none")
+TIANDITU_TILE_KEY = env_str("YIZHAN_TIANDITU_TILE_KEY")
+# The map review number (审图号) printed in every map's attribution, e.g. "GS(2024)0650号".
+TILE_REVIEW_NO = env_str("YIZHAN_TILE_REVIEW_NO")
+TILE_URL = env_str("YIZHAN_TILE_URL")
+TILE_ATTRIBUTION = env_str("YIZHAN_TILE_ATTRIBUTION")
+# The custom tiles' coordinate system; the named providers set their own (amap: gcj02).
+TILE_CRS = {"amap": "gcj02", "tianditu": "wgs84", "osm": "wgs84", "none": "wgs84"}.get(
+    TILES, env_str("YIZHAN_TILE_CRS", "wgs84")
+)
 API_ANON_RATE = env_str("YIZHAN_API_ANON_RATE", "120/m")  # "off": throttled at the proxy
 # How often (seconds) each process asks the database whether the finder index is stale.
 FINDER_RECHECK_SECONDS = float(env_str("YIZHAN_FINDER_RECHECK_SECONDS", "5"))

@@ -26,3 +26,7 @@ YIZHAN["AMAP_WEB_KEY"] = ""
 YIZHAN["TIANDITU_KEY"] = ""
 YIZHAN["GEOCODER"] = ""
 YIZHAN["FINDER_PAGE_RATE_PER_MINUTE"] = 100_000  # a test that checks the limit lowers it
+# No tile server in tests: the plain base map (tests that need tiles fake the server).
+YIZHAN["TILES"] = "none"
+YIZHAN["TILE_CRS"] = "wgs84"
+YIZHAN["TILE_REVIEW_NO"] = ""

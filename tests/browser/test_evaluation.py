@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from yizhan.evaluation import selectors
 from yizhan.evaluation.models import Card
 from yizhan.evaluation.tests.conftest import staffed, visited
+from yizhan.regions.models import Region
 from yizhan.stations.models import StationStaff
 from yizhan.stations.tests.factories import RegionFactory, StationFactory, UserFactory
 
@@ -98,12 +99,19 @@ def test_officer_runs_the_month_and_prints_the_bulletin(
     assert page.locator(".leaflet-tooltip img").count() == 0
     assert page.evaluate("window.__xss") is None
     expect(page.locator("table.cards")).to_contain_text("开放合规")
+    # No tiles (the tests' setting, as offline): a plain map with the street's name and a
+    # scale bar, on paper too, never a grey box (issue 19, point 2).
+    expect(page.locator("#c-map")).to_have_attribute("data-basemap", "plain")
+    street_name = Region.objects.get(code="230102001").name
+    expect(page.locator("#c-map .yz-street")).to_have_text(street_name)
+    expect(page.locator("#c-map .leaflet-control-scale-line")).to_be_visible()
     screenshot(page, "evaluation-bulletin")
     pdf = tmp_path / "bulletin.pdf"
     page.emulate_media(media="print")
     page.pdf(path=str(pdf), format="A4", print_background=True)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 2
+    expect(page.locator("#c-map .yz-street span")).to_be_visible()  # on paper as on screen
     expect(page.get_by_role("button", name="打印 / 另存为 PDF")).to_be_hidden()  # not on paper
 
 

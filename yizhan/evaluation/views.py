@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
+from yizhan.core.basemap import street_centres
 from yizhan.core.errors import ApplicationError, ValidationFailed
 from yizhan.core.progress import progress_get
 from yizhan.core.time import today
@@ -402,7 +402,11 @@ def bulletin(request: HttpRequest) -> HttpResponse:
             }
             for s in b.scores
         ],
-        "tiles": str(settings.YIZHAN["TILE_URL"]),
+        # Street names for the plain base map (no tiles, offline; printed): WGS-84.
+        "streets": street_centres(
+            (s.station.region.name if s.station.region_id else "", s.station.lon, s.station.lat)
+            for s in b.scores
+        ),
         "labels": {
             "stations": _("驿站数"),
             "average": _("平均得分"),

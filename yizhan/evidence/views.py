@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yizhan.accounts.selectors import Scope, user_scope
+from yizhan.core.basemap import street_centres
 from yizhan.core.errors import ApplicationError
 from yizhan.core.occupation import Occupation
 from yizhan.core.time import SHANGHAI
@@ -99,7 +99,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
             for s in summary
         ],
-        "tiles": str(settings.YIZHAN["TILE_URL"]),
+        # Street names for the plain base map (no tiles, offline): WGS-84, as the stations.
+        "streets": street_centres(
+            (s.station.region.name if s.station.region_id else "", s.station.lon, s.station.lat)
+            for s in summary
+        ),
         "labels": {
             "visits": _("到访人次"),
             "compliance": _("开放合规率(%)"),

@@ -45,6 +45,8 @@ PRECACHE = (
     "lockers/worker.css",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/leaflet.js",
+    "core/basemap.css",
+    "core/basemap.js",
 )
 PLACEHOLDER = "xPLACEHOLDERx"
 

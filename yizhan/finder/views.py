@@ -20,7 +20,8 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from geoplan.crs import CRS, from_wgs84
+from geoplan.crs import CRS
+from yizhan.core.basemap import street_centres
 from yizhan.core.errors import FieldError, ValidationFailed
 from yizhan.core.ratelimit import rate_limited
 from yizhan.finder.cards import kind_label, station_card
@@ -64,9 +65,8 @@ def _english() -> bool:
 
 
 def _map_point(lon: float, lat: float) -> tuple[float, float]:
-    """Position on the configured tiles (shifted when they are GCJ-02)."""
-    x, y = from_wgs84(lon, lat, CRS(settings.YIZHAN["TILE_CRS"]))
-    return round(y, 7), round(x, 7)
+    """[lat, lon] in WGS-84: core/basemap.js moves it onto the tiles (GCJ-02 on Amap)."""
+    return round(lat, 7), round(lon, 7)
 
 
 def _map_config(
@@ -75,9 +75,7 @@ def _map_config(
     route: list[list[float]] | None = None,
 ) -> dict[str, Any]:
     return {
-        "tile_url": settings.YIZHAN["TILE_URL"],
-        "tile_attribution": settings.YIZHAN["TILE_ATTRIBUTION"],
-        "tile_crs": settings.YIZHAN["TILE_CRS"],
+        "streets": street_centres((c.get("region", ""), c["_lon"], c["_lat"]) for c in cards),
         "origin": list(_map_point(*origin)) if origin else None,
         "route": [list(_map_point(lon, lat)) for lon, lat in (route or [])],
         "stations": [

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
@@ -16,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from geoplan.coverage import cell_boundary
-from geoplan.crs import CRS, from_wgs84
 from yizhan.accounts.models import User
+from yizhan.core.basemap import street_centres
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 from yizhan.core.progress import progress_get
 from yizhan.core.xlsx import XLSX
@@ -29,6 +28,7 @@ from yizhan.planning.models import (
     Scenario,
 )
 from yizhan.stations.access import officer_for_request, region_for_request, regions_in_scope
+from yizhan.stations.models import Station
 
 
 def _message(exc: ApplicationError) -> str:
@@ -175,56 +175,40 @@ def _index_post(request: HttpRequest, user: User, region: Any) -> HttpResponse:
     return redirect(back)
 
 
-def _tiles() -> dict[str, str]:
-    return {
-        "tiles": str(settings.YIZHAN["TILE_URL"]),
-        "attribution": str(settings.YIZHAN["TILE_ATTRIBUTION"]),
-    }
-
-
-def _to_tiles() -> Any:
-    """Points in the tiles' coordinate system (GCJ-02 tiles need shifted points)."""
-    crs = CRS(settings.YIZHAN["TILE_CRS"])
-
-    def pt(lon: float, lat: float) -> tuple[float, float]:
-        return (lon, lat) if crs == CRS.WGS84 else from_wgs84(lon, lat, crs)
-
-    return pt
+def _streets(stations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each street's name at the centre of the scenario's stations in it (the plain base map)."""
+    codes = [str(x["code"]) for x in stations if "code" in x]
+    region_of: dict[str, str] = dict(
+        Station.objects.filter(code__in=codes).values_list("code", "region__name")
+    )
+    return street_centres(
+        (region_of.get(str(x.get("code", "")), "") or "", x["lon"], x["lat"]) for x in stations
+    )
 
 
 def _map_data(s: Scenario) -> dict[str, Any]:
+    """The scenario's map in WGS-84; core/basemap.js moves every point onto the tiles."""
     r = s.result or {}
-    pt = _to_tiles()
-
-    def moved(x: dict[str, Any]) -> dict[str, Any]:
-        if "lonlat" in x:
-            lon, lat = pt(*x["lonlat"])
-            return {**x, "lonlat": [lon, lat]}
-        lon, lat = pt(x["lon"], x["lat"])
-        return {**x, "lon": lon, "lat": lat}
 
     def placed(x: dict[str, Any]) -> dict[str, Any]:
         """A suggested site with its street and nearest place in words (the popup's)."""
-        return {**moved(x), "place": words.site_place(x)}
+        return {**x, "place": words.site_place(x)}
 
     def ring(cell: str) -> list[list[float]]:
-        return [[y, x] for x, y in (pt(lon, lat) for lon, lat in cell_boundary(cell))]
+        return [[lat, lon] for lon, lat in cell_boundary(cell)]
 
     return {
-        **_tiles(),
         "name": s.name,
-        "stations": [moved(x) for x in r.get("stations", [])],
+        "streets": _streets(r.get("stations", [])),
+        "stations": r.get("stations", []),
         "gaps": [
             {**g, "ring": ring(g["cell"])}
             for g in r.get("gaps", [])[:300]
             if g["uncovered_share"] > 0
         ],
         "sites": [placed(x) for x in r.get("siting", {}).get("sites", [])],
-        "upgrades": [moved(x) for x in r.get("upgrades", {}).get("stations", [])],
-        "overlaps": [
-            {**o, "a_lonlat": list(pt(*o["a_lonlat"])), "b_lonlat": list(pt(*o["b_lonlat"]))}
-            for o in r.get("overlaps", [])[:30]
-        ],
+        "upgrades": r.get("upgrades", {}).get("stations", []),
+        "overlaps": r.get("overlaps", [])[:30],
         "bands": [
             {**b, "sites": [placed(x) for x in b["sites"]]}
             for b in r.get("mobile", {}).get("bands", [])

@@ -6,7 +6,6 @@ from functools import partial
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import QuerySet
@@ -19,9 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from geoplan.crs import CRS, from_wgs84
+from geoplan.crs import CRS
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
+from yizhan.core.basemap import street_centres
 from yizhan.regions.models import Region, RegionLevel
 from yizhan.stations.access import (
     ScopedAdminMixin,
@@ -506,21 +506,16 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return self._export(changelist.get_queryset(request), fmt)
 
     def _map_config(self, request: HttpRequest) -> dict[str, Any]:
-        tiles = settings.YIZHAN
         scope = user_scope(user=request.user)
         centre = scope.region if scope.region and scope.region.lat else None
         return {
-            "tile_url": tiles["TILE_URL"],
-            "tile_attribution": tiles["TILE_ATTRIBUTION"],
-            "tile_crs": tiles["TILE_CRS"],
             "center": [centre.lat, centre.lon] if centre else [45.76, 126.60],
             "label": str(_("驿站位置")),
         }
 
     def _display_point(self, lon: float, lat: float) -> list[float]:
-        """[lat, lon] in the tiles' coordinate system (markers line up on GCJ-02 tiles)."""
-        x, y = from_wgs84(lon, lat, str(settings.YIZHAN["TILE_CRS"]))
-        return [round(y, 7), round(x, 7)]
+        """[lat, lon] in WGS-84: core/basemap.js moves it onto the tiles (GCJ-02 on Amap)."""
+        return [round(lat, 7), round(lon, 7)]
 
     def map_view(self, request: HttpRequest) -> HttpResponse:
         """The filtered list on a map: same filters and search as the list on screen."""
@@ -544,6 +539,7 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             }
             for s in stations
         ]
+        config["streets"] = street_centres(stations.values_list("region__name", "lon", "lat"))
         query = request.GET.urlencode()
         context = {
             **self.admin_site.each_context(request),
@@ -561,6 +557,9 @@ class StationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         config = self._map_config(request)
         if obj is not None:
             config["point"] = self._display_point(obj.lon, obj.lat)
+            config["streets"] = street_centres(
+                [(obj.region.name if obj.region_id else "", obj.lon, obj.lat)]
+            )
         context["map_config"] = config
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -54,21 +54,22 @@
       ]
     });
     var el = document.getElementById("c-map");
-    if (el && window.L && data.stations.length) {
-      var map = window.L.map(el, { zoomControl: false, attributionControl: false });
-      if (data.tiles) window.L.tileLayer(data.tiles, { maxZoom: 18 }).addTo(map);
-      var bounds = [];
+    var YM = window.YizhanMap;
+    if (el && window.L && YM && data.stations.length) {
+      // The attribution stays on paper: it carries the 审图号.
+      var map = window.L.map(el, { zoomControl: false });
+      var bounds = data.stations.map(function (s) { return YM.toMap(s.lat, s.lon); });
+      map.fitBounds(bounds, { padding: [16, 16] });
+      YM.addBase(map, { streets: data.streets, prefix: false });
       data.stations.forEach(function (s) {
         var fill = s.score === null ? "#888" : s.score >= 80 ? "#0b6b2e" : s.score >= 60 ? "#b07d00" : "#a1110a";
         var ring = s.card === "red" ? "#a1110a" : s.card === "yellow" ? "#f2c200" : fill;
         // Names are people's typing: text, never HTML (Leaflet reads a string as HTML).
         var label = document.createElement("span");
         label.textContent = s.name + " · " + (s.score === null ? "—" : s.score);
-        window.L.circleMarker([s.lat, s.lon], { radius: s.card ? 8 : 6, color: ring, weight: s.card ? 4 : 1, fillColor: fill, fillOpacity: 0.85 })
+        window.L.circleMarker(YM.toMap(s.lat, s.lon), { radius: s.card ? 8 : 6, color: ring, weight: s.card ? 4 : 1, fillColor: fill, fillOpacity: 0.85 })
           .bindTooltip(label).addTo(map);
-        bounds.push([s.lat, s.lon]);
       });
-      map.fitBounds(bounds, { padding: [16, 16] });
     }
   });
 })();

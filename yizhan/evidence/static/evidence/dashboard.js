@@ -43,23 +43,23 @@
       series: [{ type: "bar", data: data.tags.map(function (t) { return t.value; }).reverse(), itemStyle: { color: "#0a4aa8" } }]
     });
     var el = document.getElementById("ev-map");
-    if (el && window.L && data.stations.length) {
+    var YM = window.YizhanMap;
+    if (el && window.L && YM && data.stations.length) {
       var map = window.L.map(el);
-      var tiles = data.tiles;
-      if (tiles) window.L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
-      var bounds = [];
+      // Every point through YM.toMap: stored WGS-84, drawn in the tiles' system.
+      var bounds = data.stations.map(function (s) { return YM.toMap(s.lat, s.lon); });
+      map.fitBounds(bounds, { padding: [20, 20] });
+      YM.addBase(map, { streets: data.streets });
       data.stations.forEach(function (s) {
         var pct = s.compliance;
         var color = pct === null ? "#777" : pct >= 90 ? "#0b6b2e" : pct >= 60 ? "#b07d00" : "#a1110a";
-        var m = window.L.circleMarker([s.lat, s.lon], { radius: 8, color: color, fillColor: color, fillOpacity: 0.8 });
+        var m = window.L.circleMarker(YM.toMap(s.lat, s.lon), { radius: 8, color: color, fillColor: color, fillOpacity: 0.8 });
         var label = document.createElement("a");
         label.href = s.url;
         label.textContent = s.name + " · " + (pct === null ? "—" : pct + "%") + " · " + s.visits;
         m.bindPopup(label);
         m.addTo(map);
-        bounds.push([s.lat, s.lon]);
       });
-      map.fitBounds(bounds, { padding: [20, 20] });
     }
   });
 })();

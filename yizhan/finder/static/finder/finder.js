@@ -85,9 +85,14 @@
   });
 
   // ---- maps ------------------------------------------------------------------
-  function baseMap(el) {
-    var map = L.map(el, { scrollWheelZoom: false, tap: true });
-    L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
+  // Points in the config are WGS-84 [lat, lon]; YM.toMap puts them on the tiles (GCJ-02
+  // on Amap) and YM.fromMap brings a tap back to WGS-84 (core/basemap.js).
+  var YM = window.YizhanMap;
+  function at(p) { return YM.toMap(p[0], p[1]); }
+  function baseMap(el, streets) {
+    // maxZoom on the map itself: without tiles no layer gives one (marker clusters need it).
+    var map = L.map(el, { scrollWheelZoom: false, tap: true, maxZoom: YM.settings.max_zoom });
+    map.whenReady(function () { YM.addBase(map, { streets: streets }); });
     return map;
   }
   function pin(state) {
@@ -96,9 +101,9 @@
   var mapEl = document.getElementById("map");
   var map = null;
   function resultsMap() {
-    if (map || !(cfg && mapEl && window.L)) return;
+    if (map || !(cfg && mapEl && window.L && YM)) return;
     mapEl.textContent = "";
-    map = baseMap(mapEl);
+    map = baseMap(mapEl, cfg.streets);
     var bounds = [];
     var group = L.markerClusterGroup && cfg.stations.length > 1
       ? L.markerClusterGroup({
@@ -109,7 +114,7 @@
         })
       : L.layerGroup();
     cfg.stations.forEach(function (s) {
-      var m = L.marker(s.point, { icon: pin(s.state), title: s.name, keyboard: false });
+      var m = L.marker(at(s.point), { icon: pin(s.state), title: s.name, keyboard: false });
       var box = document.createElement("div");
       var a = document.createElement("a");
       a.href = s.url;
@@ -120,16 +125,17 @@
       box.appendChild(p);
       m.bindPopup(box);
       group.addLayer(m);
-      bounds.push(s.point);
+      bounds.push(at(s.point));
     });
     group.addTo(map);
     if (cfg.origin) {
-      L.marker(cfg.origin, { icon: L.divIcon({ className: "yz-here", iconSize: [18, 18] }), title: MSG.here, keyboard: false }).addTo(map);
-      bounds.push(cfg.origin);
+      L.marker(at(cfg.origin), { icon: L.divIcon({ className: "yz-here", iconSize: [18, 18] }), title: MSG.here, keyboard: false }).addTo(map);
+      bounds.push(at(cfg.origin));
     }
     if (cfg.route && cfg.route.length) {
-      L.polyline(cfg.route, { color: "#0b57d0", weight: 5 }).addTo(map);
-      bounds = bounds.concat(cfg.route);
+      var drawn = cfg.route.map(at);
+      L.polyline(drawn, { color: "#0b57d0", weight: 5 }).addTo(map);
+      bounds = bounds.concat(drawn);
     }
     if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
     else if (bounds.length) map.setView(bounds[0], 16);
@@ -137,9 +143,10 @@
     if (form && cfg.origin) {
       // Pick another starting point on the map.
       map.on("click", function (e) {
-        document.getElementById("lat").value = e.latlng.lat.toFixed(6);
-        document.getElementById("lon").value = e.latlng.lng.toFixed(6);
-        document.getElementById("crs").value = cfg.tile_crs;
+        var w = YM.fromMap(e.latlng);
+        document.getElementById("lat").value = w.lat.toFixed(6);
+        document.getElementById("lon").value = w.lon.toFixed(6);
+        document.getElementById("crs").value = "wgs84";
         document.getElementById("q").value = "";
         submit(form);
       });
@@ -166,7 +173,7 @@
   var drawEl = document.getElementById("draw-map");
   var routeCrs = document.getElementById("route-crs");
   var drawCfg = json("finder-draw-config");
-  if (routeBox && drawEl && window.L && drawCfg) {
+  if (routeBox && drawEl && window.L && YM && drawCfg) {
     cfg = cfg || drawCfg;
     {
       drawEl.hidden = false;
@@ -177,14 +184,15 @@
       var details = drawEl.closest("details");
       var start = function () {
         if (dmap) return;
-        dmap = baseMap(drawEl);
-        dmap.setView(drawCfg.center || [45.77, 126.62], 13);
+        dmap = baseMap(drawEl, drawCfg.streets);
+        dmap.setView(at(drawCfg.center || [45.77, 126.62]), 13);
         line = L.polyline([], { color: "#0b57d0", weight: 5 }).addTo(dmap);
         dmap.on("click", function (e) {
-          points.push([e.latlng.lng, e.latlng.lat]);
+          var w = YM.fromMap(e.latlng);
+          points.push([w.lon, w.lat]);
           line.addLatLng(e.latlng);
           routeBox.value = points.map(function (p) { return p[0].toFixed(6) + "," + p[1].toFixed(6); }).join(";");
-          if (routeCrs) routeCrs.value = drawCfg.tile_crs;
+          if (routeCrs) routeCrs.value = "wgs84";
           clear.hidden = false;
         });
       };

@@ -33,44 +33,47 @@
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
 
   function drawMap(el, data) {
-    var L = window.L;
-    if (!L || !el) return null;
+    var L = window.L, YM = window.YizhanMap;
+    if (!L || !YM || !el) return null;
+    // The data is WGS-84; every point goes through YM.toMap onto the tiles (GCJ-02 on Amap).
+    function at(lat, lon) { return YM.toMap(lat, lon); }
+    function ring(r) { return r.map(function (p) { return at(p[0], p[1]); }); }
     var map = L.map(el);
-    if (data.tiles) L.tileLayer(data.tiles, { maxZoom: 18, attribution: data.attribution }).addTo(map);
     // The view first: Leaflet places nothing on a map without one.
     var bounds = [];
-    data.gaps.forEach(function (g) { g.ring.forEach(function (p) { bounds.push(p); }); });
-    data.stations.forEach(function (s) { bounds.push([s.lat, s.lon]); });
-    data.sites.forEach(function (x) { bounds.push([x.lat, x.lon]); });
+    data.gaps.forEach(function (g) { ring(g.ring).forEach(function (p) { bounds.push(p); }); });
+    data.stations.forEach(function (s) { bounds.push(at(s.lat, s.lon)); });
+    data.sites.forEach(function (x) { bounds.push(at(x.lat, x.lon)); });
     if (bounds.length) map.fitBounds(bounds, { padding: [12, 12] });
-    else map.setView([45.77, 126.62], 12);
+    else map.setView(at(45.77, 126.62), 12);
+    YM.addBase(map, { streets: data.streets });
     var top = data.gaps.reduce(function (m, g) { return Math.max(m, g.uncovered_share); }, 0) || 1;
     data.gaps.forEach(function (g) {
       var t = Math.min(1, g.uncovered_share / top);
-      L.polygon(g.ring, { stroke: false, fillColor: "#c0392b", fillOpacity: 0.12 + 0.6 * t })
+      L.polygon(ring(g.ring), { stroke: false, fillColor: "#c0392b", fillOpacity: 0.12 + 0.6 * t })
         .bindTooltip(text(data.labels.gap + " " + pct(g.uncovered_share))).addTo(map);
     });
     data.overlaps.forEach(function (o) {
-      L.polyline([[o.a_lonlat[1], o.a_lonlat[0]], [o.b_lonlat[1], o.b_lonlat[0]]], { color: "#8e44ad", weight: 3, dashArray: "4 4" })
+      L.polyline([at(o.a_lonlat[1], o.a_lonlat[0]), at(o.b_lonlat[1], o.b_lonlat[0])], { color: "#8e44ad", weight: 3, dashArray: "4 4" })
         .bindTooltip(text(data.labels.overlap + " " + o.a_name + " · " + o.b_name + " " + pct(o.share))).addTo(map);
     });
     data.stations.forEach(function (s) {
-      L.circleMarker([s.lat, s.lon], { radius: 5, color: "#fff", weight: 1, fillColor: s.always ? "#0b6b2e" : "#1f4e99", fillOpacity: 1 })
+      L.circleMarker(at(s.lat, s.lon), { radius: 5, color: "#fff", weight: 1, fillColor: s.always ? "#0b6b2e" : "#1f4e99", fillOpacity: 1 })
         .bindTooltip(text(s.name + (s.always ? " · " + data.labels.always : ""))).addTo(map);
     });
     data.upgrades.forEach(function (u) {
-      L.circleMarker([u.lonlat[1], u.lonlat[0]], { radius: 10, color: "#e67e22", weight: 3, fill: false })
+      L.circleMarker(at(u.lonlat[1], u.lonlat[0]), { radius: 10, color: "#e67e22", weight: 3, fill: false })
         .bindTooltip(text(data.labels.upgrade + " · " + u.name)).addTo(map);
     });
     data.sites.forEach(function (x) {
       var icon = L.divIcon({ className: "pl-num", html: "", iconSize: [22, 22] });
-      var m = L.marker([x.lat, x.lon], { icon: icon, keyboard: false }).addTo(map);
+      var m = L.marker(at(x.lat, x.lon), { icon: icon, keyboard: false }).addTo(map);
       m.getElement().textContent = String(x.rank);
       m.bindTooltip(text(data.labels.new + " #" + x.rank + " +" + pct(x.gain_share) + (x.place ? " · " + x.place : "")));
     });
     (data.bands || []).forEach(function (b) {
       b.sites.forEach(function (x) {
-        L.circleMarker([x.lat, x.lon], { radius: 4, color: "#d4a017", weight: 2, fillOpacity: 0 })
+        L.circleMarker(at(x.lat, x.lon), { radius: 4, color: "#d4a017", weight: 2, fillOpacity: 0 })
           .bindTooltip(text(data.labels.mobile + " · " + b.label + (x.place ? " · " + x.place : ""))).addTo(map);
       });
     });

@@ -2,8 +2,8 @@
  *  - #yz-station-map on the station list: every station of the filtered list, clustered,
  *    coloured by status, each linking to its record;
  *  - #yz-point-map on a station form: shows the point and sets lon/lat on click/drag.
- * Coordinates are WGS-84; when the tiles are GCJ-02 (Amap, Tianditu in China) the server
- * sends the shifted display positions and the inverse shift for clicks.
+ * Coordinates are WGS-84 throughout; core/basemap.js (YizhanMap) draws the base map and
+ * moves every point onto the tiles (GCJ-02 on Amap) and every click back to WGS-84.
  * The list and the form keep working without tiles (offline): the map is an aid.
  */
 (function () {
@@ -14,9 +14,12 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  var YM = window.YizhanMap;
+  function at(p) { return YM.toMap(p[0], p[1]); }
   function baseMap(container, cfg) {
-    var map = L.map(container, { scrollWheelZoom: false });
-    L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
+    // maxZoom on the map itself: without tiles no layer gives one (marker clusters need it).
+    var map = L.map(container, { scrollWheelZoom: false, maxZoom: YM.settings.max_zoom });
+    map.whenReady(function () { YM.addBase(map, { streets: cfg.streets }); });
     return map;
   }
 
@@ -29,7 +32,7 @@
 
   function stationList(cfg) {
     var container = document.getElementById("yz-station-map");
-    if (!container || !window.L) return;
+    if (!container || !window.L || !YM) return;
     var stations = cfg.stations || [];
     var map = baseMap(container, cfg);
     // Neutral grey clusters: the default green/yellow would read as the status colours.
@@ -47,7 +50,7 @@
       : L.layerGroup();
     var bounds = [];
     stations.forEach(function (s) {
-      var marker = L.circleMarker([s.lat, s.lon], {
+      var marker = L.circleMarker(YM.toMap(s.lat, s.lon), {
         radius: 8,
         color: "#fff",
         weight: 2,
@@ -67,34 +70,35 @@
       tip.textContent = s.name; // never HTML: station names are typed by people
       marker.bindTooltip(tip);
       layer.addLayer(marker);
-      bounds.push([s.lat, s.lon]);
+      bounds.push(YM.toMap(s.lat, s.lon));
     });
     map.addLayer(layer);
     if (bounds.length) {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
     } else if (cfg.center) {
-      map.setView(cfg.center, 12);
+      map.setView(at(cfg.center), 12);
     }
     container.setAttribute("data-ready", String(stations.length));
   }
 
   function pointPicker(cfg) {
     var container = document.getElementById("yz-point-map");
-    if (!container || !window.L) return;
+    if (!container || !window.L || !YM) return;
     var lon = document.getElementById("id_lon");
     var lat = document.getElementById("id_lat");
     var crs = document.getElementById("id_input_crs");
     if (!lon || !lat) return;
     var map = baseMap(container, cfg);
-    // The form's lon/lat are WGS-84; the server sends the same point in the tiles' system.
-    var start = cfg.point || cfg.center;
+    // The form's lon/lat are WGS-84; the marker sits on the tiles' position of that point.
+    var start = at(cfg.point || cfg.center);
     map.setView(start, cfg.point ? 16 : 12);
     var marker = L.marker(start, { draggable: true, keyboard: true, title: cfg.label }).addTo(map);
     function put(latlng) {
       marker.setLatLng(latlng);
-      lat.value = latlng.lat.toFixed(7);
-      lon.value = latlng.lng.toFixed(7);
-      if (crs) crs.value = cfg.tile_crs; // clicks are in the tiles' system; saving converts
+      var w = YM.fromMap(latlng); // a click on the tiles, back to WGS-84
+      lat.value = w.lat.toFixed(7);
+      lon.value = w.lon.toFixed(7);
+      if (crs) crs.value = "wgs84";
     }
     map.on("click", function (e) { put(e.latlng); });
     marker.on("dragend", function () { put(marker.getLatLng()); });
