@@ -115,9 +115,7 @@ def test_an_administrator_lifts_an_address_lock(officer):
     assert sprayer.post("/staff/login/", right).status_code == 302
 
 
-def test_the_address_behind_nginx_comes_from_x_forwarded_for_only_when_trusted(
-    officer, settings
-):
+def test_the_address_behind_nginx_comes_from_x_forwarded_for_only_when_trusted(officer, settings):
     def fail_five(forwarded: str) -> int:
         client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
         for _ in range(5):
@@ -129,4 +127,6 @@ def test_the_address_behind_nginx_comes_from_x_forwarded_for_only_when_trusted(
     assert AccessAttempt.objects.get().ip_address == "203.0.113.9"
     # Another client through the same nginx is a different address.
     other = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
-    assert other.post("/staff/login/", {"username": "officer", "password": RIGHT}).status_code == 302
+    assert (
+        other.post("/staff/login/", {"username": "officer", "password": RIGHT}).status_code == 302
+    )
