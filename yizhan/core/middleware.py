@@ -76,5 +76,7 @@ class RejectNulMiddleware:
 
 def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": str(message)}, status=status)
+        return JsonResponse(
+            {"detail": str(message)}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
     return HttpResponse(str(message), status=status, content_type="text/plain; charset=utf-8")
