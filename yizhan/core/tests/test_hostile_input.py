@@ -85,9 +85,7 @@ def test_other_huge_integers_never_answer_500(client, url):
 
 
 def test_a_multipart_post_without_a_boundary_is_refused(client):
-    response = client.post(
-        "/staff/login/", b"username=a", content_type="multipart/form-data"
-    )
+    response = client.post("/staff/login/", b"username=a", content_type="multipart/form-data")
     assert response.status_code == 400
     api = client.post("/api/v1/feedback/report", b"x", content_type="multipart/form-data")
     assert api.status_code == 400
