@@ -368,3 +368,6 @@ YIZHAN_LOGIN_ADDRESS_WINDOW = dt.timedelta(hours=1)
 # Where the rate-limit counters live: "sql" (an atomic upsert in the database, core's
 # RateCounter). A Redis backend comes with the scale-out issue.
 RATE_LIMIT_BACKEND = "sql"
+# Counted on their own connection where there is one (PostgreSQL's "cache" alias), so a
+# count commits at once whatever transaction the request is in.
+RATE_LIMIT_DATABASE = "cache" if "cache" in DATABASES else "default"

@@ -37,9 +37,10 @@ def client_address(request: HttpRequest) -> str:
 
 
 def _alias() -> str:
-    # On PostgreSQL the "cache" alias is a second connection to the same database: a
-    # count is committed at once, never held or rolled back with a request's transaction.
-    return "cache" if "cache" in settings.DATABASES else "default"
+    # On PostgreSQL, settings put this on the "cache" alias, a second connection to the
+    # same database: a count is committed at once, never held or rolled back with a
+    # request's transaction.
+    return str(getattr(settings, "RATE_LIMIT_DATABASE", "default"))
 
 
 def hit(key: str, *, window_seconds: int, now: float | None = None) -> int:
