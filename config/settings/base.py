@@ -361,7 +361,6 @@ AXES_LOCKOUT_CALLABLE = "yizhan.accounts.lockout.locked_out"
 # The client address as every rate limit sees it: X-Forwarded-For only through
 # YIZHAN_NUM_PROXIES trusted proxies (nginx), REMOTE_ADDR otherwise.
 AXES_CLIENT_IP_CALLABLE = "yizhan.core.ratelimit.client_address"
-AXES_SENSITIVE_PARAMETERS = ["password"]
 YIZHAN_LOGIN_ADDRESS_ACCOUNTS = 20
 YIZHAN_LOGIN_ADDRESS_WINDOW = dt.timedelta(hours=1)
 
