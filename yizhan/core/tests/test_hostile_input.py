@@ -97,3 +97,18 @@ def test_a_json_body_over_the_limit_is_413(client, settings):
     response = client.post("/api/v1/feedback/report", body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["detail"] == "提交的内容过大。"
+
+
+def test_a_nul_byte_in_a_multipart_field_is_refused(client):
+    response = client.post(
+        "/staff/login/", {"username": "a\x00b", "file": b"x"}, format="multipart"
+    )
+    assert response.status_code == 400
+
+
+def test_a_device_batch_refuses_a_nul_per_event_not_whole(client):
+    # yizhan/devices/tests/test_review_fixes.py checks the batch keeps its good events;
+    # here: the middleware lets the body through to the view (which answers 401 unsigned).
+    body = json.dumps({"events": [{"payload": {"x": "a\u0000b"}}]})
+    response = client.post("/api/v1/devices/events", body, content_type="application/json")
+    assert response.status_code != 400 and response.status_code < 500
