@@ -130,3 +130,18 @@ def test_the_address_behind_nginx_comes_from_x_forwarded_for_only_when_trusted(o
     assert (
         other.post("/staff/login/", {"username": "officer", "password": RIGHT}).status_code == 302
     )
+
+
+def test_the_console_lists_a_lock_and_deleting_it_lifts_it(officer):
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        _console(stranger, "wrong")
+    admin = User.objects.create_superuser("chief", "c@example.org", "chief-pw-yizhan-7")
+    console = Client(REMOTE_ADDR="198.51.100.7")
+    console.force_login(admin)
+    page = console.get("/console/axes/accessattempt/").content.decode()
+    assert "访问尝试" in page and "officer" in page
+    attempt = AccessAttempt.objects.get(username="officer")
+    deleted = console.post(f"/console/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert _console(stranger, RIGHT).status_code == 302
