@@ -43,13 +43,16 @@ def _alias() -> str:
     return str(getattr(settings, "RATE_LIMIT_DATABASE", "default"))
 
 
-def hit(key: str, *, window_seconds: int, now: float | None = None) -> int:
-    """Count one hit for ``key`` in the current window; the count so far, this one included."""
+def hit(key: str, *, window_seconds: int, now: float | None = None, offset_seconds: int = 0) -> int:
+    """Count one hit for ``key`` in the current window; the count so far, this one included.
+
+    Windows start at multiples of ``window_seconds`` since the epoch, moved back by
+    ``offset_seconds`` (8 hours and a day's window: days of Beijing time)."""
     backend = getattr(settings, "RATE_LIMIT_BACKEND", "sql")
     if backend != "sql":
         raise NotImplementedError(f"RATE_LIMIT_BACKEND {backend!r} is not available")
     now = time.time() if now is None else now
-    window_start = int(now // window_seconds) * window_seconds
+    window_start = int((now + offset_seconds) // window_seconds) * window_seconds - offset_seconds
     expires = window_start + window_seconds
     table = RateCounter._meta.db_table
     connection = connections[_alias()]

@@ -55,3 +55,17 @@ def test_concurrent_hits_lose_no_count():
     assert not errors
     assert RateCounter.objects.get(key="shared").count == threads * each
     assert hit("shared", window_seconds=3600, now=now) == threads * each + 1
+
+
+@pytest.mark.django_db
+def test_day_windows_follow_beijing_time():
+    import datetime as dt
+
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    day = dt.datetime(2026, 7, 1, 0, 0, tzinfo=beijing).timestamp()
+    counts = [
+        hit("v", window_seconds=86400, offset_seconds=8 * 3600, now=day + s)
+        for s in (0, 3600 * 7, 3600 * 9, 86399)  # across UTC midnight (08:00 Beijing)
+    ]
+    assert counts == [1, 2, 3, 4]
+    assert hit("v", window_seconds=86400, offset_seconds=8 * 3600, now=day + 86400) == 1
