@@ -12,17 +12,26 @@ expiry are purged now and then on write."""
 
 from __future__ import annotations
 
+import logging
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 
 from yizhan.core.models import RateCounter
 
 # About one write in this many also deletes expired windows.
 PURGE_ONE_IN = 200
+# On SQLite, how long a hit waits for the database's one writer before going uncounted.
+SQLITE_BUSY_MS = 250
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -57,19 +66,42 @@ def hit(key: str, *, window_seconds: int, now: float | None = None, offset_secon
     table = RateCounter._meta.db_table
     connection = connections[_alias()]
     qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(table)} ({qn('key')}, window_start, expires, {qn('count')}) "  # noqa: S608
-            "VALUES (%s, %s, %s, 1) "
-            f"ON CONFLICT ({qn('key')}, window_start) "
-            f"DO UPDATE SET {qn('count')} = {qn(table)}.{qn('count')} + 1 "
-            f"RETURNING {qn('count')}",
-            [key[:255], window_start, expires],
-        )
-        count = int(cursor.fetchone()[0])
-        if random.random() < 1 / PURGE_ONE_IN:  # noqa: S311 (not security-relevant)
-            cursor.execute(f"DELETE FROM {qn(table)} WHERE expires < %s", [int(now)])  # noqa: S608
+    try:
+        with connection.cursor() as cursor, _short_wait(connection, cursor):
+            cursor.execute(
+                f"INSERT INTO {qn(table)} ({qn('key')}, window_start, expires, {qn('count')}) "  # noqa: S608
+                "VALUES (%s, %s, %s, 1) "
+                f"ON CONFLICT ({qn('key')}, window_start) "
+                f"DO UPDATE SET {qn('count')} = {qn(table)}.{qn('count')} + 1 "
+                f"RETURNING {qn('count')}",
+                [key[:255], window_start, expires],
+            )
+            count = int(cursor.fetchone()[0])
+            if random.random() < 1 / PURGE_ONE_IN:  # noqa: S311 (not security-relevant)
+                cursor.execute(f"DELETE FROM {qn(table)} WHERE expires < %s", [int(now)])  # noqa: S608
+    except OperationalError:
+        if connection.in_atomic_block:
+            raise
+        # SQLite's one writer is busy (a long import): the page is worth more than the
+        # count, so this hit goes uncounted rather than wait 20 s and fail.
+        logger.warning("rate counter busy: a hit on %s went uncounted", key)
+        return 0
     return count
+
+
+@contextmanager
+def _short_wait(connection: BaseDatabaseWrapper, cursor: Any) -> Iterator[None]:
+    """On SQLite, wait at most SQLITE_BUSY_MS for the write lock (not the site's 20 s)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    cursor.execute("PRAGMA busy_timeout")
+    before = int(cursor.fetchone()[0])
+    cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_MS)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {before}")
 
 
 def purge_expired(now: float | None = None) -> int:

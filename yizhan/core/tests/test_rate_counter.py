@@ -69,3 +69,21 @@ def test_day_windows_follow_beijing_time():
     ]
     assert counts == [1, 2, 3, 4]
     assert hit("v", window_seconds=86400, offset_seconds=8 * 3600, now=day + 86400) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_busy_sqlite_writer_leaves_the_hit_uncounted_not_a_500(monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    real = CursorWrapper.execute
+
+    def locked(self, sql, params=None):
+        if sql.startswith("INSERT INTO"):
+            raise OperationalError("database is locked")
+        return real(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", locked)
+    assert hit("busy", window_seconds=60) == 0
+    monkeypatch.setattr(CursorWrapper, "execute", real)
+    assert hit("busy", window_seconds=60) == 1
