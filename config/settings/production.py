@@ -23,12 +23,3 @@ STORAGES = {
     "default": MEDIA_STORAGE,  # noqa: F405 - local disk or S3 (docs/photos.md)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# HSTS for subdomains and the browsers' preload list bind every host under the domain to
-# HTTPS for months: often a union's other hosts are not ready, so it is the domain
-# owner's decision (docs/security.md). Left off, Django's reminders are silenced.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env.env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
-SILENCED_SYSTEM_CHECKS = [
-    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
-    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
-]
