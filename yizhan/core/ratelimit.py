@@ -29,7 +29,7 @@ from yizhan.core.models import RateCounter
 # About one write in this many also deletes expired windows.
 PURGE_ONE_IN = 200
 # On SQLite, how long a hit waits for the database's one writer before going uncounted.
-SQLITE_BUSY_MS = 250
+SQLITE_BUSY_MS = 2000
 
 logger = logging.getLogger(__name__)
 
