@@ -30,6 +30,8 @@ from yizhan.core.models import RateCounter
 PURGE_ONE_IN = 200
 # On SQLite, how long a hit waits for the database's one writer before going uncounted.
 SQLITE_BUSY_MS = 2000
+# False: a busy database raises instead (tests of atomicity).
+UNCOUNTED_WHEN_BUSY = True
 
 logger = logging.getLogger(__name__)
 
@@ -63,29 +65,42 @@ def hit(key: str, *, window_seconds: int, now: float | None = None, offset_secon
     now = time.time() if now is None else now
     window_start = int((now + offset_seconds) // window_seconds) * window_seconds - offset_seconds
     expires = window_start + window_seconds
-    table = RateCounter._meta.db_table
     connection = connections[_alias()]
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            return _upsert(connection, key[:255], window_start, expires, now)
+        except OperationalError as exc:
+            # SQLite's shared cache (an in-memory database) answers "table is locked" at
+            # once, without the busy timeout: wait for it the same way.
+            if "table is locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.005)
+                continue
+            if connection.in_atomic_block or not UNCOUNTED_WHEN_BUSY:
+                raise
+            # SQLite's one writer is busy (a long import): the page is worth more than
+            # the count, so this hit goes uncounted rather than wait 20 s and fail.
+            logger.warning("rate counter busy: a hit on %s went uncounted", key)
+            return 0
+
+
+def _upsert(
+    connection: BaseDatabaseWrapper, key: str, window_start: int, expires: int, now: float
+) -> int:
+    table = RateCounter._meta.db_table
     qn = connection.ops.quote_name
-    try:
-        with connection.cursor() as cursor, _short_wait(connection, cursor):
-            cursor.execute(
-                f"INSERT INTO {qn(table)} ({qn('key')}, window_start, expires, {qn('count')}) "  # noqa: S608
-                "VALUES (%s, %s, %s, 1) "
-                f"ON CONFLICT ({qn('key')}, window_start) "
-                f"DO UPDATE SET {qn('count')} = {qn(table)}.{qn('count')} + 1 "
-                f"RETURNING {qn('count')}",
-                [key[:255], window_start, expires],
-            )
-            count = int(cursor.fetchone()[0])
-            if random.random() < 1 / PURGE_ONE_IN:  # noqa: S311 (not security-relevant)
-                cursor.execute(f"DELETE FROM {qn(table)} WHERE expires < %s", [int(now)])  # noqa: S608
-    except OperationalError:
-        if connection.in_atomic_block:
-            raise
-        # SQLite's one writer is busy (a long import): the page is worth more than the
-        # count, so this hit goes uncounted rather than wait 20 s and fail.
-        logger.warning("rate counter busy: a hit on %s went uncounted", key)
-        return 0
+    with connection.cursor() as cursor, _short_wait(connection, cursor):
+        cursor.execute(
+            f"INSERT INTO {qn(table)} ({qn('key')}, window_start, expires, {qn('count')}) "  # noqa: S608
+            "VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT ({qn('key')}, window_start) "
+            f"DO UPDATE SET {qn('count')} = {qn(table)}.{qn('count')} + 1 "
+            f"RETURNING {qn('count')}",
+            [key, window_start, expires],
+        )
+        count = int(cursor.fetchone()[0])
+        if random.random() < 1 / PURGE_ONE_IN:  # noqa: S311 (not security-relevant)
+            cursor.execute(f"DELETE FROM {qn(table)} WHERE expires < %s", [int(now)])  # noqa: S608
     return count
 
 
