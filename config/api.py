@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle, SimpleRateThrottle
 
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
+from yizhan.core.ratelimit import hit
 
 
-class AnonThrottle(AnonRateThrottle):
-    """Anonymous clients, per address, counted in the "ratelimit" cache."""
+class CountedThrottle(SimpleRateThrottle):
+    """Counts in fixed windows on core's atomic counter (yizhan.core.ratelimit.hit)
+    instead of ninja's history list in a cache (read, then write: concurrent requests
+    lose counts, and a capped cache forgets them)."""
 
-    cache = caches["ratelimit"]
+    def allow_request(self, request: HttpRequest) -> bool:
+        if self.rate is None or not self.num_requests or not self.duration:
+            return True
+        key = self.get_cache_key(request)
+        if key is None:
+            return True
+        return hit(f"api:{key}", window_seconds=self.duration) <= self.num_requests
+
+    def wait(self) -> float | None:
+        if not self.duration:
+            return None
+        return float(self.duration - time.time() % self.duration)
 
 
-class SignedInThrottle(AuthRateThrottle):
+class AnonThrottle(CountedThrottle, AnonRateThrottle):
+    """Anonymous clients, per address (ninja's ident: ``NINJA_NUM_PROXIES``)."""
+
+
+class SignedInThrottle(CountedThrottle, AuthRateThrottle):
     """Signed-in users, per user (anonymous clients have their own limit above)."""
-
-    cache = caches["ratelimit"]
 
     def get_cache_key(self, request: HttpRequest) -> str | None:  # type: ignore[override]
         user = getattr(request, "user", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves Swagger UI's files locally (the docs page works offline and under CSP)
     "django_tasks_db",
+    "axes",
     "yizhan.core",
     "yizhan.regions",
     "yizhan.accounts",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "yizhan.core.middleware.ApiLanguageMiddleware",
+    "yizhan.core.middleware.RejectNulMiddleware",  # 4xx for NUL bytes and broken bodies
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "yizhan.core.busy.DatabaseBusyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the 429 page
 ]
 if env.LOG_JSON:
     MIDDLEWARE.insert(0, "yizhan.core.requestlog.RequestLogMiddleware")
@@ -105,6 +109,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in untried
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "operations:login"
 LOGIN_REDIRECT_URL = "operations:home"
@@ -338,3 +346,27 @@ LOGGING = {
         "yizhan.request": {"level": "INFO" if env.LOG_JSON else "WARNING"},
     },
 }
+
+# Sign-in throttling on every login (the console's and the staff page's); docs/security.md.
+# A (username, address) pair waits 15 minutes after 5 failures; an address that failed on
+# 20 usernames within an hour waits an hour (yizhan.accounts.lockout.ThrottleHandler).
+AXES_HANDLER = "yizhan.accounts.lockout.ThrottleHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the wait runs from the 5th failure
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # what the address-wide rule counts
+AXES_LOCKOUT_CALLABLE = "yizhan.accounts.lockout.locked_out"
+# The client address as every rate limit sees it: X-Forwarded-For only through
+# YIZHAN_NUM_PROXIES trusted proxies (nginx), REMOTE_ADDR otherwise.
+AXES_CLIENT_IP_CALLABLE = "yizhan.core.ratelimit.client_address"
+YIZHAN_LOGIN_ADDRESS_ACCOUNTS = 20
+YIZHAN_LOGIN_ADDRESS_WINDOW = dt.timedelta(hours=1)
+
+# Where the rate-limit counters live: "sql" (an atomic upsert in the database, core's
+# RateCounter). A Redis backend comes with the scale-out issue.
+RATE_LIMIT_BACKEND = "sql"
+# Counted on their own connection where there is one (PostgreSQL's "cache" alias), so a
+# count commits at once whatever transaction the request is in.
+RATE_LIMIT_DATABASE = "cache" if "cache" in DATABASES else "default"

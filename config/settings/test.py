@@ -18,6 +18,8 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
 }
+# Tests may use only the default alias ("cache" mirrors it on PostgreSQL).
+RATE_LIMIT_DATABASE = "default"
 # Every request sees the registry as it is now (tests change it between requests).
 YIZHAN = dict(YIZHAN)  # noqa: F405
 YIZHAN["FINDER_RECHECK_SECONDS"] = 0

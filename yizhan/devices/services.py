@@ -8,14 +8,12 @@ import hashlib
 import hmac
 import json
 import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +25,7 @@ from yizhan.core.errors import (
     FieldError,
     ValidationFailed,
 )
+from yizhan.core.ratelimit import hit
 from yizhan.devices import signing
 from yizhan.devices.models import Device, DeviceEvent, DeviceKind, DeviceNonce, DeviceSecret
 from yizhan.devices.signing import sign_request as sign_request  # a device's side (simulator)
@@ -199,15 +198,8 @@ def device_rate_check(*, device: AuthedDevice, per_minute: int | None = None) ->
     limit = per_minute or int(
         settings.YIZHAN.get("DEVICE_BATCHES_PER_MINUTE", DEFAULT_BATCHES_PER_MINUTE)
     )
-    cache = caches["ratelimit"]
-    key = f"rl:device:{device.id}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=90):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=90)
-        return
+    # core's atomic counter: concurrent uploads lose no count.
+    count = hit(f"rl:device:{device.id}", window_seconds=60)
     if count > limit:
         raise DeviceRateLimited(_("上传过于频繁，请稍后重试"), extra={"retry_after": 60})
 

@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +35,7 @@ from yizhan.core.errors import (
 )
 from yizhan.core.idempotency import created_once, replayed
 from yizhan.core.photos import photo_clean
+from yizhan.core.ratelimit import hit
 from yizhan.core.time import SHANGHAI, client_time
 from yizhan.feedback.models import (
     AUTO_ORDER_SEVERITY,
@@ -84,16 +84,13 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,18}$")
 
 def _count_write(visitor: Visitor, now: dt.datetime) -> None:
     """Count one write for the visitor today; over the daily limit raises 429."""
-    cache = caches["ratelimit"]
-    day = now.astimezone(SHANGHAI).date().isoformat()
-    key = f"rl:feedback-visitor:{visitor.key_hash}:{day}"
-    if cache.add(key, 1, timeout=26 * 3600):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=26 * 3600)
-        return
+    # core's atomic counter, one window per Beijing-time day.
+    count = hit(
+        f"rl:feedback-visitor:{visitor.key_hash}",
+        window_seconds=24 * 3600,
+        offset_seconds=8 * 3600,
+        now=now.timestamp(),
+    )
     if count > VISITOR_WRITES_PER_DAY:
         raise TooManyRequests(_("今天提交次数太多，请明天再来"))
 

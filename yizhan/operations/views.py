@@ -23,7 +23,6 @@ from django.views.decorators.http import require_POST
 from yizhan.accounts.models import User
 from yizhan.accounts.selectors import user_scope
 from yizhan.core.errors import ApplicationError, FieldError, NotFound, ValidationFailed
-from yizhan.core.ratelimit import rate_limited
 from yizhan.core.time import SHANGHAI, today
 from yizhan.operations import exports, nav, regime, selectors, services
 from yizhan.operations.models import EscalationLevel, Season, Tier
@@ -85,24 +84,10 @@ def _error_message(exc: ApplicationError) -> str:
 
 # ---------------------------------------------------------------- signing in
 
-# Password guesses per address per minute (the form is the one anonymous page here).
-LOGIN_ATTEMPTS_PER_MINUTE = 10
-
 
 class StaffLoginView(LoginView):
-    """Django's sign-in, with password attempts limited per address."""
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if rate_limited(request, scope="staff-login", per_minute=LOGIN_ATTEMPTS_PER_MINUTE):
-            response = render(
-                request,
-                "registration/login.html",
-                {"form": self.get_form(), "slow_down": True, "next": request.POST.get("next", "")},
-                status=429,
-            )
-            response["Retry-After"] = "60"
-            return response
-        return super().post(request, *args, **kwargs)
+    """Django's sign-in. Guessing is throttled by django-axes on every login, this one and
+    the console's (yizhan.accounts.lockout; docs/security.md)."""
 
 
 # ---------------------------------------------------------------- the day

@@ -120,6 +120,10 @@ def station_out(station: Station, *, crs: CRS, now: dt.datetime, with_staff: boo
     )
 
 
+# No list has this many pages; beyond it (page - 1) * page_size would overflow OFFSET.
+MAX_PAGE = 1_000_000
+
+
 @router.get(
     "",
     response={200: StationPage, 422: ErrorOut},
@@ -133,8 +137,10 @@ def station_out(station: Station, *, crs: CRS, now: dt.datetime, with_staff: boo
 )
 def stations_list_api(request: HttpRequest, response: HttpResponse, query: Query[ListQuery]):  # type: ignore[no-untyped-def]
     public = _is_public(request)
-    if query.page < 1:
-        raise ValidationFailed(errors=[FieldError("page", "page ≥ 1", value=str(query.page))])
+    if not 1 <= query.page <= MAX_PAGE:  # a huge page would overflow the SQL OFFSET
+        raise ValidationFailed(
+            errors=[FieldError("page", f"1 ≤ page ≤ {MAX_PAGE}", value=str(query.page))]
+        )
     most = PUBLIC_MAX_PAGE_SIZE if public else 500
     if not 1 <= query.page_size <= most:
         raise ValidationFailed(

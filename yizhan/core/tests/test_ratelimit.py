@@ -18,6 +18,7 @@ def _clear_cache():
     caches["ratelimit"].clear()
 
 
+@pytest.mark.django_db
 def test_over_the_limit_only_for_that_address():
     rf = RequestFactory()
     a = rf.get("/", REMOTE_ADDR="10.0.0.1")

@@ -336,24 +336,19 @@ def test_reminders_tell_the_people_in_charge_once(daoli):
     assert Notification.objects.count() == count
 
 
-@pytest.fixture
-def fresh_limits():
-    from django.core.cache import caches
-
-    caches["ratelimit"].clear()
-    yield
-    caches["ratelimit"].clear()  # later tests sign in from the same address
-
-
-def test_password_guessing_is_slowed_down(daoli, client, fresh_limits):
-    for _ in range(10):
+def test_password_guessing_is_slowed_down(daoli, client):
+    # django-axes (yizhan.accounts.lockout): the 5th failure locks this name from here.
+    for _ in range(4):
         assert (
             client.post("/staff/login/", {"username": "admin1", "password": "wrong"}).status_code
             == 200
         )
+    assert (
+        client.post("/staff/login/", {"username": "admin1", "password": "wrong"}).status_code == 429
+    )
     blocked = client.post("/staff/login/", {"username": "admin1", "password": "pw-yizhan-1"})
-    assert blocked.status_code == 429 and blocked["Retry-After"] == "60"
-    assert "尝试次数过多" in blocked.content.decode()
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 60
+    assert "密码错误次数过多" in blocked.content.decode()
 
 
 def test_officers_see_the_modes_that_reach_them_and_withdraw_their_own(daoli, client):
