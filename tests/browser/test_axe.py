@@ -495,6 +495,7 @@ PAGES = WORKER + STAFF
 # Named URLs that are not pages to look at, and why.
 NOT_PAGES = {
     "service_worker": "the worker pages' service worker script (/sw.js)",
+    "healthz": "the health check for monitoring, JSON (/healthz)",
     "operations:logout": "POST only (signs out and goes to the sign-in page)",
     "operations:opening": "POST only (the 已开门/已关门 buttons on the station page)",
     "operations:equipment": "POST only (the equipment form on the station page)",

@@ -67,6 +67,10 @@ def _wipe() -> None:
     User.objects.filter(username__in=[*DEMO_USERS, *operations_demo.USERNAMES]).delete()
     Group.objects.filter(name=OFFICER_GROUP_NAME).delete()
     Landmark.objects.all().delete()  # landmarks keep their regions (PROTECT)
+    # The demo's notices queued SMS; the delivery log keeps no link to people.
+    from yizhan.notifications.models import SmsDelivery
+
+    SmsDelivery.objects.all().delete()
     codes = list(demo.regions_from_csv(demo.REGIONS_CSV.read_text(encoding="utf-8")))
     for level in reversed(RegionLevel.values):  # children first: parents are protected
         Region.objects.filter(code__in=codes, level=level).delete()
