@@ -24,11 +24,24 @@ from yizhan.stations.models import Station, StationPhoto
 from yizhan.stations.tests.factories import RegionFactory, StationFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-# The smallest valid PNG (1x1): stored as is, the test reads its bytes back.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+
+def _stored(photo: Any) -> bytes:
+    with photo.image.open("rb") as f:
+        data: bytes = f.read()
+    return data
+
+
+def _png() -> bytes:
+    """A small real PNG: uploads are decoded and re-encoded (EXIF gone), so it must be one."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 20)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture
@@ -64,6 +77,7 @@ def _dataset() -> dict[str, Any]:
     return {
         "stations": sorted(Station.objects.values_list("code", flat=True)),
         "photos": {p.image.name: p.station.code for p in photos},
+        "bytes": {p.image.name: _stored(p) for p in photos},
         "events": sorted(DeviceEvent.objects.values_list("event_id", flat=True)),
     }
 
@@ -101,8 +115,7 @@ def test_backup_wipe_restore_finds_every_station_photo_and_event(
     assert sorted(DeviceEvent.objects.values_list("event_id", flat=True)) == before["events"]
     for photo in StationPhoto.objects.select_related("station"):
         assert before["photos"][photo.image.name] == photo.station.code
-        with photo.image.open("rb") as f:
-            assert f.read() == PNG
+        assert _stored(photo) == before["bytes"][photo.image.name]  # the same file, byte for byte
     assert len(before["photos"]) == StationPhoto.objects.count()
 
 
