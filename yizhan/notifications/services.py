@@ -142,7 +142,9 @@ def sms_attempt(delivery_id: int) -> SmsOutcome:
     """One attempt at sending a queued or failed SMS; the row records the outcome."""
     with transaction.atomic():
         delivery = (
-            SmsDelivery.objects.select_for_update()
+            # Lock the delivery row only: PostgreSQL cannot lock the nullable side of the
+            # outer join to its notice.
+            SmsDelivery.objects.select_for_update(of=("self",))
             .select_related("notification__user")
             .filter(pk=delivery_id)
             .first()
