@@ -20,6 +20,7 @@ from django.utils import timezone
 from geoplan.crs import CRS, from_wgs84
 from yizhan.core.errors import ApplicationError, FieldError, ValidationFailed
 from yizhan.regions.models import Region
+from yizhan.stations.hours import _DAY_WORDS
 from yizhan.stations.io.spreadsheets import (
     MAIN_SHEET,
     STATION_COLUMNS,
@@ -217,15 +218,7 @@ def _platform(platform: str) -> str:
     return platform
 
 
-_WEEKDAYS = {
-    "Mo": "周一",
-    "Tu": "周二",
-    "We": "周三",
-    "Th": "周四",
-    "Fr": "周五",
-    "Sa": "周六",
-    "Su": "周日",
-}
+_WEEKDAYS = _DAY_WORDS["zh"]  # the hours' own day words (周一 … 周日)
 
 
 def hours_text(rule: str, keeps_workday_hours: bool = False) -> str:
